@@ -1,0 +1,67 @@
+"""Engine and session factory, created lazily per process (Celery forks after import)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from settings import get_settings
+
+_engines: dict[tuple[int, str], Engine] = {}
+
+
+class CatalogNotConfigured(RuntimeError):
+    pass
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """Accept postgres://, postgresql:// or postgresql+psycopg:// and always use psycopg 3."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if database_url.startswith(prefix):
+            return "postgresql+psycopg://" + database_url[len(prefix):]
+    raise CatalogNotConfigured(f"DATABASE_URL must be a PostgreSQL URL, got scheme {database_url.split(':', 1)[0]!r}")
+
+
+def get_engine() -> Engine:
+    url = get_settings().database_url
+    if not url:
+        raise CatalogNotConfigured("DATABASE_URL is not set")
+    key = (os.getpid(), url)
+    engine = _engines.get(key)
+    if engine is None:
+        engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
+        _engines[key] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def session_factory() -> sessionmaker[Session]:
+    return sessionmaker(get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session committed on success and rolled back on error."""
+    session = session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def raw_cursor(session: Session):  # -> psycopg.Cursor
+    """A psycopg cursor on the session's own connection and transaction, for bulk COPY/unnest work."""
+    return session.connection().connection.driver_connection.cursor()

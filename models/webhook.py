@@ -1,0 +1,49 @@
+"""Webhook subscriptions and their per-event delivery records."""
+
+from datetime import datetime
+
+from sqlalchemy import ARRAY, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary
+from sqlalchemy import Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at_column, one_of
+
+DELIVERY_STATUSES = ("pending", "delivered", "dead")
+
+
+class WebhookSubscription(Base):
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    path_prefix: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id"),
+        CheckConstraint(one_of("status", DELIVERY_STATUSES), name="status"),
+        # An endpoint's next delivery: one probe, however long the delivered history (migration 0002).
+        Index("ix_webhook_deliveries_pending", "subscription_id", "event_id",
+              postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("change_events.id"), index=True)
+    status: Mapped[str] = mapped_column(Text, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at_column()
