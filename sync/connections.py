@@ -1,0 +1,125 @@
+"""Registering and deregistering connections; building a connector for a stored connection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from connectors import Connector, connector_class, create_connector
+from models import ChangeEvent, Connection, DataObject
+from models.session import session_scope
+from settings import get_settings
+from sync.schedule import next_run, validate_cron
+from sync.secrets import decrypt_secret, encrypt_secret
+from sync.status import DISABLED, ENABLED
+
+
+_CONNECTOR_CACHE_SIZE = 8
+_CONNECTORS: dict[tuple, Connector] = {}  # per process, most recently used last
+
+
+class ConnectionExists(Exception):
+    def __init__(self, key: str):
+        super().__init__(f"a connection with key {key!r} already exists")
+
+
+class ConnectionNotFound(Exception):
+    def __init__(self, key: str):
+        super().__init__(f"no connection with key {key!r}")
+
+
+def validate_connection_key(key: str) -> str:
+    if not key or key != key.strip() or "/" in key or len(key) > 255:
+        raise ValueError("connectionKey must be 1-255 characters, without '/' or surrounding spaces")
+    return key
+
+
+def register_connection(
+    session: Session,
+    *,
+    key: str,
+    technology: str,
+    config: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    is_active: bool = True,
+    activate_new_children: bool = False,
+    force_recursive_crawl: bool = False,
+    cron: str | None = None,
+    status: str = "enabled",
+) -> Connection:
+    """Store the connection and its root data object; the caller commits and requests the first crawl."""
+    validate_connection_key(key)
+    connector_class(technology)  # unknown technology → ConfigurationError
+    if session.scalar(select(Connection.id).where(Connection.key == key)) is not None:
+        raise ConnectionExists(key)
+    schedule = validate_cron(cron or get_settings().default_cron)
+    connection = Connection(
+        event_namespace=session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))),
+        key=key, technology=technology, config=dict(config), credentials_encrypted=encrypt_secret(dict(credentials)),
+        status=status, options={"forceRecursiveCrawl": force_recursive_crawl}, cron=schedule,
+        next_sync_at=next_run(schedule), validation_results=[],
+    )
+    session.add(connection)
+    session.flush()
+    status_setting = ENABLED if is_active else DISABLED
+    session.add(DataObject(
+        connection_id=connection.id, parent_id=None, kind="connection", name=key, path=[key],
+        status_setting=status_setting, effective_status=status_setting,
+        activate_new_children=ENABLED if activate_new_children else DISABLED, remote_state="present",
+    ))
+    session.flush()
+    return connection
+
+
+def get_connection(session: Session, key: str, *, for_update: bool = False) -> Connection:
+    query = select(Connection).where(Connection.key == key)
+    if for_update:
+        query = query.with_for_update()
+    connection = session.scalar(query)
+    if connection is None:
+        raise ConnectionNotFound(key)
+    return connection
+
+
+def deregister_connection(session: Session, key: str) -> None:
+    """Delete the connection and every child object here; nothing on the platform is touched."""
+    connection = get_connection(session, key, for_update=True)
+    session.execute(delete(DataObject).where(DataObject.connection_id == connection.id))
+    session.delete(connection)
+    session.flush()
+
+
+def connector_for(connection: Connection) -> Connector:
+    return create_connector(
+        connection.technology, connection.config, decrypt_secret(connection.credentials_encrypted),
+        timeout=get_settings().remote_timeout_seconds,
+    )
+
+
+@contextmanager
+def open_connector(connection_id: int) -> Iterator[Connector]:
+    """Borrow a connector for a stored connection from this process's small cache.
+
+    Remote sessions are reused across tasks (a new PostgreSQL or Snowflake session costs more than a
+    small schema's whole read); the cache key changes whenever config or credentials are edited, and a
+    connector that raised is closed rather than returned.
+    """
+    with session_scope() as session:
+        connection = session.get(Connection, connection_id)
+        if connection is None:
+            raise ConnectionNotFound(str(connection_id))
+        key = (connection.id, json.dumps(connection.config, sort_keys=True), bytes(connection.credentials_encrypted or b""))
+        connector = _CONNECTORS.pop(key, None) or connector_for(connection)
+    try:
+        yield connector
+    except BaseException:
+        connector.close()
+        raise
+    _CONNECTORS[key] = connector
+    while len(_CONNECTORS) > _CONNECTOR_CACHE_SIZE:
+        _CONNECTORS.pop(next(iter(_CONNECTORS))).close()

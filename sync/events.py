@@ -1,0 +1,51 @@
+"""The change event vocabulary and stable event ids."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+EVENT_NAMESPACE = uuid.UUID("5b0f3c1e-6a8e-4c1b-9d6e-0b7a51c2e9a4")
+
+OBJECT_CREATED = "object.created"
+OBJECT_CHANGED = "object.changed"
+OBJECT_DELETED_REMOTELY = "object.deleted_remotely"
+OBJECT_RESTORED = "object.restored"
+OBJECT_DELETED = "object.deleted"
+DATA_SOURCE_ENABLED = "data_source.enabled"
+DATA_SOURCE_DISABLED = "data_source.disabled"
+COLUMN_ADDED = "column.added"
+COLUMN_DELETED = "column.deleted"
+COLUMN_TYPE_CHANGED = "column.type_changed"
+COLUMN_CHANGED = "column.changed"
+REQUEST_CREATED = "request.created"
+REQUEST_RESOLVED = "request.resolved"
+JOB_FINISHED = "job.finished"
+SYNC_GUARD_TRIPPED = "sync.guard_tripped"
+
+NEW_TAG = "New"
+
+
+def stable_event_id(event_type: str, path: tuple[str, ...], revision: int | str, detail: str = "") -> uuid.UUID:
+    """The same change to the same object revision always gets the same id, whichever run found it."""
+    key = json.dumps([event_type, list(path), str(revision), detail], ensure_ascii=False)
+    return uuid.uuid5(EVENT_NAMESPACE, key)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedEvent:
+    """A change event the diff wants written to the outbox with the change it describes."""
+
+    type: str
+    path: tuple[str, ...]
+    event_id: uuid.UUID
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "path": list(self.path), "eventId": str(self.event_id), "payload": self.payload}
+
+
+def planned(event_type: str, path: tuple[str, ...], revision: int, payload: dict[str, Any], detail: str = "") -> PlannedEvent:
+    return PlannedEvent(event_type, path, stable_event_id(event_type, path, revision, detail), payload)

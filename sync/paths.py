@@ -1,0 +1,42 @@
+"""Object paths: [connectionKey, database, schema, table] as lists, and as URL-style strings.
+
+In string form segments are joined by '/' and percent-encoded, so names holding '/', '%', quotes,
+spaces or unicode round-trip exactly: 'pg/app%2Fdb/Sales/Order Items'.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+KINDS_BY_DEPTH = {1: "connection", 2: "database", 3: "schema", 4: "table"}
+
+
+class InvalidPath(ValueError):
+    pass
+
+
+def parse_path(text: str) -> tuple[str, ...]:
+    if not text or not text.strip("/"):
+        raise InvalidPath("object path is empty")
+    try:
+        segments = tuple(unquote(s, errors="strict") for s in text.strip("/").split("/"))
+    except UnicodeDecodeError as error:
+        raise InvalidPath(f"object path holds a percent-escape that is not UTF-8: {text!r}") from error
+    validate_path(segments)
+    return segments
+
+
+def format_path(path: tuple[str, ...] | list[str]) -> str:
+    return "/".join(quote(segment, safe="") for segment in path)
+
+
+def validate_path(path: tuple[str, ...] | list[str]) -> None:
+    if not 1 <= len(path) <= 4:
+        raise InvalidPath(f"object path must have 1 to 4 segments (connection/database/schema/table), got {len(path)}")
+    if any(segment == "" for segment in path):
+        raise InvalidPath("object path segments must not be empty")
+
+
+def dotted_name(path: tuple[str, ...] | list[str]) -> str:
+    """`Connection.DATABASE.SCHEMA.TABLE` with the platform's casing (a data source's display name)."""
+    return ".".join(path)

@@ -1,0 +1,138 @@
+"""Who may do what: global APPLICATION_ADMIN and GOVERNANCE, and DATA_OWNER on an object, inherited downward.
+
+A DATA_OWNER grant on an object covers its whole subtree; grants reach users directly or through groups.
+Object access is decided on object paths: an owned path that is a prefix of the target path grants access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from models import DataObject, Grant, GroupMember, User
+
+APPLICATION_ADMIN = "APPLICATION_ADMIN"
+GOVERNANCE = "GOVERNANCE"
+DATA_OWNER = "DATA_OWNER"
+
+
+class NotAuthorized(Exception):
+    """The caller is known but lacks the permission the action needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    name: str
+    global_permissions: frozenset[str]
+    group_ids: tuple[int, ...]
+
+    @property
+    def is_governance(self) -> bool:
+        return GOVERNANCE in self.global_permissions
+
+    @property
+    def is_application_admin(self) -> bool:
+        return APPLICATION_ADMIN in self.global_permissions
+
+    @property
+    def sees_everything(self) -> bool:
+        """Global admins view, crawl and delete any object; data owners only their subtrees."""
+        return self.is_governance or self.is_application_admin
+
+
+def load_principal(session: Session, user_id: int) -> Principal:
+    name = session.scalar(select(User.name).where(User.id == user_id))
+    if name is None:
+        raise NotAuthorized("the token's user no longer exists")
+    group_ids = tuple(session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == user_id)))
+    permissions = frozenset(session.scalars(
+        select(Grant.permission).where(Grant.object_id.is_(None), _held_by(user_id, group_ids))
+    ))
+    return Principal(user_id=user_id, name=name, global_permissions=permissions, group_ids=group_ids)
+
+
+def _held_by(user_id: int, group_ids: Sequence[int]):
+    if group_ids:
+        return or_(Grant.user_id == user_id, Grant.group_id.in_(group_ids))
+    return Grant.user_id == user_id
+
+
+def require_global(principal: Principal, *permissions: str) -> None:
+    """Pass if the principal holds any of `permissions` (GOVERNANCE manages everything)."""
+    if principal.is_governance or principal.global_permissions.intersection(permissions):
+        return
+    raise NotAuthorized(f"this action requires one of the permissions {', '.join((*permissions, GOVERNANCE))}")
+
+
+def owned_paths(session: Session, principal: Principal) -> list[tuple[str, ...]]:
+    """Paths of the objects the principal holds DATA_OWNER on directly (their subtrees are owned too)."""
+    rows = session.scalars(
+        select(DataObject.path).join(Grant, Grant.object_id == DataObject.id)
+        .where(Grant.permission == DATA_OWNER, _held_by(principal.user_id, principal.group_ids))
+    )
+    return [tuple(path) for path in rows]
+
+
+def _is_prefix(prefix: Sequence[str], path: Sequence[str]) -> bool:
+    return len(prefix) <= len(path) and tuple(path[: len(prefix)]) == tuple(prefix)
+
+
+def can_manage(session: Session, principal: Principal, path: Sequence[str]) -> bool:
+    """View, crawl and delete rights on the subtree at `path`."""
+    if principal.sees_everything:
+        return True
+    return any(_is_prefix(owned, path) for owned in owned_paths(session, principal))
+
+
+def require_object_access(session: Session, principal: Principal, path: Sequence[str]) -> None:
+    if not can_manage(session, principal, path):
+        raise NotAuthorized(f"DATA_OWNER on {list(path)!r} or one of its parents is required")
+
+
+def visible_child_names(session: Session, principal: Principal, path: Sequence[str]) -> frozenset[str] | None:
+    """Which children of `path` the principal may see: None for all of them.
+
+    An owner of something deeper sees the ancestors on the way to it, but only those children that lead to
+    what it owns. Raises NotAuthorized when nothing at or below `path` is owned.
+    """
+    if principal.sees_everything:
+        return None
+    owned = owned_paths(session, principal)
+    if any(_is_prefix(o, path) for o in owned):
+        return None
+    leading = frozenset(o[len(path)] for o in owned if len(o) > len(path) and _is_prefix(path, o))
+    if not leading:
+        raise NotAuthorized(f"DATA_OWNER on {list(path)!r}, one of its parents or children is required")
+    return leading
+
+
+def visible_connection_keys(session: Session, principal: Principal) -> frozenset[str] | None:
+    """Connections the principal may list (None: all): those where it owns anything."""
+    if principal.sees_everything:
+        return None
+    return frozenset(path[0] for path in owned_paths(session, principal))
+
+
+_DATA_OWNERS_SQL = text("""
+WITH RECURSIVE ancestors(id, parent_id) AS (
+    SELECT id, parent_id FROM data_objects WHERE id = :object_id
+    UNION ALL
+    SELECT o.id, o.parent_id FROM data_objects o JOIN ancestors a ON o.id = a.parent_id
+), granted AS (
+    SELECT g.user_id, g.group_id FROM grants g JOIN ancestors a ON g.object_id = a.id
+    WHERE g.permission = 'DATA_OWNER'
+)
+SELECT user_id FROM granted WHERE user_id IS NOT NULL
+UNION
+SELECT m.user_id FROM granted g JOIN group_members m ON m.group_id = g.group_id
+ORDER BY 1
+""")
+
+
+def data_owners_of(session: Session, object_id: int) -> list[int]:
+    """User ids owning the object directly, through a group, or by a grant on any parent."""
+    return list(session.scalars(_DATA_OWNERS_SQL, {"object_id": object_id}))

@@ -1,0 +1,73 @@
+"""Plain pictures of what the catalog holds, loaded by the services and fed to the pure diff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class StoredColumn:
+    id: int
+    name: str
+    ordinal: int
+    data_type: str
+    nullable: bool
+    comment: str | None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class StoredTable:
+    id: int
+    name: str
+    kind: str
+    status_setting: str
+    effective_status: str
+    remote_state: str = "present"
+    remote_kind: str | None = None
+    comment: str | None = None
+    owner: str | None = None
+    fingerprint: str | None = None
+    revision: int = 1
+    status_before_deletion: str | None = None
+    #: The dictionary, loaded only for tables whose fingerprint differs from the remote one.
+    columns: dict[str, StoredColumn] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContainer:
+    """A connection, database or schema object."""
+
+    id: int
+    kind: str
+    path: tuple[str, ...]
+    status_setting: str
+    effective_status: str
+    activate_new_children: str = "inherit"
+    remote_state: str = "present"
+    revision: int = 1
+    status_before_deletion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaScope:
+    """What the diff of one schema needs to know about its surroundings."""
+
+    schema_path: tuple[str, ...]  # (connection key, database, schema)
+    schema_effective_status: str
+    activate_new_children: str  # resolved: enabled or disabled
+    include_disabled: bool = False
+    tables: frozenset[str] | None = None  # a manual crawl of some tables only
+    mass_deletion_threshold: float = 0.5
+    allow_mass_deletion: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HierarchyScope:
+    connection: StoredContainer
+    database: str | None = None  # reconcile one database only
+    schema: str | None = None  # reconcile one schema only (requires database)
+    excluded_databases: frozenset[str] = frozenset()
+    excluded_schemas: frozenset[str] = frozenset()
+    mass_deletion_threshold: float = 0.5
+    allow_mass_deletion: bool = False

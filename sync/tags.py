@@ -1,0 +1,92 @@
+"""Tags on data objects. The connection tag `Connections.<Technology>.<Connection>.<Database>.<Schema>` sits on
+every data source (an effectively enabled table or view) as a system tag: kept in step here, set-based, and
+refused to anyone trying to add, rename or remove it by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import Cursor
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+CONNECTION_TAG_ROOT = "Connections"
+
+#: How each technology is spelled in connection tags (registry names are lower case).
+TECHNOLOGY_DISPLAY = {
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "snowflake": "Snowflake",
+    "databricks": "Databricks",
+    "sqlserver": "SQLServer",
+    "synapse": "Synapse",
+}
+
+
+class SystemTagError(ValueError):
+    """System tags belong to the service: they cannot be added, edited or deleted by hand."""
+
+
+def connection_tag(technology: str, path: tuple[str, ...] | list[str]) -> str:
+    """The connection tag of a table or view at `path` = [connection, database, schema, table]."""
+    display = TECHNOLOGY_DISPLAY.get(technology, technology)
+    return ".".join((CONNECTION_TAG_ROOT, display, *path[:3]))
+
+
+_DISPLAY_SQL = "CASE c.technology " + " ".join(
+    f"WHEN '{key}' THEN '{value}'" for key, value in TECHNOLOGY_DISPLAY.items()
+) + " ELSE c.technology END"
+
+_DESIRED = f"""
+    SELECT o.id AS object_id,
+           concat_ws('.', '{CONNECTION_TAG_ROOT}', {_DISPLAY_SQL}, o.path[1], o.path[2], o.path[3]) AS name
+    FROM data_objects o JOIN connections c ON c.id = o.connection_id
+    WHERE o.connection_id = %(connection)s AND o.kind IN ('table', 'view') AND o.effective_status = 'enabled'
+      AND (%(schema)s::bigint IS NULL OR o.parent_id = %(schema)s::bigint)
+"""
+
+_REMOVE_STALE = f"""
+    DELETE FROM object_tags t USING data_objects o
+    WHERE t.object_id = o.id AND t.system AND t.name LIKE '{CONNECTION_TAG_ROOT}.%%'
+      AND o.connection_id = %(connection)s AND (%(schema)s::bigint IS NULL OR o.parent_id = %(schema)s::bigint)
+      AND NOT EXISTS (SELECT 1 FROM ({_DESIRED}) d WHERE d.object_id = t.object_id AND d.name = t.name)
+"""
+
+_ADD_MISSING = f"""
+    INSERT INTO object_tags (object_id, name, system)
+    SELECT d.object_id, d.name, true FROM ({_DESIRED}) d
+    ON CONFLICT (object_id, name) DO UPDATE SET system = true WHERE NOT object_tags.system
+"""
+
+
+def refresh_connection_tags(session: Session | Cursor, connection_id: int, *, schema_id: int | None = None) -> None:
+    """Make the connection tags of one connection (or one schema of it) match its data sources.
+
+    Two statements whatever the size: stale tags (object no longer a data source, or renamed) go, missing
+    ones come. Accepts a SQLAlchemy session or a psycopg cursor, so it runs in the caller's transaction.
+    """
+    params = {"connection": connection_id, "schema": schema_id}
+    for statement in (_REMOVE_STALE, _ADD_MISSING):
+        _execute(session, statement, params)
+
+
+def _execute(target: Session | Cursor, statement: str, params: dict[str, Any]) -> None:
+    if isinstance(target, Session):
+        raw = target.connection().connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(statement, params)
+    else:
+        target.execute(statement, params)
+
+
+def ensure_user_tag(session: Session, object_id: int, name: str) -> None:
+    """Refuse a hand-made change to `name` on the object if it is (or would look like) a system tag."""
+    if name == CONNECTION_TAG_ROOT or name.startswith(CONNECTION_TAG_ROOT + "."):
+        raise SystemTagError(f"tags under {CONNECTION_TAG_ROOT!r} are connection tags, managed by the service")
+    system = session.execute(
+        text("SELECT system FROM object_tags WHERE object_id = :o AND name = :n"), {"o": object_id, "n": name}
+    ).scalar()
+    if system:
+        raise SystemTagError(f"tag {name!r} is a system tag and cannot be edited or deleted")

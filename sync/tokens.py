@@ -1,0 +1,108 @@
+"""API tokens: a random secret shown once, stored only as its SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from models import ApiToken, Grant, User
+from settings import get_settings
+
+TOKEN_PREFIX = "osk_"
+BOOTSTRAP_TOKEN_ENV = "OBJECTSYNC_BOOTSTRAP_TOKEN"
+BOOTSTRAP_USER = "admin"
+ADMIN_PERMISSIONS = ("APPLICATION_ADMIN", "GOVERNANCE")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """The only moment the secret exists in clear: handed to the caller, never stored."""
+
+    id: int
+    user_id: int
+    secret: str
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def generate_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def ensure_user(session: Session, name: str) -> User:
+    """The user named `name`, created if new (names are unique)."""
+    if not name or name != name.strip() or len(name) > 255:
+        raise ValueError("user name must be 1-255 characters without surrounding spaces")
+    session.execute(insert(User).values(name=name).on_conflict_do_nothing(index_elements=[User.name]))
+    return session.scalars(select(User).where(User.name == name)).one()
+
+
+def grant_global(session: Session, user_id: int, permissions: tuple[str, ...]) -> None:
+    for permission in permissions:
+        session.execute(
+            insert(Grant).values(permission=permission, user_id=user_id, group_id=None, object_id=None)
+            .on_conflict_do_nothing()
+        )
+
+
+def create_token(
+    session: Session, user_name: str, *, admin: bool = False, name: str | None = None, secret: str | None = None
+) -> IssuedToken:
+    """Issue a token for `user_name` (created if new); `admin` also grants APPLICATION_ADMIN and GOVERNANCE."""
+    user = ensure_user(session, user_name)
+    if admin:
+        grant_global(session, user.id, ADMIN_PERMISSIONS)
+    secret = secret or generate_secret()
+    token = ApiToken(user_id=user.id, token_hash=hash_token(secret), name=name)
+    session.add(token)
+    session.flush()
+    return IssuedToken(id=token.id, user_id=user.id, secret=secret)
+
+
+def verify_token(session: Session, secret: str) -> int | None:
+    """The user id a live token belongs to, or None; compares hashes so timing says nothing about secrets."""
+    digest = hash_token(secret)
+    row = session.execute(
+        select(ApiToken.id, ApiToken.user_id, ApiToken.token_hash)
+        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=datetime.now(UTC)))
+    return row.user_id
+
+
+def revoke_token(session: Session, token_id: int) -> bool:
+    result = session.execute(
+        update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return bool(result.rowcount)
+
+
+def bootstrap_admin_token(session: Session, secret: str | None = None) -> bool:
+    """Make the operator-chosen token (OBJECTSYNC_BOOTSTRAP_TOKEN) an admin token; idempotent.
+
+    Lets a fresh deployment be administered before anyone ran `objectsync token create`.
+    """
+    secret = secret if secret is not None else get_settings().bootstrap_token
+    if not secret:
+        return False
+    if len(secret) < 16:
+        raise ValueError(f"{BOOTSTRAP_TOKEN_ENV} must be at least 16 characters")
+    user = ensure_user(session, BOOTSTRAP_USER)
+    grant_global(session, user.id, ADMIN_PERMISSIONS)
+    session.execute(
+        insert(ApiToken).values(user_id=user.id, token_hash=hash_token(secret), name="bootstrap")
+        .on_conflict_do_nothing(index_elements=[ApiToken.token_hash])
+    )
+    return True
