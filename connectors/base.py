@@ -1,0 +1,60 @@
+"""The connector interface every technology implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Literal
+
+from sync.snapshot import RemoteHierarchy, SchemaSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    name: str
+    status: Literal["passed", "failed", "skipped"]
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Connector(ABC):
+    """Reads a platform's metadata. Instances hold at most one open session; use as a context manager."""
+
+    technology: ClassVar[str]
+    #: Schemas that belong to the platform itself and are never ingested.
+    system_schemas: ClassVar[frozenset[str]] = frozenset()
+    #: Databases that belong to the platform itself and are never ingested.
+    system_databases: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0):
+        self.config = dict(config)
+        self.credentials = dict(credentials)
+        self.timeout = timeout
+
+    @abstractmethod
+    def validate(self) -> list[ValidationResult]:
+        """Run the validation tests; never raises for a failed test, reports it."""
+
+    @abstractmethod
+    def list_hierarchy(self) -> RemoteHierarchy:
+        """All databases and their schemas, in as few calls as the platform allows."""
+
+    @abstractmethod
+    def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        """One schema's tables, views and columns in one bulk read; `tables` narrows it.
+
+        Raises ObjectNotFound if the schema does not exist and PermissionDenied if it may not be read,
+        so that an unreadable schema is never mistaken for an empty one.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the remote session."""
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,250 @@
+"""MySQL and MariaDB through pymysql.
+
+MySQL has no level between the server and its databases, and calls a database a schema. The connector reports one
+database, labelled by config `database` (default "def", the TABLE_CATALOG MySQL reports), whose schemas are the
+MySQL databases. Config: hostname, port (3306), database (the label); credentials: username, password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pymysql
+import pymysql.cursors
+
+from connectors.base import Connector, ValidationResult
+from connectors.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    ConnectorError,
+    ObjectNotFound,
+    PermissionDenied,
+    RemoteTimeout,
+    RemoteUnavailable,
+    redact,
+)
+from connectors.validation import (
+    CONNECTION_TEST,
+    DATABASE_ACCESS_TEST,
+    METADATA_PRIVILEGES_TEST,
+    run_validation,
+)
+from settings import get_settings
+from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+
+DEFAULT_DATABASE_LABEL = "def"
+
+# MySQL error codes (server and client) that mean something to a crawl.
+ER_DBACCESS_DENIED = 1044
+ER_ACCESS_DENIED = 1045
+ER_BAD_DB = 1049
+ER_TABLEACCESS_DENIED = 1142
+ER_COLUMNACCESS_DENIED = 1143
+ER_SPECIFIC_ACCESS_DENIED = 1227
+ER_STATEMENT_TIMEOUT = (1969, 3024)  # MariaDB max_statement_time, MySQL max_execution_time
+CR_CONNECTION_ERROR = (2002, 2003, 2005, 2006)
+CR_SERVER_LOST = 2013
+
+SCHEMAS_QUERY = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME"
+SCHEMA_VISIBLE_QUERY = "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s"
+SEES_ALL_SCHEMAS_QUERY = (
+    "SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SHOW DATABASES'"
+)
+_TABLES_QUERY = """
+SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT
+FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = %s"""
+_COLUMNS_QUERY = """
+SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_COMMENT
+FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = %s"""
+#: Above this many names a table filter is applied in Python rather than as bound parameters.
+MAX_BOUND_TABLE_NAMES = 1000
+
+
+def narrowed_query(sql: str, schema: str, tables: Collection[str] | None) -> tuple[str, list[str]]:
+    params = [schema]
+    if tables is not None and len(tables) <= MAX_BOUND_TABLE_NAMES:
+        names = sorted(tables)
+        if not names:
+            return sql + " AND 1 = 0", params
+        sql += f" AND TABLE_NAME IN ({', '.join('%s' for _ in names)})"
+        params.extend(names)
+    return sql, params
+
+
+def build_snapshot(database: str, schema: str, table_rows: Sequence[Sequence[Any]],
+                   column_rows: Sequence[Sequence[Any]], tables: Collection[str] | None = None) -> SchemaSnapshot:
+    """Join the two bulk result sets in Python."""
+    wanted = None if tables is None else set(tables)
+    columns: dict[str, list[RemoteColumn]] = {}
+    for table_name, name, ordinal, column_type, is_nullable, comment in column_rows:
+        columns.setdefault(table_name, []).append(RemoteColumn(
+            name=name, ordinal=int(ordinal), data_type=column_type, nullable=is_nullable == "YES",
+            comment=comment or None,
+        ))
+    result = []
+    for table_name, table_type, comment in table_rows:
+        if wanted is not None and table_name not in wanted:
+            continue
+        is_view = table_type in {"VIEW", "SYSTEM VIEW"}
+        result.append(RemoteTable(
+            name=table_name, kind="view" if is_view else "table",
+            columns=tuple(sorted(columns.get(table_name, ()), key=lambda c: c.ordinal)),
+            remote_kind=table_type,
+            # MySQL reports a view's comment as the word VIEW.
+            comment=None if is_view and comment == "VIEW" else (comment or None),
+        ))
+    return SchemaSnapshot(database=database, schema=schema, tables=tuple(result))
+
+
+class MySQLConnector(Connector):
+    technology = "mysql"
+    system_schemas = frozenset({"mysql", "information_schema", "performance_schema", "sys"})
+
+    def __init__(self, config: Any, credentials: Any, *, timeout: float = 30.0):
+        super().__init__(config, credentials, timeout=timeout)
+        if not self.config.get("hostname"):
+            raise ConfigurationError("hostname is required")
+        self.database_label = str(self.config.get("database") or DEFAULT_DATABASE_LABEL)
+        self._session: pymysql.connections.Connection | None = None
+
+    @property
+    def _secrets(self) -> list[str]:
+        return [str(self.credentials.get("password") or "")]
+
+    def _map_error(self, error: pymysql.MySQLError, context: str) -> ConnectorError:
+        code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+        detail = redact(str(error.args[1]) if len(error.args) > 1 else str(error), self._secrets)
+        message = f"{context}: {detail}"
+        if code == ER_ACCESS_DENIED:
+            return AuthenticationFailed(message)
+        if code in {ER_DBACCESS_DENIED, ER_TABLEACCESS_DENIED, ER_COLUMNACCESS_DENIED, ER_SPECIFIC_ACCESS_DENIED}:
+            return PermissionDenied(message)
+        if code == ER_BAD_DB:
+            return ObjectNotFound(message)
+        if code in ER_STATEMENT_TIMEOUT or code == CR_SERVER_LOST:
+            return RemoteTimeout(message)
+        if code in CR_CONNECTION_ERROR:
+            return RemoteUnavailable(message)
+        return ConnectorError(message)
+
+    def _connect(self) -> pymysql.connections.Connection:
+        seconds = max(1, int(self.timeout))
+        try:
+            return pymysql.connect(
+                host=str(self.config["hostname"]), port=int(self.config.get("port") or 3306),
+                user=self.credentials.get("username"), password=self.credentials.get("password") or "",
+                charset="utf8mb4", autocommit=True, connect_timeout=seconds, read_timeout=seconds,
+                write_timeout=seconds, cursorclass=pymysql.cursors.Cursor,
+            )
+        except pymysql.MySQLError as error:
+            raise self._map_error(error, "could not connect") from None
+
+    def _reusable_session(self) -> pymysql.connections.Connection | None:
+        """The session kept from the previous call, if the server still answers it."""
+        session, self._session = self._session, None
+        if session is None:
+            return None
+        try:
+            session.ping(reconnect=False)
+        except pymysql.MySQLError:
+            session.close()
+            return None
+        return session
+
+    @contextmanager
+    def _connection(self) -> Iterator[pymysql.connections.Connection]:
+        """A session kept across calls (crawl tasks reuse connectors); one that failed is never kept."""
+        connection = self._reusable_session() or self._connect()
+        try:
+            yield connection
+        except pymysql.MySQLError as error:
+            connection.close()
+            raise self._map_error(error, "metadata query failed") from None
+        except BaseException:
+            connection.close()
+            raise
+        self._session = connection
+
+    def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def _excluded_schemas(self) -> set[str]:
+        return {*self.system_schemas, *get_settings().internal_databases}
+
+    def validate(self) -> list[ValidationResult]:
+        return run_validation([
+            (CONNECTION_TEST, self._test_connection),
+            (DATABASE_ACCESS_TEST, self._test_database_access),
+            (METADATA_PRIVILEGES_TEST, self._test_metadata_privileges),
+        ])
+
+    def _test_connection(self) -> None:
+        with self._connection() as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    def _test_database_access(self) -> None:
+        if not self.list_hierarchy().databases[self.database_label]:
+            raise PermissionDenied("the credentials may not see any database (MySQL schema)")
+
+    def _test_metadata_privileges(self) -> None:
+        with self._connection() as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE 1 = 0")
+
+    def list_hierarchy(self) -> RemoteHierarchy:
+        with self._connection() as connection, connection.cursor() as cursor:
+            cursor.execute(SCHEMAS_QUERY)
+            rows = cursor.fetchall()
+        excluded = self._excluded_schemas()
+        return RemoteHierarchy(databases={
+            self.database_label: tuple(name for (name,) in rows if name not in excluded),
+        })
+
+    def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        if database != self.database_label:
+            raise ObjectNotFound(f"database {database!r} is not this connection's ({self.database_label!r})")
+        if schema in self._excluded_schemas():
+            raise ObjectNotFound(f"{schema!r} is a system or internal schema and is not read")
+        with self._connection() as connection:
+            self._check_schema(connection, schema)
+            with connection.cursor() as cursor:
+                cursor.execute(*narrowed_query(_TABLES_QUERY, schema, tables))
+                table_rows = cursor.fetchall()
+                cursor.execute(*narrowed_query(_COLUMNS_QUERY, schema, tables))
+                column_rows = cursor.fetchall()
+        return build_snapshot(database, schema, table_rows, column_rows, tables)
+
+    def _check_schema(self, connection: pymysql.connections.Connection, schema: str) -> None:
+        """Open the schema as the default database (COM_INIT_DB: the name travels as data, not SQL text).
+
+        The server answers 'access denied' both for schemas the user may not use and, to users who may not list
+        all databases, for missing ones; only a user who sees all schemas learns that one is missing.
+        """
+        try:
+            connection.select_db(schema)
+            return
+        except pymysql.MySQLError as error:
+            code = error.args[0] if error.args else None
+            if code == ER_BAD_DB:
+                raise ObjectNotFound(f"schema {schema!r} does not exist") from None
+            if code != ER_DBACCESS_DENIED:
+                raise
+        with connection.cursor() as cursor:
+            cursor.execute(SCHEMA_VISIBLE_QUERY, (schema,))
+            visible = cursor.fetchone()[0] > 0
+            cursor.execute(SEES_ALL_SCHEMAS_QUERY)
+            sees_all = cursor.fetchone()[0] > 0
+        if not visible and sees_all:
+            raise ObjectNotFound(f"schema {schema!r} does not exist")
+        raise PermissionDenied(f"schema {schema!r} is not readable with these credentials"
+                               + ("" if visible else " (or does not exist)"))
+
+
+class MariaDBConnector(MySQLConnector):
+    technology = "mariadb"
+

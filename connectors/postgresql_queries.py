@@ -1,0 +1,89 @@
+"""The PostgreSQL connector's catalog queries.
+
+All of them read pg_catalog, never information_schema (which silently hides objects the user has no
+privilege on), and take every identifier as a bound parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Final, LiteralString
+
+#: Schemas owned by PostgreSQL itself; temporary schemas (pg_temp_N, pg_toast_temp_N) are matched by pattern.
+SYSTEM_SCHEMAS: Final = ("pg_catalog", "information_schema", "pg_toast")
+
+_USER_SCHEMA: Final = """
+    n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+    AND n.nspname !~ '^pg_(toast_)?temp_'
+"""
+
+CONNECTABLE_DATABASES: LiteralString = """
+    SELECT datname::text FROM pg_catalog.pg_database
+    WHERE datallowconn AND NOT datistemplate
+    ORDER BY datname
+"""
+
+USER_SCHEMAS: LiteralString = """
+    SELECT n.nspname::text FROM pg_catalog.pg_namespace n
+    WHERE """ + _USER_SCHEMA + """
+    ORDER BY n.nspname
+"""
+
+#: The schema's oid and whether the current user may look into it (NULL row → no such schema).
+SCHEMA_ACCESS: LiteralString = """
+    SELECT n.oid, has_schema_privilege(n.oid, 'USAGE')
+    FROM pg_catalog.pg_namespace n
+    WHERE n.nspname = %(schema)s
+"""
+
+#: Can pg_catalog be read at all, and how many user schemas may be looked into.
+METADATA_PRIVILEGES: LiteralString = """
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM pg_catalog.pg_class LIMIT 1) AS one_class)
+         + (SELECT count(*) FROM (SELECT 1 FROM pg_catalog.pg_attribute LIMIT 1) AS one_attribute) AS catalog_rows,
+           count(*) FILTER (WHERE has_schema_privilege(n.oid, 'USAGE')) AS usable_schemas,
+           count(*) AS user_schemas
+    FROM pg_catalog.pg_namespace n
+    WHERE """ + _USER_SCHEMA
+
+# One row per table or view with its columns aggregated into parallel arrays: ~10x fewer rows to decode
+# than one row per column. The sorted subquery is served in attnum order by pg_attribute's
+# (attrelid, attnum) index, so the arrays need no per-aggregate sort (five sorts per table otherwise).
+# Partitions (relispartition) are internal to their partitioned parent and are left out.
+_TABLES_WITH_COLUMNS: LiteralString = """
+    SELECT c.relname::text,
+           c.relkind::text,
+           pg_catalog.pg_get_userbyid(c.relowner)::text,
+           d.description,
+           a.names, a.ordinals, a.types, a.nullables, a.comments
+    FROM pg_catalog.pg_class c
+    LEFT JOIN pg_catalog.pg_description d
+           ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+    CROSS JOIN LATERAL (
+        SELECT coalesce(array_agg(s.attname), '{}') AS names,
+               coalesce(array_agg(s.attnum), '{}') AS ordinals,
+               coalesce(array_agg(s.data_type), '{}') AS types,
+               coalesce(array_agg(s.nullable), '{}') AS nullables,
+               coalesce(array_agg(s.comment), '{}') AS comments
+        FROM (
+            SELECT at.attname::text AS attname,
+                   at.attnum::int AS attnum,
+                   pg_catalog.format_type(at.atttypid, at.atttypmod) AS data_type,
+                   NOT at.attnotnull AS nullable,
+                   cd.description AS comment
+            FROM pg_catalog.pg_attribute at
+            LEFT JOIN pg_catalog.pg_description cd
+                   ON cd.objoid = at.attrelid AND cd.classoid = 'pg_catalog.pg_class'::regclass
+                  AND cd.objsubid = at.attnum
+            WHERE at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped
+            ORDER BY at.attnum
+        ) AS s
+    ) AS a
+    WHERE c.relnamespace = %(namespace)s
+      AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
+      AND NOT c.relispartition
+"""
+
+TABLES_IN_SCHEMA: LiteralString = _TABLES_WITH_COLUMNS + " ORDER BY c.relname"
+
+NAMED_TABLES_IN_SCHEMA: LiteralString = (
+    _TABLES_WITH_COLUMNS + " AND c.relname = ANY(%(tables)s::name[]) ORDER BY c.relname"
+)

@@ -1,0 +1,47 @@
+"""Technologies by name; modules are imported on first use so a worker loads only the clients it needs."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.base import Connector
+from connectors.errors import ConfigurationError
+
+_CONNECTORS: dict[str, str] = {
+    "postgresql": "connectors.postgresql:PostgresConnector",
+    "mysql": "connectors.mysql:MySQLConnector",
+    "mariadb": "connectors.mysql:MariaDBConnector",
+    "sqlserver": "connectors.sqlserver:SqlServerConnector",
+    "azuresql": "connectors.sqlserver:AzureSqlConnector",
+    "synapse": "connectors.sqlserver:SynapseConnector",
+    "sqlalchemy": "connectors.sqlalchemy_generic:SqlAlchemyConnector",
+    "snowflake": "connectors.snowflake:SnowflakeConnector",
+    "databricks": "connectors.databricks:DatabricksConnector",
+}
+
+
+def register(technology: str, target: str) -> None:
+    """Register a connector class given as 'module:Class'."""
+    _CONNECTORS[technology] = target
+
+
+def technologies() -> list[str]:
+    return sorted(_CONNECTORS)
+
+
+def connector_class(technology: str) -> type[Connector]:
+    try:
+        module_name, class_name = _CONNECTORS[technology].split(":")
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown technology {technology!r}; known: {', '.join(technologies())}"
+        ) from None
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def create_connector(
+    technology: str, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0
+) -> Connector:
+    return connector_class(technology)(config, credentials, timeout=timeout)

@@ -1,0 +1,314 @@
+"""Snowflake through snowflake-connector-python.
+
+Config: account, user, warehouse, role, database (restrict to one) or databases (a list), internalDatabase, and
+host/port/protocol (PrivateLink or a local endpoint). authenticationType "userPassword" (credentials password),
+"keyPair" (credentials privateKey PEM, optional privateKeyPassphrase) or "oauth" (credentials token).
+
+Databases come from SHOW DATABASES (paged, SHOW returns at most 10,000 rows); each database's schemas from its
+INFORMATION_SCHEMA.SCHEMATA; a schema is read with one INFORMATION_SCHEMA query joining SCHEMATA, COLUMNS, TABLES
+and VIEWS. Snowflake hides objects the role has no privilege on, so a schema the role may not see is reported
+as "does not exist or not authorized" (ObjectNotFound); an explicit access-control error is PermissionDenied.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Iterable, Mapping
+from itertools import groupby
+from typing import Any
+
+import snowflake.connector
+from cryptography.hazmat.primitives import serialization
+from snowflake.connector import SnowflakeConnection
+from snowflake.connector.cursor import SnowflakeCursor
+from snowflake.connector.errors import Error as SnowflakeError
+
+from connectors.base import Connector, ValidationResult
+from connectors.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    ConnectorError,
+    ObjectNotFound,
+    PermissionDenied,
+    RemoteTimeout,
+    RemoteUnavailable,
+    redact,
+)
+from connectors.hierarchy import collect_hierarchy
+from connectors.validation import validate_by_listing
+from settings import get_settings
+from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+
+SHOW_PAGE_SIZE = 10_000
+VIEW_TYPES = frozenset({"VIEW", "MATERIALIZED VIEW"})
+AUTHENTICATION_TYPES = ("userPassword", "keyPair", "oauth")
+_SECRET_KEYS = ("password", "privateKey", "privateKeyPassphrase", "token")
+_ERROR_PREFIX = re.compile(r"^\d{6} \(\w+\): ")
+
+
+# --- connecting ------------------------------------------------------------------------------------------------
+
+
+def quote_identifier(name: str) -> str:
+    """A Snowflake quoted identifier: exact case, embedded double quotes doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def private_key_der(pem: str, passphrase: str | None = None) -> bytes:
+    """The PKCS#8 DER bytes the connector's `private_key` argument takes, from a (possibly encrypted) PEM key."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=passphrase.encode() if passphrase else None)
+    except (ValueError, TypeError) as error:
+        reason = "wrong or missing passphrase" if "password" in str(error).lower() else "not a PEM private key"
+        raise ConfigurationError(f"credentials.privateKey could not be loaded ({reason})") from None
+    return key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def connect_arguments(config: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+    """Keyword arguments for snowflake.connector.connect; pure, so every authentication type is testable."""
+    account = config.get("account")
+    if not account:
+        raise ConfigurationError("account is required (the account identifier, e.g. myorg-myaccount)")
+    seconds = max(1, math.ceil(timeout))
+    arguments: dict[str, Any] = {
+        "account": str(account),
+        "application": "objectsync",
+        "login_timeout": seconds,
+        "network_timeout": seconds,
+        "socket_timeout": seconds,
+        "client_session_keep_alive": False,
+        "session_parameters": {"STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": "objectsync metadata sync"},
+    }
+    for key in ("warehouse", "role", "host", "protocol"):
+        if config.get(key):
+            arguments[key] = str(config[key])
+    if config.get("port"):
+        port = config["port"]
+        if isinstance(port, str) and port.isdigit():
+            port = int(port)
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise ConfigurationError(f"port must be an integer between 1 and 65535, not {port!r}")
+        arguments["port"] = port
+    user = config.get("user") or credentials.get("username") or credentials.get("user")
+    authentication = str(config.get("authenticationType") or "userPassword")
+    if authentication == "userPassword":
+        if not user or not credentials.get("password"):
+            raise ConfigurationError("authenticationType 'userPassword' needs user and credentials.password")
+        arguments.update(user=str(user), password=str(credentials["password"]))
+    elif authentication == "keyPair":
+        if not user or not credentials.get("privateKey"):
+            raise ConfigurationError("authenticationType 'keyPair' needs user and credentials.privateKey")
+        der = private_key_der(str(credentials["privateKey"]), credentials.get("privateKeyPassphrase"))
+        arguments.update(user=str(user), authenticator="SNOWFLAKE_JWT", private_key=der)
+    elif authentication == "oauth":
+        if not credentials.get("token"):
+            raise ConfigurationError("authenticationType 'oauth' needs credentials.token")
+        arguments.update(authenticator="oauth", token=str(credentials["token"]))
+        if user:
+            arguments["user"] = str(user)
+    else:
+        raise ConfigurationError(
+            f"authenticationType must be one of {', '.join(AUTHENTICATION_TYPES)}, not {authentication!r}"
+        )
+    return arguments
+
+
+# --- errors ----------------------------------------------------------------------------------------------------
+
+
+def map_error(error: Exception, context: str, secrets: Iterable[str] = ()) -> ConnectorError:
+    """Translate a Snowflake error by its error code; the message never carries a secret."""
+    if isinstance(error, ConnectorError):
+        return error
+    errno = getattr(error, "errno", None) or 0
+    detail = redact(" ".join(_ERROR_PREFIX.sub("", getattr(error, "raw_msg", None) or str(error)).split()), secrets)
+    message = f"{context}: {detail}"
+    if not isinstance(error, SnowflakeError):
+        return RemoteUnavailable(message) if isinstance(error, OSError) else ConnectorError(message)
+    if 390000 <= errno < 391000:  # the login service refused the credentials (390100 password, 390144 JWT…)
+        return AuthenticationFailed(message)
+    if errno in (604, 630):  # statement cancelled / reached STATEMENT_TIMEOUT_IN_SECONDS
+        return RemoteTimeout(message)
+    if errno in (250001, 250002, 250003, 250005, 251011, 252007) or 290000 <= errno < 291000:
+        return RemoteUnavailable(message)
+    if getattr(error, "sqlstate", None) == "42501" or 3000 <= errno < 4000:  # SQL access control error
+        return PermissionDenied(message)
+    if errno == 2003:  # "does not exist or not authorized"
+        return ObjectNotFound(message)
+    return ConnectorError(message)
+
+
+# --- data types ------------------------------------------------------------------------------------------------
+
+
+def data_type_text(data_type: str, char_length: int | None, precision: int | None, scale: int | None) -> str:
+    """The type as DESCRIBE shows it (VARCHAR(20), NUMBER(38,0)) from INFORMATION_SCHEMA's split columns."""
+    base = data_type.upper()
+    if base in ("TEXT", "VARCHAR", "STRING"):
+        return f"VARCHAR({char_length})" if char_length else "VARCHAR"
+    if base in ("BINARY", "VARBINARY"):
+        return f"BINARY({char_length})" if char_length else "BINARY"
+    if base == "NUMBER" and precision is not None:
+        return f"NUMBER({precision},{scale or 0})"
+    return base
+
+
+def _schema_query(database: str, tables: Collection[str] | None) -> str:
+    info = f"{quote_identifier(database)}.INFORMATION_SCHEMA"
+    table_filter = "" if tables is None else " AND c.TABLE_NAME IN (%(tables)s)" if tables else " AND 1 = 0"
+    return f"""
+SELECT s.SCHEMA_NAME, c.TABLE_NAME,
+       COALESCE(t.TABLE_TYPE, CASE WHEN v.TABLE_NAME IS NOT NULL THEN 'VIEW' END),
+       COALESCE(t.COMMENT, v.COMMENT), COALESCE(t.TABLE_OWNER, v.TABLE_OWNER),
+       c.COLUMN_NAME, c.ORDINAL_POSITION, c.DATA_TYPE, c.CHARACTER_MAXIMUM_LENGTH,
+       c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.IS_NULLABLE, c.COMMENT
+FROM {info}.SCHEMATA s
+LEFT JOIN {info}.COLUMNS c ON c.TABLE_SCHEMA = s.SCHEMA_NAME{table_filter}
+LEFT JOIN {info}.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+LEFT JOIN {info}.VIEWS v ON v.TABLE_SCHEMA = c.TABLE_SCHEMA AND v.TABLE_NAME = c.TABLE_NAME
+WHERE s.SCHEMA_NAME = %(schema)s
+ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"""
+
+
+def tables_from_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
+    """Group the read's rows (ordered by table, ordinal) into tables; a row without a table is the schema itself."""
+    tables = []
+    for name, group in groupby((r for r in rows if r[1] is not None), key=lambda r: r[1]):
+        members = list(group)
+        first = members[0]
+        remote_kind = first[2]
+        tables.append(
+            RemoteTable(
+                name=name,
+                kind="view" if remote_kind in VIEW_TYPES else "table",
+                remote_kind=remote_kind,
+                comment=first[3] or None,
+                owner=first[4] or None,
+                columns=tuple(
+                    RemoteColumn(
+                        name=r[5],
+                        ordinal=int(r[6]),
+                        data_type=data_type_text(r[7], r[8], r[9], r[10]),
+                        nullable=r[11] == "YES",
+                        comment=r[12] or None,
+                    )
+                    for r in members
+                ),
+            )
+        )
+    return tuple(tables)
+
+
+# --- the connector ---------------------------------------------------------------------------------------------
+
+
+class SnowflakeConnector(Connector):
+    technology = "snowflake"
+    system_databases = frozenset({"SNOWFLAKE", "SNOWFLAKE_SAMPLE_DATA"})
+    system_schemas = frozenset({"INFORMATION_SCHEMA"})
+
+    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0):
+        super().__init__(config, credentials, timeout=timeout)
+        self._secrets = [str(self.credentials[k]) for k in _SECRET_KEYS if self.credentials.get(k)]
+        self._connection: SnowflakeConnection | None = None
+
+    # -- plumbing --
+
+    def _cursor(self) -> SnowflakeCursor:
+        if self._connection is None:
+            arguments = connect_arguments(self.config, self.credentials, self.timeout)
+            try:
+                self._connection = snowflake.connector.connect(**arguments)
+            except Exception as error:  # noqa: BLE001 - every client failure becomes a domain error
+                raise map_error(
+                    error, f"cannot log in to Snowflake account {arguments['account']}", self._secrets
+                ) from None
+        return self._connection.cursor()
+
+    def _run(self, sql: str, params: Mapping[str, Any] | None, context: str) -> tuple[list[str], list[tuple]]:
+        cursor = self._cursor()
+        try:
+            cursor.execute(sql, params)
+            columns = [d.name.lower() for d in cursor.description or ()]
+            return columns, cursor.fetchall()
+        except Exception as error:  # noqa: BLE001 - every client failure becomes a domain error
+            raise map_error(error, context, self._secrets) from None
+        finally:
+            cursor.close()
+
+    def _excluded_databases(self) -> set[str]:
+        internal = [*get_settings().internal_databases]
+        if self.config.get("internalDatabase"):
+            internal.append(str(self.config["internalDatabase"]))
+        return {name.upper() for name in (*self.system_databases, *internal)}
+
+    def _all_databases(self) -> list[str]:
+        """SHOW DATABASES, paged with LIMIT … FROM because SHOW returns at most 10,000 rows."""
+        names: list[str] = []
+        seen: set[str] = set()
+        after: str | None = None
+        while True:
+            sql = f"SHOW TERSE DATABASES LIMIT {SHOW_PAGE_SIZE}" + (" FROM %(after)s" if after else "")
+            columns, rows = self._run(sql, {"after": after} if after else None, "cannot list databases")
+            page = [row[columns.index("name")] for row in rows]
+            fresh = [name for name in page if name not in seen]
+            names += fresh
+            seen.update(fresh)
+            if len(page) < SHOW_PAGE_SIZE or not fresh:
+                return names
+            after = page[-1]
+
+    def _databases_in_scope(self) -> tuple[list[str], dict[str, str]]:
+        """Visible databases, narrowed to the configured ones; configured but invisible ones are failures."""
+        excluded = self._excluded_databases()
+        visible = [name for name in self._all_databases() if name.upper() not in excluded]
+        wanted = [self.config["database"]] if self.config.get("database") else self.config.get("databases") or []
+        if not wanted:
+            return visible, {}
+        found, missing = [], {}
+        for name in map(str, wanted):
+            match = name if name in visible else next((v for v in visible if v.upper() == name.upper()), None)
+            if match is None:
+                missing[name] = f"database {name} does not exist or is not authorized for this role"
+            elif match not in found:
+                found.append(match)
+        return found, missing
+
+    def _schemas(self, database: str) -> tuple[str, ...]:
+        sql = f"SELECT SCHEMA_NAME FROM {quote_identifier(database)}.INFORMATION_SCHEMA.SCHEMATA ORDER BY SCHEMA_NAME"
+        _, rows = self._run(sql, None, f"cannot list the schemas of database {database}")
+        return tuple(row[0] for row in rows if row[0].upper() not in self.system_schemas)
+
+    # -- the interface --
+
+    def list_hierarchy(self) -> RemoteHierarchy:
+        databases, failed = self._databases_in_scope()
+        return collect_hierarchy(databases, self._schemas, failed)
+
+    def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        if database.upper() in self._excluded_databases() or schema.upper() in self.system_schemas:
+            raise ObjectNotFound(f"{database}.{schema} is a system or internal schema and is never read")
+        params: dict[str, Any] = {"schema": schema}
+        if tables:
+            params["tables"] = tuple(tables)
+        _, rows = self._run(_schema_query(database, tables), params, f"cannot read schema {database}.{schema}")
+        if not rows:
+            raise ObjectNotFound(f"schema {database}.{schema} does not exist or is not authorized for this role")
+        return SchemaSnapshot(database=database, schema=schema, tables=tables_from_rows(rows))
+
+    def validate(self) -> list[ValidationResult]:
+        return validate_by_listing(self._test_connection, self._databases_in_scope, self._schemas)
+
+    def _test_connection(self) -> None:
+        self._cursor().close()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except SnowflakeError:
+                pass
+            self._connection = None

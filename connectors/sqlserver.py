@@ -1,0 +1,377 @@
+"""SQL Server, Azure SQL Database and Azure Synapse through pyodbc.
+
+Config: hostname, port (1433), database, driver ("ODBC Driver 18 for SQL Server"), encrypt (true),
+trustServerCertificate (false), connectionString (replaces the assembled string; UID/PWD or the token are still
+added from the credentials), authenticationType "userPassword" (credentials username/password) or
+"accessToken" (credentials accessToken, an Azure AD token), and dialect:
+
+- "tsql" (default): databases from sys.databases, comments from MS_Description extended properties, permission
+  probe with HAS_PERMS_BY_NAME.
+- "ansi": INFORMATION_SCHEMA only; the one database is the configured one and comments are not read. Lets the
+  connector run against any ODBC source with an ANSI INFORMATION_SCHEMA (the test suite uses PostgreSQL). Here a
+  schema hidden from the credentials cannot be told apart from a missing one.
+
+Each database is read over a connection opened on that database: Azure SQL Database does not allow
+cross-database queries, and it keeps identifiers out of the SQL text.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import pyodbc
+
+from connectors import sqlserver_queries as q
+from connectors.base import Connector, ValidationResult
+from connectors.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    ConnectorError,
+    ObjectNotFound,
+    PermissionDenied,
+    RemoteTimeout,
+    RemoteUnavailable,
+    redact,
+)
+from connectors.hierarchy import collect_hierarchy
+from connectors.validation import (
+    CONNECTION_TEST,
+    DATABASE_ACCESS_TEST,
+    METADATA_PRIVILEGES_TEST,
+    run_validation,
+)
+from settings import get_settings
+from sync.snapshot import RemoteHierarchy, SchemaSnapshot
+
+DEFAULT_DRIVER = "ODBC Driver 18 for SQL Server"
+SQL_COPT_SS_ACCESS_TOKEN = 1256
+INTEGRATED_SECURITY_MESSAGE = (
+    "Integrated Security is not supported; use username/password or an Azure AD access token"
+)
+_INTEGRATED_KEYS = {"trusted_connection", "integrated security"}
+_CREDENTIAL_KEYS = {"uid", "pwd", "user id", "password", "authentication"}
+
+
+# --- connection strings ----------------------------------------------------------------------------------------
+
+def parse_connection_string(text: str) -> list[tuple[str, str]]:
+    """Split an ODBC connection string into (key, value) pairs, honouring {braced; values} and '}}' escapes."""
+    pairs: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in "; ":
+            i += 1
+            continue
+        eq = text.find("=", i)
+        if eq < 0:
+            raise ConfigurationError("connectionString: expected key=value pairs separated by ';'")
+        key = text[i:eq].strip()
+        i = eq + 1
+        if i < n and text[i] == "{":
+            value_chars: list[str] = []
+            i += 1
+            while True:
+                if i >= n:
+                    raise ConfigurationError(f"connectionString: unterminated '{{' in the value of {key}")
+                if text[i] == "}":
+                    if i + 1 < n and text[i + 1] == "}":
+                        value_chars.append("}")
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                value_chars.append(text[i])
+                i += 1
+            value = "".join(value_chars)
+            end = text.find(";", i)
+            i = n if end < 0 else end + 1
+        else:
+            end = text.find(";", i)
+            end = n if end < 0 else end
+            value = text[i:end].strip()
+            i = end + 1
+        pairs.append((key, value))
+    return pairs
+
+
+def format_connection_string(pairs: Sequence[tuple[str, str]]) -> str:
+    return ";".join(f"{key}={_odbc_value(value)}" for key, value in pairs) + ";"
+
+
+def _odbc_value(value: str) -> str:
+    if value and not any(ch in value for ch in ";{}=") and value == value.strip():
+        return value
+    return "{" + value.replace("}", "}}") + "}"
+
+
+def _with(pairs: list[tuple[str, str]], key: str, value: str) -> list[tuple[str, str]]:
+    """Set `key` (case-insensitively), replacing any earlier value."""
+    return [(k, v) for k, v in pairs if k.lower() != key.lower()] + [(key, value)]
+
+
+def access_token_attrs(token: str) -> dict[int, bytes]:
+    """Connection attributes for an Azure AD token: a little-endian DWORD byte count, then the UTF-16-LE token."""
+    encoded = token.encode("utf-16-le")
+    return {SQL_COPT_SS_ACCESS_TOKEN: struct.pack(f"<I{len(encoded)}s", len(encoded), encoded)}
+
+
+def _yes_no(value: Any, default: bool) -> str:
+    if value is None:
+        return "yes" if default else "no"
+    if isinstance(value, str):
+        return "yes" if value.strip().lower() in {"yes", "true", "1", "mandatory", "strict"} else "no"
+    return "yes" if value else "no"
+
+
+# --- errors ----------------------------------------------------------------------------------------------------
+
+def map_error(error: pyodbc.Error, context: str, secrets: Collection[str] = ()) -> ConnectorError:
+    """Map a pyodbc error (SQLSTATE first) to the connector error it means; secrets never reach the message."""
+    state = str(error.args[0]) if error.args else ""
+    detail = redact(str(error.args[1]) if len(error.args) > 1 else str(error), secrets)
+    message = f"{context}: {detail}"
+    lowered = detail.lower()
+    if state in {"HYT00", "HYT01"} or "timeout expired" in lowered or "statement timeout" in lowered:
+        return RemoteTimeout(message)
+    if state == "28000" or "login failed" in lowered or "password authentication failed" in lowered:
+        return AuthenticationFailed(message)
+    if state in {"IM002", "IM003", "01000"} and ("driver" in lowered or "lib" in lowered or "data source" in lowered):
+        return ConfigurationError(message)
+    if state == "42501" or "permission denied" in lowered or "permission was denied" in lowered \
+            or "cannot open database" in lowered:
+        return PermissionDenied(message)
+    if state.startswith("08"):
+        if "role" in lowered and "does not exist" in lowered:
+            return AuthenticationFailed(message)
+        if "does not exist" in lowered:
+            return ObjectNotFound(message)
+        return RemoteUnavailable(message)
+    return ConnectorError(message)
+
+
+# --- the connector ---------------------------------------------------------------------------------------------
+
+class SqlServerConnector(Connector):
+    technology = "sqlserver"
+    system_schemas = frozenset({
+        "sys", "INFORMATION_SCHEMA", "guest", "db_owner", "db_accessadmin", "db_securityadmin", "db_ddladmin",
+        "db_backupoperator", "db_datareader", "db_datawriter", "db_denydatareader", "db_denydatawriter",
+    })
+    #: Catalogs of other platforms met on the "ansi" path (PostgreSQL through its ODBC driver in tests).
+    ansi_system_schemas: ClassVar[frozenset[str]] = frozenset({"information_schema", "pg_catalog", "pg_toast"})
+    ansi_system_schema_prefixes: ClassVar[tuple[str, ...]] = ("pg_temp_", "pg_toast_temp_")
+    system_databases = frozenset({"master", "tempdb", "model", "msdb"})
+
+    def __init__(self, config: Any, credentials: Any, *, timeout: float = 30.0):
+        super().__init__(config, credentials, timeout=timeout)
+        self.dialect = str(self.config.get("dialect") or "tsql").lower()
+        if self.dialect not in {"tsql", "ansi"}:
+            raise ConfigurationError(f"dialect must be 'tsql' or 'ansi', not {self.dialect!r}")
+        self.authentication = str(self.config.get("authenticationType") or "userPassword")
+        if self.authentication.lower() in {"integratedsecurity", "integrated", "windows", "trustedconnection"}:
+            raise ConfigurationError(INTEGRATED_SECURITY_MESSAGE)
+        if self.authentication not in {"userPassword", "accessToken"}:
+            raise ConfigurationError(
+                f"authenticationType must be 'userPassword' or 'accessToken', not {self.authentication!r}")
+        self._base_pairs = self._base_connection_pairs()
+        self._sessions: dict[str | None, pyodbc.Connection] = {}
+
+    # -- connecting --
+
+    def _base_connection_pairs(self) -> list[tuple[str, str]]:
+        if self.config.get("connectionString"):
+            pairs = parse_connection_string(str(self.config["connectionString"]))
+        else:
+            hostname = self.config.get("hostname")
+            if not hostname:
+                raise ConfigurationError("hostname is required (or a connectionString)")
+            pairs = [
+                ("Driver", str(self.config.get("driver") or DEFAULT_DRIVER)),
+                ("Server", f"tcp:{hostname},{int(self.config.get('port') or 1433)}"),
+                ("Encrypt", _yes_no(self.config.get("encrypt"), True)),
+                ("TrustServerCertificate", _yes_no(self.config.get("trustServerCertificate"), False)),
+            ]
+            if self.config.get("database"):
+                pairs.append(("Database", str(self.config["database"])))
+        for key, value in pairs:
+            if key.lower() in _INTEGRATED_KEYS and value.lower() in {"yes", "true", "sspi"}:
+                raise ConfigurationError(INTEGRATED_SECURITY_MESSAGE)
+        if self.authentication == "accessToken":
+            if not self.credentials.get("accessToken"):
+                raise ConfigurationError("authenticationType 'accessToken' needs credentials.accessToken")
+            pairs = [(k, v) for k, v in pairs if k.lower() not in _CREDENTIAL_KEYS]
+        else:
+            if self.credentials.get("username") is not None:
+                pairs = _with(pairs, "UID", str(self.credentials["username"]))
+            if self.credentials.get("password") is not None:
+                pairs = _with(pairs, "PWD", str(self.credentials["password"]))
+        return pairs
+
+    @property
+    def configured_database(self) -> str | None:
+        for key, value in self._base_pairs:
+            if key.lower() in {"database", "initial catalog"}:
+                return value
+        return None
+
+    @property
+    def _secrets(self) -> list[str]:
+        return [str(self.credentials.get(k) or "") for k in ("password", "accessToken")]
+
+    def _connect(self, database: str | None) -> pyodbc.Connection:
+        pairs = self._base_pairs if database is None else _with(self._base_pairs, "Database", database)
+        attrs = access_token_attrs(str(self.credentials["accessToken"])) if self.authentication == "accessToken" \
+            else None
+        try:
+            connection = pyodbc.connect(format_connection_string(pairs), autocommit=True, readonly=True,
+                                        timeout=max(1, int(self.timeout)), attrs_before=attrs)
+        except pyodbc.Error as error:
+            raise map_error(error, f"could not connect to {database or 'the server'}", self._secrets) from None
+        _set_query_timeout(connection, self.timeout)
+        return connection
+
+    def _reusable_session(self, database: str | None) -> pyodbc.Connection | None:
+        """The session kept for this database, if the server still answers on it."""
+        connection = self._sessions.pop(database, None)
+        if connection is None:
+            return None
+        try:
+            connection.cursor().execute("SELECT 1").fetchall()
+        except pyodbc.Error:
+            connection.close()
+            return None
+        return connection
+
+    @contextmanager
+    def _cursor(self, database: str | None = None) -> Iterator[pyodbc.Cursor]:
+        """A cursor on a session kept per database across calls; a session that failed is closed, not kept."""
+        connection = self._reusable_session(database) or self._connect(database)
+        try:
+            cursor = connection.cursor()
+            yield cursor
+            cursor.close()
+        except pyodbc.Error as error:
+            connection.close()
+            raise map_error(error, f"metadata query failed in {database or 'the server'}", self._secrets) from None
+        except BaseException:
+            connection.close()
+            raise
+        self._sessions[database] = connection
+
+    def close(self) -> None:
+        sessions, self._sessions = self._sessions, {}
+        for connection in sessions.values():
+            connection.close()
+
+    # -- what is excluded --
+
+    def _is_system_schema(self, name: str) -> bool:
+        if name in self.system_schemas or name.casefold() == "information_schema":
+            return True
+        if self.dialect == "ansi":
+            return name in self.ansi_system_schemas or name.startswith(self.ansi_system_schema_prefixes)
+        return False
+
+    def _excluded_databases(self) -> set[str]:
+        return {*self.system_databases, *get_settings().internal_databases}
+
+    # -- the interface --
+
+    def validate(self) -> list[ValidationResult]:
+        return run_validation([
+            (CONNECTION_TEST, self._test_connection),
+            (DATABASE_ACCESS_TEST, self._test_database_access),
+            (METADATA_PRIVILEGES_TEST, self._test_metadata_privileges),
+        ])
+
+    def _test_connection(self) -> None:
+        with self._cursor() as cursor:
+            cursor.execute("SELECT 1").fetchall()
+
+    def _test_database_access(self) -> None:
+        databases = self._list_databases()[0]
+        if not databases:
+            raise PermissionDenied("the credentials may not open any user database")
+
+    def _test_metadata_privileges(self) -> None:
+        with self._cursor() as cursor:
+            cursor.execute(q.SCHEMAS_ANSI).fetchall()
+            probe = q.tables_query("INFORMATION_SCHEMA", [])
+            cursor.execute(probe.sql, *probe.params).fetchall()
+
+    def _list_databases(self) -> tuple[list[str], dict[str, str]]:
+        if self.dialect == "ansi":
+            database = self.configured_database
+            if not database:
+                raise ConfigurationError("dialect 'ansi' needs a database (in config or the connectionString)")
+            return [database], {}
+        with self._cursor() as cursor:
+            rows = cursor.execute(q.DATABASES_TSQL).fetchall()
+        return q.user_databases(rows, self._excluded_databases())
+
+    def list_hierarchy(self) -> RemoteHierarchy:
+        """On the ANSI path the one database is the connection itself, so its failure is the listing's."""
+        databases, failed = self._list_databases()
+        return collect_hierarchy(databases, self._schemas, failed, fail_whole_listing=self.dialect == "ansi")
+
+    def _schemas(self, database: str) -> tuple[str, ...]:
+        with self._cursor(database) as cursor:
+            rows = cursor.execute(q.SCHEMAS_ANSI).fetchall()
+        return tuple(r[0] for r in rows if not self._is_system_schema(r[0]))
+
+    def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        if database in self._excluded_databases() or self._is_system_schema(schema):
+            raise ObjectNotFound(f"{database}.{schema} is a system object and is not read")
+        if self.dialect == "ansi" and database != self.configured_database:
+            raise ObjectNotFound(f"database {database!r} is not the configured one")
+        with self._cursor(database) as cursor:
+            self._check_schema(cursor, database, schema)
+            table_query = q.tables_query(schema, tables)
+            table_rows = cursor.execute(table_query.sql, *table_query.params).fetchall()
+            column_query = q.columns_query(schema, tables)
+            column_rows = cursor.execute(column_query.sql, *column_query.params).fetchall()
+            comment_rows: list[Any] = []
+            if self.dialect == "tsql":
+                comment_query = q.comments_query(schema)
+                comment_rows = cursor.execute(comment_query.sql, *comment_query.params).fetchall()
+        return q.build_snapshot(database, schema, table_rows, column_rows, comment_rows, tables)
+
+    def _check_schema(self, cursor: pyodbc.Cursor, database: str, schema: str) -> None:
+        if self.dialect == "ansi":
+            found = cursor.execute(q.SCHEMA_EXISTS_ANSI, schema).fetchone()[0]
+            access: q.SchemaAccess = "readable" if found else "missing"
+        else:
+            probe = q.schema_probe_query(schema)
+            access = q.schema_access(cursor.execute(probe.sql, *probe.params).fetchone())
+        if access == "missing":
+            raise ObjectNotFound(f"schema {schema!r} does not exist in database {database!r}")
+        if access == "denied":
+            raise PermissionDenied(
+                f"schema {schema!r} in database {database!r} is not readable with these credentials "
+                "(or does not exist and the credentials may not see all metadata)")
+
+
+class AzureSqlConnector(SqlServerConnector):
+    """Azure SQL Database: sys.databases lists master and the databases of the logical server."""
+
+    technology = "azuresql"
+
+
+class SynapseConnector(SqlServerConnector):
+    """Azure Synapse (dedicated and serverless SQL pools): also hides the appliance's own databases."""
+
+    technology = "synapse"
+    system_databases = frozenset({"master", "tempdb", "model", "msdb", "DWConfiguration", "DWDiagnostics",
+                                  "DWQueue"})
+
+
+def _set_query_timeout(connection: pyodbc.Connection, seconds: float) -> None:
+    """Bound every query; a driver without query timeouts (psqlodbc) keeps its own, e.g. ConnSettings."""
+    try:
+        connection.timeout = max(1, int(seconds))
+    except pyodbc.Error:
+        pass
+
