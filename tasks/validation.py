@@ -1,0 +1,12 @@
+"""Periodic re-validation of registered connections (sets or clears recurringValidationError)."""
+
+from __future__ import annotations
+
+from models.session import session_factory
+from sync.validation import revalidate_connections as run_revalidation
+from workers.celery_app import app
+
+
+@app.task(name="objectsync.revalidate_connections")
+def revalidate_connections() -> dict[str, int]:
+    return run_revalidation(session_factory())

@@ -1,0 +1,1 @@
+"""The Celery application: broker, queues, routing and delivery guarantees."""

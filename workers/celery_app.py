@@ -1,0 +1,37 @@
+"""`celery -A workers.celery_app worker` — the app reads the settings object when first configured."""
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_init, worker_process_init
+
+from workers.config import celery_config
+
+app = Celery("objectsync", include=["tasks.crawl", "tasks.schedule", "tasks.settings", "tasks.validation", "tasks.events"])
+
+
+@app.on_configure.connect
+def _configure(sender: Celery, **_: Any) -> None:
+    sender.conf.update(celery_config())
+
+
+@worker_init.connect
+def _preload_connectors(**_: Any) -> None:
+    """Import every connector's client library once, before the pool forks, so no task pays for it."""
+    import logging
+
+    from connectors import ConnectorError, connector_class, technologies
+
+    for technology in technologies():
+        try:
+            connector_class(technology)
+        except (ImportError, ConnectorError) as exc:
+            logging.getLogger(__name__).warning("connector %s unavailable: %s", technology, exc)
+
+
+@worker_process_init.connect
+def _fresh_engine_per_child(**_: Any) -> None:
+    """Forked children must not share the parent's PostgreSQL connections."""
+    from models.session import dispose_engines
+
+    dispose_engines()

@@ -1,0 +1,36 @@
+"""Celery configuration, built from the settings object when Celery first needs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from settings import get_settings
+from workers.queues import CONTROL, QUEUES, ROUTES
+
+
+def celery_config() -> dict[str, Any]:
+    settings = get_settings()
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is not set (use `objectsync demo` for an embedded Redis)")
+    transport: dict[str, Any] = {"visibility_timeout": settings.redis_visibility_timeout}
+    if settings.redis_key_prefix:
+        transport["global_keyprefix"] = settings.redis_key_prefix
+    return {
+        "broker_url": settings.redis_url,
+        "broker_transport_options": transport,
+        "broker_connection_retry_on_startup": True,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_queues": QUEUES,
+        "task_default_queue": CONTROL,
+        "task_routes": ROUTES,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": "UTC",
+        "enable_utc": True,
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
+        "beat_schedule": __import__("beat_schedule").BEAT_SCHEDULE,
+    }
