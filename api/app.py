@@ -1,0 +1,51 @@
+"""The FastAPI application: routers, error mapping, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import install_error_handlers
+from api.routes import connections, crawl, jobs, objects, schedule, settings, users
+from api.routes import requests as owner_requests, webhooks
+from models.session import session_scope
+from sync.tokens import bootstrap_admin_token
+
+ROUTERS = [
+    connections.router,
+    crawl.router,
+    jobs.router,
+    objects.router,
+    settings.router,
+    schedule.router,
+    users.router,
+    webhooks.router,
+    owner_requests.router,
+]
+
+
+def _bootstrap() -> None:
+    with session_scope() as session:
+        bootstrap_admin_token(session)
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    await run_in_threadpool(_bootstrap)
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="objectsync",
+        version="0.1.0",
+        description="Control plane of the metadata object sync: connections, crawls, objects, settings, jobs.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

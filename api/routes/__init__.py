@@ -1,0 +1,1 @@
+"""One router per resource; handlers translate HTTP to service calls and back."""

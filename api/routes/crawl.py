@@ -1,0 +1,37 @@
+"""/data/crawl: a manual crawl of any object path, tracked by its bulkId."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from api.auth import CurrentPrincipal
+from api.deps import DbSession, raw_object_path
+from api.routes.connections import ERRORS
+from api.schemas.objects import CrawlRequest, CrawlResponse
+from sync.jobs import enqueue_job, request_crawl
+from sync.permissions import require_object_access
+
+router = APIRouter(prefix="/data/crawl", tags=["crawl"])
+PREFIX = "/data/crawl/"
+
+
+@router.post("/{objectPath:path}", response_model=CrawlResponse, status_code=status.HTTP_202_ACCEPTED,
+             responses=ERRORS)
+def crawl(
+    objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession,
+    body: CrawlRequest | None = None,
+) -> CrawlResponse:
+    """Queue a crawl; forceRecursiveCrawl also scans disabled objects, dryRun only plans the changes.
+
+    The last path segment may name a database, schema or table that is new on the platform.
+    """
+    body = body or CrawlRequest()
+    path = raw_object_path(request, PREFIX)
+    require_object_access(session, principal, path)
+    job = request_crawl(
+        session, path, include_disabled=body.force_recursive_crawl, dry_run=body.dry_run,
+        allow_mass_deletion=body.allow_mass_deletion, requested_by=principal.name, kind="crawl",
+    )
+    session.commit()
+    enqueue_job(job)
+    return CrawlResponse(bulk_id=str(job.bulk_id), object_path=list(path))

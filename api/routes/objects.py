@@ -1,0 +1,68 @@
+"""/data/object: an object with children, dictionary and tags; its history; deleting a subtree."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from api.auth import CurrentPrincipal
+from api.deps import DbSession, PagingParams, ends_with_literal, raw_object_path
+from api.object_views import history_page, object_view
+from api.routes.connections import ERRORS
+from api.schemas.objects import DeleteResponse, HistoryPage, ObjectView
+from models.session import session_factory
+from sync.object_deletion import delete_object, mark_connection_delete_failed
+from sync.object_settings import get_object
+from sync.permissions import require_object_access, visible_child_names
+
+router = APIRouter(prefix="/data/object", tags=["objects"])
+PREFIX = "/data/object/"
+HISTORY = "/history"
+
+
+@router.get("/{objectPath:path}/history", response_model=HistoryPage | ObjectView, responses=ERRORS)
+def read_history(
+    objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession, paging: PagingParams
+) -> HistoryPage | ObjectView:
+    """Change events of the object, newest first; they outlive the object.
+
+    A table literally named `history` is read as `.../%68istory` (an encoded 'h' is not this route's suffix).
+    """
+    if not ends_with_literal(request, HISTORY):
+        return read_object(objectPath, request, principal, session, paging)
+    path = raw_object_path(request, PREFIX, HISTORY)
+    require_object_access(session, principal, path)
+    page = history_page(session, list(path), paging)
+    if page.count == 0:
+        get_object(session, path)  # 404 for a path that never existed; a deleted object keeps its history
+    return page
+
+
+@router.get("/{objectPath:path}", response_model=ObjectView, responses=ERRORS)
+def read_object(
+    objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession, paging: PagingParams
+) -> ObjectView:
+    """The object, its settings and effective status, paged children, tags, and the dictionary of a table.
+
+    Names in the path are percent-encoded segments: `pg/app%2Fdb/Sales/Order%20Items`.
+    """
+    path = raw_object_path(request, PREFIX)
+    only_children = visible_child_names(session, principal, path)
+    return object_view(session, get_object(session, path), paging, only_children)
+
+
+@router.delete("/{objectPath:path}", response_model=DeleteResponse, responses=ERRORS)
+def delete(objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession) -> DeleteResponse:
+    """Remove the subtree from the catalog (never anything on the platform); the connection path deregisters it."""
+    path = raw_object_path(request, PREFIX)
+    require_object_access(session, principal, path)
+    try:
+        deleted = delete_object(session, path, requested_by=principal.name)
+        session.commit()
+    except Exception:
+        session.rollback()
+        if len(path) == 1:
+            with session_factory()() as marking:
+                mark_connection_delete_failed(marking, path[0])
+                marking.commit()
+        raise
+    return DeleteResponse(object_path=list(path), objects_deleted=deleted)

@@ -1,0 +1,70 @@
+"""Owner validation requests: data owners see and validate those on their tables; GOVERNANCE and
+APPLICATION_ADMIN see and validate all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.auth import CurrentPrincipal
+from api.deps import DbSession
+from api.errors import Conflict, NotFound
+from api.routes.connections import ERRORS
+from api.schemas.common import CamelModel
+from events import requests as service
+from sync.paths import format_path
+from sync.permissions import NotAuthorized, can_manage, owned_paths
+
+router = APIRouter(tags=["owner requests"])
+
+
+class OwnerRequestBody(CamelModel):
+    id: int
+    kind: Literal["column_added", "column_deleted"]
+    status: Literal["pending", "validated"]
+    object_path: list[str]
+    data_source: str
+    column: str
+    event_id: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: int | None
+
+
+def request_body(view: service.OwnerRequestView) -> OwnerRequestBody:
+    return OwnerRequestBody(
+        id=view.id, kind=view.kind, status=view.status, object_path=list(view.table_path),
+        data_source=format_path(view.table_path), column=view.column_name, event_id=view.event_id,
+        created_at=view.created_at, resolved_at=view.resolved_at, resolved_by=view.resolved_by,
+    )
+
+
+@router.get("/requests", response_model=list[OwnerRequestBody], responses=ERRORS)
+def list_requests(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    request_status: Annotated[Literal["pending", "validated"] | None, Query(alias="status")] = None,
+    after_id: Annotated[int, Query(alias="afterId", ge=0, description="page after this request id")] = 0,
+    size: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[OwnerRequestBody]:
+    scope = None if principal.sees_everything else owned_paths(session, principal)
+    views = service.list_requests(session, status=request_status, owned_paths=scope, after_id=after_id, limit=size)
+    return [request_body(v) for v in views]
+
+
+@router.post("/requests/{request_id}/validate", response_model=OwnerRequestBody, responses=ERRORS)
+def validate_request(request_id: int, principal: CurrentPrincipal, session: DbSession) -> OwnerRequestBody:
+    """Validate the change; for an added column this removes its `New` tag. Emits `request.resolved`."""
+    try:
+        view = service.get_request(session, request_id)
+        if not can_manage(session, principal, view.table_path):
+            raise NotAuthorized(f"DATA_OWNER on {format_path(view.table_path)!r} or one of its parents is required")
+        resolved = service.validate_request(session, request_id, user_id=principal.user_id)
+    except service.RequestNotFound as exc:
+        raise NotFound(str(exc)) from None
+    except service.RequestAlreadyResolved as exc:
+        raise Conflict(str(exc)) from None
+    session.commit()
+    return request_body(resolved)

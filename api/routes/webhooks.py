@@ -1,0 +1,200 @@
+"""Webhook subscriptions (APPLICATION_ADMIN or GOVERNANCE): CRUD, replay from any event, delivery history."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import Field
+
+from api.auth import CurrentPrincipal
+from api.deps import DbSession
+from api.errors import NotFound
+from api.routes.connections import ERRORS
+from api.schemas.common import CamelModel
+from events import subscriptions as service
+from events.envelope import event_type_name
+from models import ChangeEvent, WebhookDelivery, WebhookSubscription
+from sync.paths import format_path
+from sync.permissions import APPLICATION_ADMIN, require_global
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["webhooks"])
+
+PathPrefix = Annotated[str | list[str] | None, Field(
+    description="object path prefix, URL-style ('pg/app/Sales') or as segments; empty: every object")]
+
+
+class SubscriptionCreate(CamelModel):
+    url: str = Field(description="http(s) endpoint; private and loopback addresses are refused unless allowed")
+    secret: str | None = Field(default=None, description="'whsec_' + base64 (24-64 bytes); generated if omitted")
+    event_types: list[str] = Field(default_factory=list, description="e.g. 'column.added' or 'column.*'; empty: all")
+    path_prefix: PathPrefix = None
+    enabled: bool = True
+
+
+class SubscriptionUpdate(CamelModel):
+    url: str | None = None
+    secret: str | None = None
+    event_types: list[str] | None = None
+    path_prefix: PathPrefix = None
+    enabled: bool | None = Field(default=None, description="true re-enables an automatically disabled endpoint")
+
+
+class SubscriptionView(CamelModel):
+    id: int
+    url: str
+    event_types: list[str]
+    path_prefix: str | None
+    enabled: bool
+    consecutive_failures: int
+    disabled_reason: str | None
+    created_at: datetime
+
+
+class SubscriptionCreated(SubscriptionView):
+    secret: str = Field(description="shown once: receivers verify the webhook-signature header with it")
+
+
+class ReplayRequest(CamelModel):
+    from_event: str | int = Field(description="an outbox id (the CloudEvent 'sequence') or a stable event id ('id')")
+
+
+class ReplayQueued(CamelModel):
+    queued: int
+
+
+class DeliveryView(CamelModel):
+    id: int
+    sequence: int
+    event_id: str
+    type: str
+    subject: str
+    status: Literal["pending", "delivered", "dead"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+def subscription_view(subscription: WebhookSubscription) -> SubscriptionView:
+    return SubscriptionView(
+        id=subscription.id, url=subscription.url, event_types=list(subscription.event_types),
+        path_prefix=format_path(subscription.path_prefix) if subscription.path_prefix else None,
+        enabled=subscription.enabled, consecutive_failures=subscription.consecutive_failures,
+        disabled_reason=subscription.disabled_reason, created_at=subscription.created_at,
+    )
+
+
+def delivery_view(delivery: WebhookDelivery, event: ChangeEvent) -> DeliveryView:
+    return DeliveryView(
+        id=delivery.id, sequence=event.id, event_id=str(event.event_id), type=event_type_name(event.type),
+        subject=format_path(event.object_path) if event.object_path else event.connection_key,
+        status=delivery.status, attempts=delivery.attempts, next_attempt_at=delivery.next_attempt_at,
+        last_status_code=delivery.last_status_code, last_error=delivery.last_error,
+        delivered_at=delivery.delivered_at, created_at=delivery.created_at,
+    )
+
+
+def _not_found(exc: LookupError) -> NotFound:
+    return NotFound(str(exc))
+
+
+def _kick_delivery() -> None:
+    """Deliver now rather than at the next beat; if the broker is down the beat sweep does it."""
+    try:
+        from tasks.events import deliver
+
+        deliver.delay()
+    except Exception as exc:  # noqa: BLE001 - the state is committed; only the nudge is lost
+        log.warning("could not enqueue a webhook delivery sweep: %s", type(exc).__name__)
+
+
+@router.post("/webhooks", response_model=SubscriptionCreated, status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def create_webhook(body: SubscriptionCreate, principal: CurrentPrincipal, session: DbSession) -> SubscriptionCreated:
+    require_global(principal, APPLICATION_ADMIN)
+    created = service.create_subscription(
+        session, url=body.url, secret=body.secret, event_types=body.event_types, path_prefix=body.path_prefix,
+        enabled=body.enabled)
+    session.commit()
+    session.refresh(created.subscription)
+    return SubscriptionCreated(**subscription_view(created.subscription).model_dump(), secret=created.secret)
+
+
+@router.get("/webhooks", response_model=list[SubscriptionView], responses=ERRORS)
+def list_webhooks(principal: CurrentPrincipal, session: DbSession) -> list[SubscriptionView]:
+    require_global(principal, APPLICATION_ADMIN)
+    return [subscription_view(s) for s in service.list_subscriptions(session)]
+
+
+@router.get("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERRORS)
+def get_webhook(subscription_id: int, principal: CurrentPrincipal, session: DbSession) -> SubscriptionView:
+    require_global(principal, APPLICATION_ADMIN)
+    try:
+        return subscription_view(service.get_subscription(session, subscription_id))
+    except service.SubscriptionNotFound as exc:
+        raise _not_found(exc) from None
+
+
+@router.patch("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERRORS)
+def update_webhook(subscription_id: int, body: SubscriptionUpdate, principal: CurrentPrincipal,
+                   session: DbSession) -> SubscriptionView:
+    require_global(principal, APPLICATION_ADMIN)
+    try:
+        subscription = service.update_subscription(
+            session, subscription_id, url=body.url, secret=body.secret, event_types=body.event_types,
+            path_prefix=body.path_prefix, enabled=body.enabled)
+    except service.SubscriptionNotFound as exc:
+        raise _not_found(exc) from None
+    session.commit()
+    if subscription.enabled:
+        _kick_delivery()
+    return subscription_view(subscription)
+
+
+@router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+def delete_webhook(subscription_id: int, principal: CurrentPrincipal, session: DbSession) -> Response:
+    require_global(principal, APPLICATION_ADMIN)
+    try:
+        service.delete_subscription(session, subscription_id)
+    except service.SubscriptionNotFound as exc:
+        raise _not_found(exc) from None
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/webhooks/{subscription_id}/replay", response_model=ReplayQueued,
+             status_code=status.HTTP_202_ACCEPTED, responses=ERRORS)
+def replay_webhook(subscription_id: int, body: ReplayRequest, principal: CurrentPrincipal,
+                   session: DbSession) -> ReplayQueued:
+    """Send every matching event from `fromEvent` on again, oldest first (delivered and dead ones too)."""
+    require_global(principal, APPLICATION_ADMIN)
+    try:
+        queued = service.replay(session, subscription_id, body.from_event)
+    except (service.SubscriptionNotFound, service.EventNotFound) as exc:
+        raise _not_found(exc) from None
+    session.commit()
+    _kick_delivery()
+    return ReplayQueued(queued=queued)
+
+
+@router.get("/webhooks/{subscription_id}/deliveries", response_model=list[DeliveryView], responses=ERRORS)
+def list_deliveries(
+    subscription_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    delivery_status: Annotated[Literal["pending", "delivered", "dead"] | None, Query(alias="status")] = None,
+    after_id: Annotated[int, Query(alias="afterId", ge=0, description="page after this delivery id")] = 0,
+    size: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DeliveryView]:
+    require_global(principal, APPLICATION_ADMIN)
+    try:
+        rows = service.delivery_history(session, subscription_id, status=delivery_status, after_id=after_id,
+                                        limit=size)
+    except service.SubscriptionNotFound as exc:
+        raise _not_found(exc) from None
+    return [delivery_view(d, e) for d, e in rows]

@@ -1,0 +1,101 @@
+"""Bodies of /data/connection: registration, edit, test and the stored view (never with credentials)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.schemas.common import CamelModel, ValidationResultBody
+
+ConfigValue = str | int | float | bool | None
+
+
+class ConnectionFields(BaseModel):
+    """Technology-specific fields, flat as in the reference product; secrets among them are stored encrypted."""
+
+    model_config = ConfigDict(extra="allow")
+
+    technology: str = Field(min_length=1, max_length=100, examples=["postgresql"])
+    hostname: str | None = Field(default=None, max_length=1000)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    database: str | None = Field(default=None, max_length=1000)
+    httpPath: str | None = Field(default=None, max_length=1000)
+    warehouse: str | None = Field(default=None, max_length=1000)
+    authenticationType: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _extra_fields_are_scalars(self) -> ConnectionFields:
+        for key, value in (self.model_extra or {}).items():
+            if not isinstance(value, ConfigValue) or len(key) > 100:
+                raise ValueError(f"connection field {key[:100]!r} must be a string, number or boolean")
+        return self
+
+    def flat(self) -> dict[str, Any]:
+        extra = self.model_extra or {}
+        return {**self.model_dump(exclude_none=True, exclude=set(extra)), **extra}
+
+
+class ConnectionEditFields(ConnectionFields):
+    technology: str | None = Field(default=None, min_length=1, max_length=100)  # type: ignore[assignment]
+
+
+class ConnectionSettings(CamelModel):
+    is_active: bool = True
+    activate_new_children: bool = False
+
+
+class ConnectionOptions(CamelModel):
+    force_recursive_crawl: bool = False
+
+
+class ConnectionTestRequest(CamelModel):
+    connection: ConnectionFields
+
+
+class ConnectionTestResponse(CamelModel):
+    validation_results: list[ValidationResultBody]
+    passed: bool
+
+
+class ConnectionCreateRequest(CamelModel):
+    connection_key: str = Field(min_length=1, max_length=255, examples=["pg-prod"])
+    connection: ConnectionFields
+    settings: ConnectionSettings = ConnectionSettings()
+    options: ConnectionOptions = ConnectionOptions()
+    cron: str | None = Field(default=None, max_length=200, examples=["0 1 * * *"])
+
+
+class ConnectionCreateResponse(CamelModel):
+    connection_key: str
+    object_path: list[str]
+    bulk_id: str | None
+    status: str
+    validation_results: list[ValidationResultBody]
+
+
+class ConnectionEditOptions(CamelModel):
+    force_recursive_crawl: bool | None = None
+
+
+class ConnectionEditRequest(CamelModel):
+    connection: ConnectionEditFields | None = None
+    options: ConnectionEditOptions | None = None
+    cron: str | None = Field(default=None, max_length=200, examples=["30 2 * * *"])
+
+
+class ConnectionView(CamelModel):
+    connection_key: str
+    object_path: list[str]
+    technology: str
+    connection: dict[str, Any] = Field(description="non-secret configuration; credentials are never returned")
+    credentials_set: list[str] = Field(description="names of the stored credential fields (never their values)")
+    status: str
+    validation_results: list[ValidationResultBody]
+    options: dict[str, Any]
+    cron: str
+    next_sync_at: datetime | None
+    last_sync_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,118 @@
+"""Bodies of /data/object, /data/settings and /data/crawl."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import CamelModel, Page, StatusSetting
+
+
+class TagBody(CamelModel):
+    name: str
+    system: bool
+
+
+class ColumnBody(CamelModel):
+    name: str
+    ordinal: int
+    data_type: str
+    nullable: bool
+    comment: str | None
+    tags: list[str]
+
+
+class ChildBody(CamelModel):
+    name: str
+    kind: str
+    object_path: list[str]
+    effective_status: str
+    remote_state: str
+
+
+class ChildrenPage(Page):
+    items: list[ChildBody]
+
+
+class OwnerBody(CamelModel):
+    type: Literal["user", "group"]
+    name: str = Field(min_length=1, max_length=255)
+
+
+class ObjectSettingsBody(CamelModel):
+    is_active: str
+    activate_new_children: str
+    data_owners: list[OwnerBody]
+
+
+class ObjectView(CamelModel):
+    object_path: list[str]
+    name: str
+    kind: str
+    remote_kind: str | None
+    effective_status: str
+    data_source_name: str | None = Field(description="Connection.DATABASE.SCHEMA.TABLE for enabled tables")
+    remote_state: str
+    settings: ObjectSettingsBody
+    comment: str | None
+    owner: str | None
+    revision: int
+    first_seen_at: datetime
+    last_changed_at: datetime
+    deleted_remotely_at: datetime | None
+    tags: list[TagBody]
+    children: ChildrenPage
+    dictionary: list[ColumnBody] | None = Field(description="columns, for tables and views only")
+
+
+class EventBody(CamelModel):
+    id: int
+    event_id: str
+    type: str
+    object_path: list[str]
+    payload: dict[str, Any]
+    bulk_id: str | None
+    occurred_at: datetime
+
+
+class HistoryPage(Page):
+    items: list[EventBody]
+
+
+class SettingsValues(CamelModel):
+    is_active: StatusSetting | None = None
+    activate_new_children: StatusSetting | None = None
+    data_owners: list[OwnerBody | str] | None = Field(
+        default=None, description="replaces the object's direct owners; a plain string names a user")
+
+
+class SettingsRequest(CamelModel):
+    settings: SettingsValues
+
+
+class SettingsResponse(CamelModel):
+    object_path: list[str]
+    bulk_id: str | None = Field(description="the propagation job, when the status setting changed")
+    settings: ObjectSettingsBody
+
+
+class CrawlRequest(CamelModel):
+    force_recursive_crawl: bool | None = Field(default=None, description="also crawl disabled objects")
+    dry_run: bool = False
+    allow_mass_deletion: bool = False
+
+
+class CrawlResponse(CamelModel):
+    bulk_id: str
+    object_path: list[str]
+
+
+class DeleteResponse(CamelModel):
+    object_path: list[str]
+    objects_deleted: int
+
+
+class JobsResponse(BaseModel):
+    jobs: list[dict[str, Any]]
