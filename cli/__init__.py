@@ -1,0 +1,1 @@
+"""The `objectsync` command line: one module per command group, each exposing `add_parser(subparsers)`."""

@@ -1,0 +1,70 @@
+"""`objectsync events`: read the change-event outbox in id order, optionally tailing it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from cli.output import describe_change
+from models import ChangeEvent
+from models.session import session_factory
+from sync.paths import parse_path
+
+BATCH_SIZE = 500
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("events", help="print change events in order")
+    parser.add_argument("--since", type=int, default=0, metavar="ID", help="only events with an id above ID")
+    parser.add_argument("--path", metavar="PREFIX", help="only events at or below this object path")
+    parser.add_argument("--type", action="append", dest="types", metavar="TYPE",
+                        help="only events of this type (repeatable)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--follow", "-f", action="store_true", help="keep polling for new events (Ctrl-C stops)")
+    parser.add_argument("--interval", type=float, default=1.0, metavar="SECONDS", help="poll interval for --follow")
+    parser.set_defaults(handler=print_events)
+
+
+def read_events(after_id: int, path_prefix: Sequence[str] | None = None, types: Sequence[str] | None = None,
+                limit: int = BATCH_SIZE) -> list[ChangeEvent]:
+    query = select(ChangeEvent).where(ChangeEvent.id > after_id).order_by(ChangeEvent.id).limit(limit)
+    if path_prefix:
+        query = query.where(ChangeEvent.object_path[1:len(path_prefix)] == list(path_prefix))
+    if types:
+        query = query.where(ChangeEvent.type.in_(list(types)))
+    with session_factory()() as session:
+        return list(session.scalars(query))
+
+
+def event_record(event: ChangeEvent) -> dict[str, Any]:
+    return {
+        "id": event.id, "eventId": str(event.event_id), "type": event.type, "connectionKey": event.connection_key,
+        "objectPath": event.object_path, "jobId": event.job_id, "payload": event.payload,
+        "occurredAt": event.occurred_at.isoformat(),
+    }
+
+
+def event_line(event: ChangeEvent) -> str:
+    return f"#{event.id:<6} {event.occurred_at:%Y-%m-%d %H:%M:%S} " + describe_change(
+        event.type, event.object_path, event.payload)
+
+
+def print_events(args: argparse.Namespace) -> int:
+    prefix = parse_path(args.path) if args.path else None
+    last_id = args.since
+    while True:
+        batch = read_events(last_id, prefix, args.types)
+        for event in batch:
+            print(json.dumps(event_record(event), ensure_ascii=False) if args.json else event_line(event), flush=True)
+        if batch:
+            last_id = batch[-1].id
+        if len(batch) == BATCH_SIZE:
+            continue
+        if not args.follow:
+            return 0
+        time.sleep(args.interval)
