@@ -1,0 +1,98 @@
+"""MySQL/MariaDB double: throwaway databases (MySQL's schemas) on the local server, crawled as a user of its own
+that may list all databases (SHOW DATABASES) but read only the schemas granted to it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+
+import pymysql
+
+from connectors.base import Connector
+from connectors.mysql import DEFAULT_DATABASE_LABEL, MySQLConnector
+from tests.conformance.doubles import DoubleUnavailable
+
+HOST = os.environ.get("TEST_MYSQL_HOST", "127.0.0.1")
+PORT = int(os.environ.get("TEST_MYSQL_PORT", "3306"))
+ADMIN_USER = os.environ.get("TEST_MYSQL_USER", "root")
+ADMIN_PASSWORD = os.environ.get("TEST_MYSQL_PASSWORD", "")
+MYSQL_TYPES = {"numeric(10,2)": "decimal(10,2)"}
+
+
+def quote(identifier: str) -> str:
+    """A backtick-quoted identifier (DDL cannot bind identifiers)."""
+    return "`" + identifier.replace("`", "``") + "`"
+
+
+def grant_pattern(schema: str) -> str:
+    """GRANT … ON db.* treats _ and % as wildcards; escape them so a grant names exactly one database."""
+    return quote(schema.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%"))
+
+
+def admin_connection() -> pymysql.connections.Connection:
+    try:
+        return pymysql.connect(host=HOST, port=PORT, user=ADMIN_USER, password=ADMIN_PASSWORD, charset="utf8mb4",
+                               autocommit=True, connect_timeout=5)
+    except pymysql.MySQLError as error:
+        raise DoubleUnavailable(f"MySQL/MariaDB at {HOST}:{PORT}: {error}") from None
+
+
+class MySQLDouble:
+    technology = "mysql"
+    database = DEFAULT_DATABASE_LABEL
+    skips: Mapping[str, str] = {}
+
+    def __init__(self) -> None:
+        self._admin = admin_connection()
+        self.user = f"objectsync_conf_{uuid.uuid4().hex[:10]}"
+        self.password = uuid.uuid4().hex
+        self._schemas: list[str] = []
+        self._execute(f"CREATE USER '{self.user}'@'%%' IDENTIFIED BY %s", self.password)
+        self._execute(f"GRANT SHOW DATABASES ON *.* TO '{self.user}'@'%'")
+
+    def _execute(self, statement: str, *params: object) -> None:
+        with self._admin.cursor() as cursor:
+            cursor.execute(statement, params or None)
+
+    def connector(self) -> Connector:
+        return MySQLConnector({"hostname": HOST, "port": PORT}, {"username": self.user, "password": self.password})
+
+    def type_ddl(self, logical: str) -> str:
+        return MYSQL_TYPES.get(logical, logical)
+
+    def create_schema(self, schema: str) -> None:
+        self._execute(f"CREATE DATABASE {quote(schema)} CHARACTER SET utf8mb4")
+        self._schemas.append(schema)
+        self._execute(f"GRANT SELECT, SHOW VIEW ON {grant_pattern(schema)}.* TO '{self.user}'@'%'")
+
+    def _columns_ddl(self, columns: list[tuple[str, str]]) -> str:
+        return ", ".join(f"{quote(name)} {self.type_ddl(type_)}" for name, type_ in columns)
+
+    def create_table(self, schema: str, table: str, columns: list[tuple[str, str]]) -> None:
+        self._execute(f"CREATE TABLE {quote(schema)}.{quote(table)} ({self._columns_ddl(columns)})")
+
+    def create_view(self, schema: str, view: str, table: str) -> None:
+        self._execute(f"CREATE VIEW {quote(schema)}.{quote(view)} AS SELECT * FROM {quote(schema)}.{quote(table)}")
+
+    def drop_table(self, schema: str, table: str) -> None:
+        self._execute(f"DROP TABLE {quote(schema)}.{quote(table)}")
+
+    def add_column(self, schema: str, table: str, column: str, type_: str) -> None:
+        self._execute(f"ALTER TABLE {quote(schema)}.{quote(table)} ADD COLUMN {quote(column)} {self.type_ddl(type_)}")
+
+    def drop_column(self, schema: str, table: str, column: str) -> None:
+        self._execute(f"ALTER TABLE {quote(schema)}.{quote(table)} DROP COLUMN {quote(column)}")
+
+    def retype_column(self, schema: str, table: str, column: str, type_: str) -> None:
+        self._execute(f"ALTER TABLE {quote(schema)}.{quote(table)} MODIFY COLUMN {quote(column)} "
+                      f"{self.type_ddl(type_)}")
+
+    def deny_schema(self, schema: str) -> None:
+        self._execute(f"REVOKE ALL PRIVILEGES ON {grant_pattern(schema)}.* FROM '{self.user}'@'%'")
+
+    def close(self) -> None:
+        for schema in self._schemas:
+            self._execute(f"DROP DATABASE IF EXISTS {quote(schema)}")
+        self._execute(f"DROP USER IF EXISTS '{self.user}'@'%'")
+        self._admin.close()

@@ -1,0 +1,15 @@
+"""Generic SQLAlchemy connector double: postgresql+psycopg against a scratch PostgreSQL database."""
+
+from __future__ import annotations
+
+from connectors.base import Connector
+from connectors.sqlalchemy_generic import SqlAlchemyConnector
+from tests.conformance.double_postgresql import PostgresDouble
+
+
+class SqlAlchemyDouble(PostgresDouble):
+    technology = "sqlalchemy"
+
+    def connector(self) -> Connector:
+        return SqlAlchemyConnector({"url": f"postgresql+psycopg://{self.hostname}:{self.port}/{self.database}"},
+                                   {"username": self.role})

@@ -1,0 +1,94 @@
+"""Generic SQLAlchemy connector against a SQLite file and the local PostgreSQL (postgresql+psycopg)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from connectors import create_connector
+from connectors.errors import AuthenticationFailed, ConfigurationError, ObjectNotFound, RemoteUnavailable
+from connectors.sqlalchemy_generic import SqlAlchemyConnector
+from sync.snapshot import RemoteColumn
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> Path:
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript('''
+            CREATE TABLE "Order Lines" (id INTEGER NOT NULL, "Ünit ""Price""" NUMERIC(10, 2), note VARCHAR(20));
+            CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT);
+            CREATE VIEW big_orders AS SELECT id FROM "Order Lines";
+        ''')
+    return path
+
+
+def test_sqlite_file_is_read_in_bulk(sqlite_file: Path) -> None:
+    connector = SqlAlchemyConnector({"url": f"sqlite:///{sqlite_file}"}, {})
+    assert connector.list_hierarchy().databases == {"shop": ("main",)}
+    tables = {t.name: t for t in connector.read_schema("shop", "main").tables}
+    assert {name: t.kind for name, t in tables.items()} == {
+        "Order Lines": "table", "customer": "table", "big_orders": "view"}
+    assert tables["Order Lines"].columns == (
+        RemoteColumn("id", 1, "INTEGER", False), RemoteColumn('Ünit "Price"', 2, "NUMERIC(10, 2)", True),
+        RemoteColumn("note", 3, "VARCHAR(20)", True),
+    )
+    narrowed = connector.read_schema("shop", "main", {"customer", "absent"})
+    assert [t.name for t in narrowed.tables] == ["customer"]
+    assert [r.status for r in connector.validate()] == ["passed"] * 3
+    connector.close()
+
+
+def test_sqlite_label_and_missing_schema(sqlite_file: Path) -> None:
+    connector = SqlAlchemyConnector({"url": f"sqlite:///{sqlite_file}", "database": "Shop DB"}, {})
+    assert list(connector.list_hierarchy().databases) == ["Shop DB"]
+    with pytest.raises(ObjectNotFound):
+        connector.read_schema("Shop DB", "attached_nowhere")
+    with pytest.raises(ObjectNotFound):
+        connector.read_schema("shop", "main")
+
+
+def test_postgresql_comments_and_credentials_from_the_connection(source_db: str) -> None:
+    with psycopg.connect(source_db, autocommit=True) as conn:
+        conn.execute('CREATE SCHEMA "Mixed Ü"')
+        conn.execute('CREATE TABLE "Mixed Ü".t (id bigint NOT NULL, label varchar(30))')
+        conn.execute("""COMMENT ON TABLE "Mixed Ü".t IS 'a table'""")
+        conn.execute("""COMMENT ON COLUMN "Mixed Ü".t.label IS 'shown to users'""")
+    database = source_db.rpartition("/")[2]
+    connector = create_connector("sqlalchemy", {"url": f"postgresql+psycopg://127.0.0.1:5432/{database}"},
+                                 {"username": "postgres"})
+    assert connector.list_hierarchy().databases == {database: ("Mixed Ü", "public")}
+    (table,) = connector.read_schema(database, "Mixed Ü").tables
+    assert table.comment == "a table"
+    assert [(c.name, c.data_type, c.nullable, c.comment) for c in table.columns] == [
+        ("id", "BIGINT", False, None), ("label", "VARCHAR(30)", True, "shown to users")]
+    assert connector.read_schema(database, "public").tables == ()
+    with pytest.raises(ObjectNotFound):
+        connector.read_schema(database, "pg_catalog")
+    connector.close()
+
+
+def test_unknown_role_and_unreachable_server_without_leaking_the_password(source_db: str) -> None:
+    database = source_db.rpartition("/")[2]
+    unknown = SqlAlchemyConnector({"url": f"postgresql+psycopg://127.0.0.1:5432/{database}"},
+                                  {"username": "no_such_role_x", "password": "Sup3r-secret"}, timeout=3)
+    with pytest.raises(AuthenticationFailed) as raised:
+        unknown.list_hierarchy()
+    assert "Sup3r-secret" not in raised.value.message
+    results = unknown.validate()
+    assert [r.status for r in results] == ["failed", "skipped", "skipped"]
+    assert "Sup3r-secret" not in str(results)
+    unreachable = SqlAlchemyConnector({"url": "postgresql+psycopg://u:Sup3r-secret@127.0.0.1:1/db"}, {}, timeout=2)
+    with pytest.raises(RemoteUnavailable) as raised_unreachable:
+        unreachable.list_hierarchy()
+    assert "Sup3r-secret" not in raised_unreachable.value.message
+
+
+@pytest.mark.parametrize("config", [{}, {"url": "not a url"}, {"url": "nosuchdialect://h/db"},
+                                    {"url": "postgresql+psycopg://h"}])
+def test_bad_urls_are_configuration_errors(config: dict[str, str]) -> None:
+    with pytest.raises(ConfigurationError):
+        SqlAlchemyConnector(config, {}).list_hierarchy()

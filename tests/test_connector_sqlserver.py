@@ -1,0 +1,300 @@
+"""SQL Server connector: pure parts (connection strings, access token packing, T-SQL rows → snapshots) on recorded
+rows, and the ANSI INFORMATION_SCHEMA path for real through pyodbc and psqlodbc against PostgreSQL."""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pyodbc
+import pytest
+from psycopg import sql
+
+from connectors import create_connector
+from connectors import sqlserver_queries as q
+from connectors.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    ObjectNotFound,
+    PermissionDenied,
+    RemoteUnavailable,
+)
+from connectors.sqlserver import (
+    INTEGRATED_SECURITY_MESSAGE,
+    SQL_COPT_SS_ACCESS_TOKEN,
+    AzureSqlConnector,
+    SqlServerConnector,
+    SynapseConnector,
+    access_token_attrs,
+    format_connection_string,
+    parse_connection_string,
+)
+from sync.snapshot import RemoteColumn, RemoteTable
+from tests.conftest import ADMIN_URL
+
+ODBC_DRIVER = "PostgreSQL Unicode"
+needs_odbc = pytest.mark.skipif(ODBC_DRIVER not in pyodbc.drivers(),
+                                reason="apt-get install odbc-postgresql unixodbc")
+
+# --- connection strings and authentication ---------------------------------------------------------------------
+
+
+def test_connection_string_round_trips_braced_values() -> None:
+    pairs = [("Driver", "ODBC Driver 18 for SQL Server"), ("PWD", "a;b}c{=d"), ("Database", " spaced ")]
+    text = format_connection_string(pairs)
+    assert text == "Driver=ODBC Driver 18 for SQL Server;PWD={a;b}}c{=d};Database={ spaced };"
+    assert parse_connection_string(text) == pairs
+
+
+def test_connection_string_parse_rejects_garbage() -> None:
+    with pytest.raises(ConfigurationError):
+        parse_connection_string("Driver={unterminated")
+    with pytest.raises(ConfigurationError):
+        parse_connection_string("no pairs here")
+
+
+def test_assembled_connection_string_has_secure_defaults() -> None:
+    connector = SqlServerConnector({"hostname": "db.example.com", "database": "Sales"},
+                                   {"username": "crawler", "password": "p;w"})
+    assert dict(connector._base_pairs) == {
+        "Driver": "ODBC Driver 18 for SQL Server", "Server": "tcp:db.example.com,1433", "Encrypt": "yes",
+        "TrustServerCertificate": "no", "Database": "Sales", "UID": "crawler", "PWD": "p;w",
+    }
+    assert "PWD={p;w};" in format_connection_string(connector._base_pairs)
+
+
+def test_connection_string_override_gets_the_credentials() -> None:
+    connector = SqlServerConnector({"connectionString": "Driver={X};Server=h;UID=old;Database=d"},
+                                   {"username": "new", "password": "pw"})
+    assert dict(connector._base_pairs) == {"Driver": "X", "Server": "h", "Database": "d", "UID": "new", "PWD": "pw"}
+    assert connector.configured_database == "d"
+
+
+def test_access_token_is_packed_as_length_prefixed_utf16() -> None:
+    token = "eyJ0eXAiOiJKV1Qi.payload.sig"
+    attrs = access_token_attrs(token)
+    assert list(attrs) == [SQL_COPT_SS_ACCESS_TOKEN] == [1256]
+    packed = attrs[1256]
+    (length,) = struct.unpack_from("<I", packed)
+    assert length == 2 * len(token) == len(packed) - 4
+    assert packed[4:] == b"".join(bytes((b, 0)) for b in token.encode())
+
+
+def test_access_token_authentication_drops_user_and_password() -> None:
+    connector = SqlServerConnector(
+        {"connectionString": "Driver={X};Server=h;UID=u;PWD=p;Authentication=ActiveDirectoryPassword",
+         "authenticationType": "accessToken"}, {"accessToken": "tok"})
+    assert {k.lower() for k, _ in connector._base_pairs} == {"driver", "server"}
+    with pytest.raises(ConfigurationError, match="accessToken"):
+        SqlServerConnector({"hostname": "h", "authenticationType": "accessToken"}, {})
+
+
+@pytest.mark.parametrize("config", [
+    {"hostname": "h", "authenticationType": "integratedSecurity"},
+    {"connectionString": "Driver={X};Server=h;Trusted_Connection=yes"},
+    {"connectionString": "Driver={X};Server=h;Integrated Security=SSPI"},
+])
+def test_integrated_security_is_refused_clearly(config: dict[str, str]) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        SqlServerConnector(config, {})
+    assert raised.value.message == INTEGRATED_SECURITY_MESSAGE
+
+
+def test_bad_config_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="hostname"):
+        SqlServerConnector({}, {})
+    with pytest.raises(ConfigurationError, match="dialect"):
+        SqlServerConnector({"hostname": "h", "dialect": "oracle"}, {})
+
+
+def test_aliases_share_the_connector_and_differ_in_system_databases() -> None:
+    for technology, cls in [("sqlserver", SqlServerConnector), ("azuresql", AzureSqlConnector),
+                            ("synapse", SynapseConnector)]:
+        connector = create_connector(technology, {"hostname": "h"}, {})
+        assert type(connector) is cls and connector.technology == technology
+    rows = [("master", 1), ("DWDiagnostics", 1), ("Sales", 1)]
+    assert q.user_databases(rows, SynapseConnector.system_databases)[0] == ["Sales"]
+    assert q.user_databases(rows, SqlServerConnector.system_databases)[0] == ["DWDiagnostics", "Sales"]
+
+
+# --- T-SQL queries on rows recorded from SQL Server ------------------------------------------------------------
+
+RECORDED_DATABASES = [  # SELECT d.name, HAS_DBACCESS(d.name) FROM sys.databases … (SQL Server 2022)
+    ("HR", 0), ("master", 1), ("model", 1), ("msdb", 1), ("Sales", 1), ("tempdb", 1), ("Ventes Été", 1),
+]
+
+RECORDED_TABLES = [  # INFORMATION_SCHEMA.TABLES for schema 'dbo'
+    ("Customer", "BASE TABLE"), ("Order Lines", "BASE TABLE"), ("vTopCustomers", "VIEW"),
+]
+
+RECORDED_COLUMNS = [  # INFORMATION_SCHEMA.COLUMNS: name, ordinal, DATA_TYPE, char len, precision, scale, dt prec, null
+    ("Customer", "CustomerID", 1, "int", None, 10, 0, None, "NO"),
+    ("Customer", "Name", 2, "nvarchar", 100, None, None, None, "NO"),
+    ("Customer", "Notes", 3, "nvarchar", -1, None, None, None, "YES"),
+    ("Customer", "Balance", 4, "decimal", None, 18, 2, None, "YES"),
+    ("Customer", "Created", 5, "datetime2", None, None, None, 7, "NO"),
+    ("Customer", "Score", 6, "float", None, 53, None, None, "YES"),
+    ("Customer", "Legacy", 7, "text", 2147483647, None, None, None, "YES"),
+    ("Customer", "Profile", 8, "xml", -1, None, None, None, "YES"),
+    ("Customer", "Active", 9, "bit", None, None, None, None, "NO"),
+    ("Order Lines", "Line No", 2, "smallint", None, 5, 0, None, "NO"),
+    ("Order Lines", "CustomerID", 1, "int", None, 10, 0, None, "NO"),
+    ("vTopCustomers", "Name", 1, "nvarchar", 100, None, None, None, "NO"),
+]
+
+RECORDED_COMMENTS = [  # sys.extended_properties MS_Description
+    ("Customer", None, "People who buy things"),
+    ("Customer", "Balance", "Open balance in EUR"),
+    ("vTopCustomers", None, "Top 100 by revenue"),
+]
+
+
+def test_databases_split_into_readable_and_inaccessible() -> None:
+    readable, failed = q.user_databases(RECORDED_DATABASES, {*SqlServerConnector.system_databases, "sales"})
+    assert readable == ["Ventes Été"]
+    assert set(failed) == {"HR"} and "HAS_DBACCESS" in failed["HR"]
+
+
+def test_recorded_rows_become_a_snapshot() -> None:
+    snapshot = q.build_snapshot("Sales", "dbo", RECORDED_TABLES, RECORDED_COLUMNS, RECORDED_COMMENTS)
+    tables = {t.name: t for t in snapshot.tables}
+    assert [c.data_type for c in tables["Customer"].columns] == [
+        "int", "nvarchar(100)", "nvarchar(max)", "decimal(18,2)", "datetime2(7)", "float", "text", "xml", "bit",
+    ]
+    assert tables["Customer"].columns[3] == RemoteColumn("Balance", 4, "decimal(18,2)", True, "Open balance in EUR")
+    assert tables["Customer"].columns[0] == RemoteColumn("CustomerID", 1, "int", False, None)
+    assert tables["Customer"].comment == "People who buy things"
+    assert [c.name for c in tables["Order Lines"].columns] == ["CustomerID", "Line No"]
+    assert tables["vTopCustomers"] == RemoteTable(
+        "vTopCustomers", "view", (RemoteColumn("Name", 1, "nvarchar(100)", False),), "VIEW", "Top 100 by revenue")
+
+
+def test_table_filter_applies_to_recorded_rows() -> None:
+    snapshot = q.build_snapshot("Sales", "dbo", RECORDED_TABLES, RECORDED_COLUMNS, (), {"Order Lines"})
+    assert [t.name for t in snapshot.tables] == ["Order Lines"]
+
+
+@pytest.mark.parametrize(("row", "access"), [
+    ((5, 1, 1, 3, 1), "readable"),  # dbo: owner
+    ((7, 0, 0, 2, 0), "readable"),  # SELECT granted on two tables only
+    ((7, 0, 1, 0, 0), "readable"),  # empty schema the user may read
+    ((7, 0, 0, 0, 0), "denied"),  # visible (e.g. owned by a role) but nothing may be read
+    ((None, None, None, 0, 1), "missing"),  # db_owner sees everything: truly absent
+    ((None, None, None, 0, 0), "denied"),  # hidden by metadata visibility: absent or forbidden, cannot tell
+])
+def test_schema_probe_rows(row: tuple[object, ...], access: str) -> None:
+    assert q.schema_access(row) == access
+
+
+def test_every_query_binds_as_many_parameters_as_it_has_markers() -> None:
+    queries = [
+        q.schema_probe_query("dbo"), q.comments_query("dbo"), q.tables_query("dbo", None),
+        q.columns_query("dbo", {"a", "b"}), q.tables_query("dbo", set()),
+    ]
+    for query in queries:
+        assert query.sql.count("?") == len(query.params)
+        assert "dbo" not in query.sql
+
+
+def test_large_table_filters_are_applied_in_python() -> None:
+    names = {f"t{i}" for i in range(q.MAX_BOUND_TABLE_NAMES + 1)}
+    assert q.columns_query("dbo", names).params == ("dbo",)
+    assert len(q.columns_query("dbo", set(list(names)[:10])).params) == 11
+
+
+# --- the ANSI path for real: pyodbc → psqlodbc → PostgreSQL ----------------------------------------------------
+
+@pytest.fixture
+def odbc_source(source_db: str) -> Iterator[str]:
+    """A scratch PostgreSQL database with a commented table; yields its name."""
+    name = source_db.rpartition("/")[2]
+    with psycopg.connect(source_db, autocommit=True) as conn:
+        conn.execute('CREATE SCHEMA "Sales Ü"')
+        conn.execute('CREATE TABLE "Sales Ü"."Order" (id integer NOT NULL, label varchar(40), '
+                     'amount numeric(12,3), at timestamp(3))')
+        conn.execute("""COMMENT ON TABLE "Sales Ü"."Order" IS 'not read on the ANSI path'""")
+    yield name
+
+
+def odbc_connector(database: str, user: str = "postgres", password: str = "", port: int = 5432,
+                   driver: str = ODBC_DRIVER) -> SqlServerConnector:
+    text = format_connection_string([("Driver", driver), ("Server", "127.0.0.1"), ("Port", str(port)),
+                                     ("Database", database)])
+    return SqlServerConnector({"dialect": "ansi", "connectionString": text},
+                              {"username": user, "password": password}, timeout=5)
+
+
+@needs_odbc
+def test_ansi_path_reads_information_schema_through_odbc(odbc_source: str) -> None:
+    connector = odbc_connector(odbc_source)
+    assert connector.list_hierarchy().databases == {odbc_source: ("Sales Ü", "public")}
+    snapshot = connector.read_schema(odbc_source, "Sales Ü")
+    (table,) = snapshot.tables
+    assert (table.name, table.kind, table.remote_kind, table.comment) == ("Order", "table", "BASE TABLE", None)
+    assert [(c.name, c.data_type, c.nullable) for c in table.columns] == [
+        ("id", "integer", False), ("label", "character varying(40)", True), ("amount", "numeric(12,3)", True),
+        ("at", "timestamp without time zone", True),
+    ]
+
+
+@needs_odbc
+def test_ansi_path_refuses_other_databases_and_system_schemas(odbc_source: str) -> None:
+    connector = odbc_connector(odbc_source)
+    with pytest.raises(ObjectNotFound):
+        connector.read_schema("postgres", "public")
+    with pytest.raises(ObjectNotFound):
+        connector.read_schema(odbc_source, "information_schema")
+    with pytest.raises(ObjectNotFound):
+        connector.read_schema(odbc_source, "pg_catalog")
+
+
+@needs_odbc
+def test_unknown_login_fails_validation_without_leaking_the_password(odbc_source: str) -> None:
+    connector = odbc_connector(odbc_source, user=f"nobody_{uuid.uuid4().hex[:6]}", password="s3cret-Pw;x")
+    results = connector.validate()
+    assert [r.status for r in results] == ["failed", "skipped", "skipped"]
+    assert "s3cret-Pw" not in str(results)
+    with pytest.raises(AuthenticationFailed):
+        connector.list_hierarchy()
+
+
+@needs_odbc
+def test_unreachable_server_and_missing_driver() -> None:
+    with pytest.raises(RemoteUnavailable):
+        odbc_connector("postgres", port=1).list_hierarchy()
+    with pytest.raises(ConfigurationError):
+        odbc_connector("postgres", driver="No Such Driver").list_hierarchy()
+
+
+@needs_odbc
+def test_database_the_login_may_not_open_is_permission_denied(odbc_source: str) -> None:
+    role = f"objectsync_odbc_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        admin.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(odbc_source)))
+    try:
+        connector = odbc_connector(odbc_source, user=role)
+        with pytest.raises(PermissionDenied):
+            connector.read_schema(odbc_source, "Sales Ü")
+        with pytest.raises(PermissionDenied):
+            connector.list_hierarchy()  # on the ANSI path the configured database is the connection itself
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@needs_odbc
+def test_session_is_reused_and_replaced_when_the_server_dropped_it(odbc_source: str) -> None:
+    with odbc_connector(odbc_source) as connector:
+        connector.read_schema(odbc_source, "Sales Ü")
+        session = connector._sessions[odbc_source]
+        connector.read_schema(odbc_source, "Sales Ü")
+        assert connector._sessions[odbc_source] is session
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = %s AND pid <> pg_backend_pid()", (odbc_source,))
+        assert [t.name for t in connector.read_schema(odbc_source, "Sales Ü").tables] == ["Order"]
+        assert connector._sessions[odbc_source] is not session
+    assert connector._sessions == {}
