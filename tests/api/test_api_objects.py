@@ -1,0 +1,263 @@
+"""Crawl, jobs, objects, history, settings propagation and deletion over HTTP with a real worker."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from models import ChangeEvent, Connection, DataObject
+from models.session import session_scope
+
+pytestmark = pytest.mark.usefixtures("worker", "settled_jobs")
+
+
+def url_path(*segments: str) -> str:
+    return "/".join(quote(s, safe="") for s in segments)
+
+
+def wait_job(client: httpx.Client, bulk_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get("/jobs", params={"bulkId": bulk_id})
+        assert response.status_code == 200, response.text
+        job = response.json()["jobs"][0]
+        if job["status"] in ("succeeded", "partial", "failed"):
+            return job
+        assert time.monotonic() < deadline, f"job {bulk_id} still {job['status']}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def source(source_db: str) -> str:
+    with psycopg.connect(source_db, autocommit=True) as conn:
+        conn.execute('CREATE SCHEMA "Sales"')
+        conn.execute('CREATE TABLE "Sales"."Order Items" (id integer NOT NULL, "Näme" text)')
+        conn.execute('CREATE TABLE "Sales"."a/b%c" (id integer)')
+        conn.execute("CREATE TABLE public.t1 (id integer)")
+        conn.execute("COMMENT ON TABLE public.t1 IS 'plain table'")
+    return source_db
+
+
+@pytest.fixture
+def crawled(admin: httpx.Client, register, source: str) -> str:
+    """The source registered as 'pg' with new children active, after its first crawl; returns the database name."""
+    body = register("pg", settings={"isActive": True, "activateNewChildren": True})
+    job = wait_job(admin, body["bulkId"])
+    assert job["status"] == "succeeded", job
+    return source.rsplit("/", 1)[1]
+
+
+def test_first_crawl_and_object_views(admin: httpx.Client, crawled: str) -> None:
+    root = admin.get("/data/object/pg").json()
+    assert root["kind"] == "connection" and root["effectiveStatus"] == "enabled"
+    assert root["settings"] == {"isActive": "enabled", "activateNewChildren": "enabled", "dataOwners": []}
+    assert [c["name"] for c in root["children"]["items"]] == [crawled]
+
+    schema = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales')}").json()
+    assert schema["children"]["count"] == 2
+    assert [c["name"] for c in schema["children"]["items"]] == ["Order Items", "a/b%c"]
+    page = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales')}", params={"offset": 1, "size": 1}).json()
+    assert [c["name"] for c in page["children"]["items"]] == ["a/b%c"] and page["children"]["count"] == 2
+
+    table = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'Order Items')}")
+    assert table.status_code == 200, table.text
+    view = table.json()
+    assert view["kind"] == "table" and view["effectiveStatus"] == "enabled"
+    assert view["dataSourceName"] == f"pg.{crawled}.Sales.Order Items"
+    assert [(c["name"], c["dataType"], c["nullable"]) for c in view["dictionary"]] == [
+        ("id", "integer", False), ("Näme", "text", True)]
+    assert view["children"]["count"] == 0
+    assert view["tags"] == [{"name": f"Connections.PostgreSQL.pg.{crawled}.Sales", "system": True}]
+    slashed = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'a/b%c')}")
+    assert slashed.status_code == 200 and slashed.json()["objectPath"] == ["pg", crawled, "Sales", "a/b%c"]
+
+    history = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'Order Items')}/history").json()
+    assert [e["type"] for e in history["items"]] == ["object.created"]
+    assert history["items"][0]["bulkId"] is not None
+
+    assert admin.get(f"/data/object/{url_path('pg', crawled, 'nope')}").status_code == 404
+    too_deep = admin.get("/data/object/pg/a/b/c/d")
+    assert too_deep.status_code == 422 and "1 to 4 segments" in too_deep.json()["message"]
+    assert admin.get("/data/object/pg", params={"size": 0}).status_code == 422
+
+
+def test_manual_crawl_finds_new_tables_and_reports_the_job(admin: httpx.Client, crawled: str, source: str) -> None:
+    with psycopg.connect(source, autocommit=True) as conn:
+        conn.execute('CREATE TABLE "Sales"."Returns" (id integer)')
+    dry = admin.post(f"/data/crawl/{url_path('pg', crawled, 'Sales')}", json={"dryRun": True})
+    assert dry.status_code == 202, dry.text
+    dry_job = wait_job(admin, dry.json()["bulkId"])
+    assert dry_job["status"] == "succeeded" and dry_job["options"]["dryRun"] is True
+    assert admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'Returns')}").status_code == 404
+
+    real = admin.post(f"/data/crawl/{url_path('pg', crawled, 'Sales')}", json={"forceRecursiveCrawl": True})
+    job = wait_job(admin, real.json()["bulkId"])
+    assert job["status"] == "succeeded" and job["options"]["includeDisabled"] is True
+    assert job["subtasks"]["total"] == 1 and job["requestedBy"] == "admin"
+    assert admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'Returns')}").status_code == 200
+    assert admin.post("/data/crawl/missing").status_code == 404
+    assert admin.get("/jobs", params={"bulkId": "not-a-uuid"}).status_code == 422
+    assert admin.get("/jobs", params={"bulkId": "00000000-0000-0000-0000-000000000000"}).status_code == 404
+    assert len(admin.get("/jobs").json()["jobs"]) == 3
+
+
+def data_source_events(path: list[str]) -> list[str]:
+    with session_scope() as session:
+        return list(session.scalars(
+            select(ChangeEvent.type).where(ChangeEvent.object_path == path, ChangeEvent.type.like("data_source.%"))
+            .order_by(ChangeEvent.id)))
+
+
+def test_status_changes_propagate_as_a_background_job(admin: httpx.Client, crawled: str) -> None:
+    schema = ["pg", crawled, "Sales"]
+    table = [*schema, "Order Items"]
+    response = admin.put(f"/data/settings/{url_path(*schema)}", json={"settings": {"isActive": False}})
+    assert response.status_code == 200, response.text
+    assert response.json()["settings"]["isActive"] == "disabled"
+    job = wait_job(admin, response.json()["bulkId"])
+    assert job["kind"] == "settings" and job["status"] == "succeeded"
+    assert job["summary"] == {"objectsChanged": 3, "dataSourcesEnabled": 0, "dataSourcesDisabled": 2}
+    assert admin.get(f"/data/object/{url_path(*table)}").json()["effectiveStatus"] == "disabled"
+    assert admin.get(f"/data/object/{url_path(*table)}").json()["dataSourceName"] is None
+    assert admin.get(f"/data/object/{url_path(*table)}").json()["tags"] == []
+    assert data_source_events(table) == ["data_source.disabled"]
+    assert admin.get(f"/data/object/{url_path('pg', crawled, 'public', 't1')}").json()["effectiveStatus"] == "enabled"
+
+    unchanged = admin.put(f"/data/settings/{url_path(*schema)}", json={"settings": {"isActive": "disabled"}})
+    assert unchanged.json()["bulkId"] is None
+
+    table_on = admin.put(f"/data/settings/{url_path(*table)}", json={"settings": {"isActive": "enabled"}})
+    wait_job(admin, table_on.json()["bulkId"])
+    back = admin.put(f"/data/settings/{url_path(*schema)}", json={"settings": {"isActive": "inherit"}})
+    assert wait_job(admin, back.json()["bulkId"])["summary"]["dataSourcesEnabled"] == 1
+    assert data_source_events(table) == ["data_source.disabled", "data_source.enabled"]
+    assert admin.get(f"/data/object/{url_path(*table)}").json()["tags"] == [
+        {"name": f"Connections.PostgreSQL.pg.{crawled}.Sales", "system": True}]
+    history = admin.get(f"/data/object/{url_path(*table)}/history").json()
+    assert [e["type"] for e in history["items"]] == ["data_source.enabled", "data_source.disabled", "object.created"]
+
+    inherit_root = admin.put("/data/settings/pg", json={"settings": {"isActive": "inherit"}})
+    assert inherit_root.status_code == 422 and "no parent" in inherit_root.json()["message"]
+    off = admin.put("/data/settings/pg", json={"settings": {"isActive": False, "activateNewChildren": False}})
+    wait_job(admin, off.json()["bulkId"])
+    assert admin.get("/data/connection/pg").json()["status"] == "disabled"
+    assert admin.get("/data/object/pg").json()["settings"]["activateNewChildren"] == "disabled"
+    bad = admin.put("/data/settings/pg", json={"settings": {"isActive": "sometimes"}})
+    assert bad.status_code == 422 and "settings.isActive" in bad.json()["message"]
+
+
+def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx.Client, crawled: str) -> None:
+    sales = ["pg", crawled, "Sales"]
+    owned_table = [*sales, "Order Items"]
+    assert admin.post("/users", json={"name": "olga"}).status_code == 201
+    users.add_to_group("gus", "stewards")
+    set_owners = admin.put(f"/data/settings/{url_path(*sales)}",
+                           json={"settings": {"dataOwners": ["olga", {"type": "group", "name": "stewards"}]}})
+    assert set_owners.status_code == 200, set_owners.text
+    assert set_owners.json()["bulkId"] is None
+    assert set_owners.json()["settings"]["dataOwners"] == [
+        {"type": "user", "name": "olga"}, {"type": "group", "name": "stewards"}]
+    unknown = admin.put(f"/data/settings/{url_path(*sales)}", json={"settings": {"dataOwners": ["ghost"]}})
+    assert unknown.status_code == 422 and "no user named 'ghost'" in unknown.json()["message"]
+
+    with session_scope() as session:
+        from sync.permissions import data_owners_of
+
+        table_id = session.scalar(select(DataObject.id).where(DataObject.path == owned_table))
+        owner_names = {u for u in data_owners_of(session, table_id)}
+        assert len(owner_names) == 2
+
+    olga = users.client(users.token("olga"))
+    gus = users.client(users.token("gus"))
+    for owner in (olga, gus):
+        assert owner.get(f"/data/object/{url_path(*owned_table)}").status_code == 200
+        assert owner.get(f"/data/object/{url_path(*owned_table)}/history").status_code == 200
+        assert owner.get(f"/data/object/{url_path('pg', crawled, 'public', 't1')}").status_code == 403
+        assert owner.get(f"/data/object/{url_path('pg', crawled, 'public', 't1')}/history").status_code == 403
+        assert owner.post(f"/data/crawl/{url_path('pg', crawled, 'public')}").status_code == 403
+        assert owner.delete(f"/data/object/{url_path('pg', crawled, 'public', 't1')}").status_code == 403
+        assert owner.put(f"/data/settings/{url_path(*sales)}", json={"settings": {"isActive": False}}).status_code == 403
+        assert owner.put("/data/connection/pg", json={"cron": "0 0 * * *"}).status_code == 403
+        assert owner.get("/data/connection/pg").status_code == 403
+        root = owner.get("/data/object/pg").json()
+        assert [c["name"] for c in root["children"]["items"]] == [crawled]
+        database = owner.get(f"/data/object/{url_path('pg', crawled)}").json()
+        assert [c["name"] for c in database["children"]["items"]] == ["Sales"]
+
+    crawl = olga.post(f"/data/crawl/{url_path(*sales)}")
+    assert crawl.status_code == 202
+    assert wait_job(olga, crawl.json()["bulkId"])["status"] == "succeeded"
+    first_job = admin.get("/jobs").json()["jobs"][-1]["bulkId"]
+    assert olga.get("/jobs", params={"bulkId": first_job}).status_code == 404
+    assert [j["requestedBy"] for j in olga.get("/jobs").json()["jobs"]] == ["olga"]
+    assert [s["connectionKey"] for s in olga.get("/schedule").json()["schedules"]] == ["pg"]
+    assert users.as_user("stranger").get("/schedule").json()["schedules"] == []
+
+    deleted = gus.delete(f"/data/object/{url_path(*owned_table)}")
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["objectsDeleted"] == 1
+    assert admin.get(f"/data/object/{url_path(*owned_table)}").status_code == 404
+    history = gus.get(f"/data/object/{url_path(*owned_table)}/history")
+    assert history.status_code == 200
+    assert [e["type"] for e in history.json()["items"]] == ["object.deleted", "object.created"]
+    assert history.json()["items"][0]["payload"]["requestedBy"] == "gus"
+    assert admin.get(f"/data/object/{url_path(*sales, 'never')}/history").status_code == 404
+
+
+def test_deleting_the_connection_path_deregisters_it_and_keeps_the_platform(
+    admin: httpx.Client, crawled: str, source: str
+) -> None:
+    with session_scope() as session:
+        objects_before = session.scalar(select(func.count()).select_from(DataObject))
+    assert objects_before == 7
+    response = admin.delete("/data/object/pg")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"objectPath": ["pg"], "objectsDeleted": 7}
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(DataObject)) == 0
+        assert session.scalar(select(Connection.id)) is None
+        deleted_events = session.scalars(
+            select(ChangeEvent.object_path).where(ChangeEvent.type == "object.deleted").order_by(ChangeEvent.id)).all()
+    assert sorted(map(tuple, deleted_events)) == sorted([
+        ("pg",), ("pg", crawled, "Sales", "Order Items"), ("pg", crawled, "Sales", "a/b%c"),
+        ("pg", crawled, "public", "t1")])
+    assert admin.get("/data/connection/pg").status_code == 404
+    assert admin.delete("/data/object/pg").status_code == 404
+    with psycopg.connect(source) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname IN ('Sales', 'public')").fetchone()[0] == 3
+    again = admin.post("/data/connection", json={"connectionKey": "pg", "connection": {
+        "technology": "postgresql", "hostname": "127.0.0.1", "database": source.rsplit("/", 1)[1],
+        "username": "postgres"}})
+    assert again.status_code == 201
+
+
+def test_the_worker_runs_the_periodic_revalidation(admin: httpx.Client, source: str) -> None:
+    from beat_schedule import BEAT_SCHEDULE
+    from tasks.validation import revalidate_connections
+
+    assert BEAT_SCHEDULE["revalidate-connections"]["task"] == revalidate_connections.name
+    role = f"os_reval_{time.monotonic_ns()}"
+    with psycopg.connect(source, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        created = admin.post("/data/connection", json={"connectionKey": "pg", "connection": {
+            "technology": "postgresql", "hostname": "127.0.0.1", "database": source.rsplit("/", 1)[1],
+            "username": role}})
+        assert created.status_code == 201, created.text
+        with psycopg.connect(source, autocommit=True) as conn:
+            conn.execute(f'ALTER ROLE "{role}" NOLOGIN')
+        revalidate_connections.delay()
+        deadline = time.monotonic() + 30
+        while admin.get("/data/connection/pg").json()["status"] != "recurringValidationError":
+            assert time.monotonic() < deadline, "the worker did not re-validate the connection"
+            time.sleep(0.1)
+    finally:
+        with psycopg.connect(source, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
