@@ -1,4 +1,4 @@
-"""`objectsync webhook add|list|remove|replay|history`: manage webhook subscriptions from the shell."""
+"""`objectsync webhook add|list|remove|replay|history|attempts`: manage webhook subscriptions from the shell."""
 
 from __future__ import annotations
 
@@ -51,6 +51,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     history.add_argument("--limit", type=int, default=100)
     history.add_argument("--json", action="store_true", help="one JSON object per line")
     history.set_defaults(handler=show_history)
+
+    attempts = commands.add_parser("attempts", help="every attempt at one delivery (id from history), oldest first")
+    attempts.add_argument("id", type=int, help="subscription id")
+    attempts.add_argument("delivery", type=int, help="delivery id")
+    attempts.add_argument("--json", action="store_true", help="one JSON object per line")
+    attempts.set_defaults(handler=show_attempts)
 
 
 def subscription_dict(subscription: WebhookSubscription) -> dict[str, Any]:
@@ -113,7 +119,7 @@ def show_history(args: argparse.Namespace) -> int:
         rows = _lookup(service.delivery_history, session, args.id, status=args.status, limit=args.limit)
         for delivery, event in rows:
             record = {
-                "sequence": event.id, "eventId": str(event.event_id), "type": event_type_name(event.type),
+                "id": delivery.id, "sequence": event.id, "eventId": str(event.event_id), "type": event_type_name(event.type),
                 "status": delivery.status, "attempts": delivery.attempts,
                 "lastStatusCode": delivery.last_status_code, "lastError": delivery.last_error,
                 "deliveredAt": delivery.delivered_at.isoformat() if delivery.delivered_at else None,
@@ -121,15 +127,32 @@ def show_history(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(record))
             else:
-                print(f"{record['sequence']}\t{record['type']}\t{record['status']}\tattempts={record['attempts']}"
+                print(f"{record['id']}\t{record['sequence']}\t{record['type']}\t{record['status']}\tattempts={record['attempts']}"
                       f"\t{record['lastStatusCode'] or ''}\t{record['lastError'] or ''}")
+    return 0
+
+
+def show_attempts(args: argparse.Namespace) -> int:
+    with session_factory()() as session:
+        for attempt in _lookup(service.delivery_attempts, session, args.id, args.delivery):
+            record = {
+                "attempt": attempt.attempt, "succeeded": attempt.succeeded, "statusCode": attempt.status_code,
+                "error": attempt.error, "durationMs": attempt.duration_ms,
+                "attemptedAt": attempt.attempted_at.isoformat(),
+            }
+            if args.json:
+                print(json.dumps(record))
+            else:
+                outcome = "ok" if attempt.succeeded else "failed"
+                print(f"{record['attemptedAt']}\t#{attempt.attempt}\t{outcome}\t{attempt.status_code or ''}"
+                      f"\t{attempt.duration_ms} ms\t{attempt.error or ''}")
     return 0
 
 
 def _lookup(function: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return function(*args, **kwargs)
-    except (service.SubscriptionNotFound, service.EventNotFound) as exc:
+    except (service.SubscriptionNotFound, service.EventNotFound, service.DeliveryNotFound) as exc:
         raise CliError(str(exc), exit_code=2) from None
 
 

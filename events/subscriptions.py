@@ -1,4 +1,4 @@
-"""Webhook subscriptions: create, change, remove, list, replay, and their delivery history."""
+"""Webhook subscriptions: create, change, remove, list, replay, and their delivery and attempt history."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from events.filters import MATCHES_SQL, normalize_event_types, normalize_path_prefix
 from events.ssrf import check_webhook_url
-from models import ChangeEvent, WebhookDelivery, WebhookSubscription
+from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from settings import get_settings
 from sync.secrets import decrypt_secret, encrypt_secret
 
@@ -29,6 +29,11 @@ class SubscriptionNotFound(LookupError):
 class EventNotFound(LookupError):
     def __init__(self, reference: str):
         super().__init__(f"no change event {reference!r}")
+
+
+class DeliveryNotFound(LookupError):
+    def __init__(self, subscription_id: int, delivery_id: int):
+        super().__init__(f"webhook subscription {subscription_id} has no delivery {delivery_id}")
 
 
 class InvalidSecret(ValueError):
@@ -190,3 +195,14 @@ def delivery_history(
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
     return [(d, e) for d, e in session.execute(query).all()]
+
+
+def delivery_attempts(session: Session, subscription_id: int, delivery_id: int) -> list[WebhookDeliveryAttempt]:
+    """Every attempt at one delivery of a subscription, oldest first."""
+    get_subscription(session, subscription_id)
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != subscription_id:
+        raise DeliveryNotFound(subscription_id, delivery_id)
+    return list(session.scalars(select(WebhookDeliveryAttempt)
+                                .where(WebhookDeliveryAttempt.delivery_id == delivery_id)
+                                .order_by(WebhookDeliveryAttempt.id)))

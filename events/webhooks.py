@@ -10,6 +10,7 @@ is sent again (receivers dedupe on `webhook-id`, the stable event id).
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -45,6 +46,7 @@ class AttemptResult:
     ok: bool
     status_code: int | None
     error: str | None
+    duration_ms: int = 0
 
 
 def backoff_delay(attempts: int, event_settings: Settings) -> float:
@@ -72,19 +74,26 @@ def http_client(event_settings: Settings) -> httpx.Client:
 def send(client: httpx.Client, url: str, secret: str, event: ChangeEvent,
          event_settings: Settings) -> AttemptResult:
     """One HTTP attempt; any 2xx is success, anything else (redirects included) a failure to retry."""
+    started = time.monotonic()
+    ok, status_code, error = _post(client, url, secret, event, event_settings)
+    return AttemptResult(ok, status_code, error, round((time.monotonic() - started) * 1000))
+
+
+def _post(client: httpx.Client, url: str, secret: str, event: ChangeEvent,
+          event_settings: Settings) -> tuple[bool, int | None, str | None]:
     try:
         target = pinned_target(url, allow_private=event_settings.webhook_allow_private_addresses)
     except UnsafeWebhookUrl as exc:
-        return AttemptResult(False, None, str(exc))
+        return False, None, str(exc)
     body = serialize(to_cloudevent(event))
     headers = {**sign_headers(secret, str(event.event_id), body, datetime.now(UTC)), **target.headers}
     try:
         response = client.post(target.url, content=body.encode(), headers=headers, extensions=target.extensions)
     except httpx.HTTPError as exc:
-        return AttemptResult(False, None, f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_LIMIT])
+        return False, None, f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_LIMIT]
     if 200 <= response.status_code < 300:
-        return AttemptResult(True, response.status_code, None)
-    return AttemptResult(False, response.status_code, f"HTTP {response.status_code}: {response.text[:200]}")
+        return True, response.status_code, None
+    return False, response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
 
 
 def endpoints_due(session: Session) -> tuple[list[int], datetime | None]:
@@ -157,14 +166,21 @@ def _deliver_head(session: Session, client: httpx.Client, run: EndpointRun, even
 
 
 _RECORD_ATTEMPT = text("""
-    UPDATE webhook_deliveries
-    SET attempts = attempts + 1, last_status_code = :code, last_error = :error,
-        status = CASE WHEN :ok THEN 'delivered' WHEN attempts + 1 >= :max_attempts THEN 'dead' ELSE 'pending' END,
-        delivered_at = CASE WHEN :ok THEN now() ELSE delivered_at END,
-        next_attempt_at = CASE WHEN :ok OR attempts + 1 >= :max_attempts THEN NULL
-                               ELSE now() + make_interval(secs => :delay) END
-    WHERE id = :id AND status = 'pending'
-    RETURNING status
+    WITH recorded AS (
+        UPDATE webhook_deliveries
+        SET attempts = attempts + 1, last_status_code = :code, last_error = :error,
+            status = CASE WHEN :ok THEN 'delivered' WHEN attempts + 1 >= :max_attempts THEN 'dead'
+                          ELSE 'pending' END,
+            delivered_at = CASE WHEN :ok THEN now() ELSE delivered_at END,
+            next_attempt_at = CASE WHEN :ok OR attempts + 1 >= :max_attempts THEN NULL
+                                   ELSE now() + make_interval(secs => :delay) END
+        WHERE id = :id AND status = 'pending'
+        RETURNING id, attempts, status
+    ), history AS (
+        INSERT INTO webhook_delivery_attempts (delivery_id, attempt, succeeded, status_code, error, duration_ms)
+        SELECT id, attempts, :ok, :code, :error, :duration_ms FROM recorded
+    )
+    SELECT status FROM recorded
 """)
 
 _COUNT_FAILURE = text("""
@@ -177,10 +193,10 @@ _DISABLE = text("UPDATE webhook_subscriptions SET enabled = false, disabled_reas
 
 def _record(session: Session, run: EndpointRun, delivery: WebhookDelivery, subscription: WebhookSubscription,
             result: AttemptResult, event_settings: Settings) -> bool:
-    """Store the attempt's outcome: one statement on success, a few more on failure."""
+    """Store the attempt's outcome and its history row: one statement on success, a few more on failure."""
     status = session.execute(_RECORD_ATTEMPT, {
         "id": delivery.id, "ok": result.ok, "code": result.status_code, "error": result.error,
-        "max_attempts": event_settings.webhook_max_attempts,
+        "duration_ms": result.duration_ms, "max_attempts": event_settings.webhook_max_attempts,
         "delay": backoff_delay(delivery.attempts + 1, event_settings),
     }).scalar()
     if status is None:  # removed or replayed meanwhile: nothing to record

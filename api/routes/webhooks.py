@@ -1,4 +1,4 @@
-"""Webhook subscriptions (APPLICATION_ADMIN or GOVERNANCE): CRUD, replay from any event, delivery history."""
+"""Webhook subscriptions (APPLICATION_ADMIN or GOVERNANCE): CRUD, replay from any event, delivery and attempt history."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from api.routes.connections import ERRORS
 from api.schemas.common import CamelModel
 from events import subscriptions as service
 from events.envelope import event_type_name
-from models import ChangeEvent, WebhookDelivery, WebhookSubscription
+from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from sync.paths import format_path
 from sync.permissions import APPLICATION_ADMIN, require_global
 
@@ -79,6 +79,20 @@ class DeliveryView(CamelModel):
     last_error: str | None
     delivered_at: datetime | None
     created_at: datetime
+
+
+class AttemptView(CamelModel):
+    attempt: int = Field(description="1 for the first attempt; counts again from 1 after a replay")
+    succeeded: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    attempted_at: datetime
+
+
+def attempt_view(attempt: WebhookDeliveryAttempt) -> AttemptView:
+    return AttemptView(attempt=attempt.attempt, succeeded=attempt.succeeded, status_code=attempt.status_code,
+                       error=attempt.error, duration_ms=attempt.duration_ms, attempted_at=attempt.attempted_at)
 
 
 def subscription_view(subscription: WebhookSubscription) -> SubscriptionView:
@@ -198,3 +212,15 @@ def list_deliveries(
     except service.SubscriptionNotFound as exc:
         raise _not_found(exc) from None
     return [delivery_view(d, e) for d, e in rows]
+
+
+@router.get("/webhooks/{subscription_id}/deliveries/{delivery_id}/attempts", response_model=list[AttemptView],
+            responses=ERRORS)
+def list_delivery_attempts(subscription_id: int, delivery_id: int, principal: CurrentPrincipal,
+                           session: DbSession) -> list[AttemptView]:
+    require_global(principal, APPLICATION_ADMIN)
+    try:
+        attempts = service.delivery_attempts(session, subscription_id, delivery_id)
+    except (service.SubscriptionNotFound, service.DeliveryNotFound) as exc:
+        raise _not_found(exc) from None
+    return [attempt_view(a) for a in attempts]

@@ -63,6 +63,13 @@ def test_webhook_lifecycle_replay_and_history(users: Users, receiver: Receiver) 
     settle(admin, sid)  # the replay also nudged a worker, if one runs: whoever holds the endpoint delivers
     assert receiver.delivered_sequences() == outbox_ids + outbox_ids[1:]
     assert all(r.verified for r in receiver.received)
+    replayed_delivery = admin.get(f"/webhooks/{sid}/deliveries").json()[1]["id"]
+    attempts = admin.get(f"/webhooks/{sid}/deliveries/{replayed_delivery}/attempts")
+    assert attempts.status_code == 200, attempts.text
+    assert [(a["attempt"], a["succeeded"], a["statusCode"], a["error"]) for a in attempts.json()] == [
+        (1, True, 200, None), (1, True, 200, None)]  # the first delivery and the replay
+    assert set(attempts.json()[0]) == {"attempt", "succeeded", "statusCode", "error", "durationMs", "attemptedAt"}
+    assert admin.get(f"/webhooks/{sid}/deliveries/{replayed_delivery + 1000}/attempts").status_code == 404
 
     paused = admin.patch(f"/webhooks/{sid}", json={"enabled": False})
     assert paused.status_code == 200 and paused.json()["enabled"] is False
@@ -88,6 +95,7 @@ def test_only_admins_manage_webhooks(users: Users) -> None:
     owner = users.as_user("olga")
     assert owner.get("/webhooks").status_code == 403
     assert owner.post("/webhooks", json={"url": "http://example.com/"}).status_code == 403
+    assert owner.get("/webhooks/1/deliveries/1/attempts").status_code == 403
     governance = users.as_user("gina", "GOVERNANCE")
     assert governance.get("/webhooks").status_code == 200
     assert httpx.get(f"{users.base_url}/webhooks").status_code == 401

@@ -57,6 +57,12 @@ def test_add_list_replay_history_remove(receiver: Receiver) -> None:
     history = [json.loads(line) for line in cli("history", str(sid), "--json").stdout.splitlines()]
     assert [(h["sequence"], h["status"], h["attempts"]) for h in history] == [
         (outbox_ids[0], "delivered", 1), (outbox_ids[1], "delivered", 1)]
+    replayed_delivery = history[1]["id"]
+    attempts = [json.loads(line) for line in cli("attempts", str(sid), str(replayed_delivery), "--json")
+                .stdout.splitlines()]
+    assert [(a["attempt"], a["succeeded"], a["statusCode"]) for a in attempts] == [(1, True, 200), (1, True, 200)]
+    other = cli("attempts", str(sid), str(replayed_delivery + 1000))
+    assert other.returncode == 2 and f"has no delivery {replayed_delivery + 1000}" in other.stderr
 
     assert cli("remove", str(sid)).returncode == 0
     assert cli("list", "--json").stdout == ""

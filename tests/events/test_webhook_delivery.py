@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from events.relay import relay_to_webhooks
 from events.subscriptions import (
     create_subscription,
+    delivery_attempts,
     delivery_history,
     replay,
     update_subscription,
@@ -118,6 +119,17 @@ def test_receiver_down_then_back_delivers_every_event_once_in_order(receiver: Re
     assert all(status == "delivered" for status, _ in final.values())
     assert final[outbox_ids[0]][1] >= 6  # three refused + three 5xx + the success
     assert all(r.verified for r in receiver.received)
+
+    with session_scope() as session:
+        first_delivery = delivery_history(session, sid, limit=1)[0][0]
+        attempts = delivery_attempts(session, sid, first_delivery.id)
+    assert [a.attempt for a in attempts] == list(range(1, first_delivery.attempts + 1))
+    refused = [a for a in attempts if a.status_code is None]
+    answered = attempts[len(refused):]
+    assert refused and all("ConnectError" in a.error and not a.succeeded for a in refused)
+    assert [(a.status_code, a.succeeded) for a in answered] == [(500, False), (503, False), (500, False), (200, True)]
+    assert answered[-1].error is None and all(a.duration_ms >= 0 for a in attempts)
+    assert [a.attempted_at for a in attempts] == sorted(a.attempted_at for a in attempts)
 
 
 def test_event_n_plus_one_waits_for_event_n(receiver: Receiver) -> None:
