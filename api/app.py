@@ -9,12 +9,14 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
-from api.routes import connections, crawl, jobs, objects, schedule, settings, users
+from api.routes import connections, crawl, health, jobs, metrics, objects, schedule, settings, users
 from api.routes import requests as owner_requests, webhooks
 from models.session import session_scope
 from sync.tokens import bootstrap_admin_token
 
 ROUTERS = [
+    health.router,
+    metrics.router,
     connections.router,
     crawl.router,
     jobs.router,

@@ -1,0 +1,22 @@
+"""Prometheus exposition at /metrics for APPLICATION_ADMIN or GOVERNANCE tokens (scrape with a bearer token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import CurrentPrincipal
+from api.routes.connections import ERRORS
+from sync.metrics import registry
+from sync.permissions import APPLICATION_ADMIN, require_global
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/metrics", response_class=Response, responses={
+    **ERRORS, 200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
+async def metrics(principal: CurrentPrincipal) -> Response:
+    require_global(principal, APPLICATION_ADMIN)
+    body = await run_in_threadpool(generate_latest, registry())
+    return Response(content=body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,114 @@
+"""Liveness, readiness and Prometheus metrics, over real HTTP against the real catalog and Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+
+from models.migrate import upgrade
+from models.session import session_scope
+from tests.api.conftest import Users, free_port
+from tests.conftest import RUN_ID, create_database, drop_database
+from tests.faults.conftest import ApiServer
+
+
+def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a Prometheus text page, keyed by name and sorted labels."""
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(body) for s in family.samples}
+
+
+def test_live_and_ready_need_no_token(users: Users) -> None:
+    assert httpx.get(f"{users.base_url}/health/live").json() == {"status": "ok", "checks": []}
+    ready = httpx.get(f"{users.base_url}/health/ready")
+    assert ready.status_code == 200, ready.text
+    checks = {c["name"]: c for c in ready.json()["checks"]}
+    assert ready.json()["status"] == "ok" and set(checks) == {"catalog", "broker"}
+    assert checks["catalog"]["ok"] and checks["catalog"]["detail"].startswith("revision 0")
+    assert checks["broker"] == {**checks["broker"], "ok": True, "detail": "answers"}
+
+
+def test_metrics_need_an_admin_token(users: Users) -> None:
+    assert httpx.get(f"{users.base_url}/metrics").status_code == 401
+    assert users.as_user("olga").get("/metrics").status_code == 403
+    assert users.as_user("gina", "GOVERNANCE").get("/metrics").status_code == 200
+
+
+def test_metrics_report_the_catalog_outbox_and_broker(users: Users) -> None:
+    with session_scope() as session:
+        session.execute(text("""
+            INSERT INTO connections (key, technology, config, status, options, cron, event_namespace,
+                                     last_sync_at, next_sync_at, validation_results)
+            VALUES ('Sales DB', 'postgresql', '{}', 'enabled', '{}', '0 1 * * *', 0,
+                    to_timestamp(1700000000), to_timestamp(1700086400), '[]'),
+                   ('lake', 'databricks', '{}', 'recurringValidationError', '{}', '0 1 * * *', 0, NULL, NULL, '[]')
+        """))
+        session.execute(text("""
+            INSERT INTO jobs (bulk_id, kind, connection_key, scope_path, options, status, subtasks_succeeded,
+                              subtasks_held, subtasks_failed, errors, summary, planned_changes, started_at)
+            VALUES (gen_random_uuid(), 'crawl', 'Sales DB', '{}', '{}', 'running', 0, 0, 0, '[]', '{}', '[]',
+                    now() - interval '90 seconds')
+        """))
+        session.execute(text("""
+            INSERT INTO change_events (event_id, type, connection_key, object_path, payload)
+            SELECT gen_random_uuid(), 'column.added', 'Sales DB', ARRAY['Sales DB', 'db', 's', 't'], '{}'
+            FROM generate_series(1, 5)
+        """))
+        last_id = session.execute(text("SELECT max(id) FROM change_events")).scalar()
+        session.execute(text("INSERT INTO relay_cursors (name, last_event_id) VALUES ('webhooks', :at)"),
+                        {"at": last_id - 2})
+
+    page = users.as_user("admin", "APPLICATION_ADMIN").get("/metrics")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+    found = samples(page.text)
+    assert found[("objectsync_catalog_up", ())] == 1 and found[("objectsync_broker_up", ())] == 1
+    assert found[("objectsync_connections", (("status", "enabled"), ("technology", "postgresql")))] == 1
+    assert found[("objectsync_connections",
+                  (("status", "recurringValidationError"), ("technology", "databricks")))] == 1
+    assert found[("objectsync_connection_last_sync_timestamp_seconds", (("connection", "Sales DB"),))] == 1.7e9
+    assert ("objectsync_connection_last_sync_timestamp_seconds", (("connection", "lake"),)) not in found
+    assert found[("objectsync_jobs", (("status", "running"),))] == 1
+    assert 90 <= found[("objectsync_oldest_unfinished_job_age_seconds", ())] < 600
+    assert found[("objectsync_outbox_last_event_id", ())] == last_id
+    assert found[("objectsync_outbox_consumer_lag_events", (("consumer", "webhooks"),))] == 2
+    queues = {labels: value for (name, labels), value in found.items() if name == "objectsync_broker_queue_messages"}
+    assert {dict(labels)["queue"] for labels in queues} == {"objectsync.control", "objectsync.schemas",
+                                                            "objectsync.events"}
+    assert all(value >= 0 for value in queues.values())
+
+
+@pytest.fixture
+def stale_catalog() -> Iterator[str]:
+    name = f"objectsync_test_stale_{RUN_ID}"
+    url = create_database(name)
+    upgrade(url, "0002")
+    yield url
+    drop_database(name)
+
+
+def test_not_ready_when_the_catalog_lags_and_the_broker_is_down(stale_catalog: str, tmp_path: Path) -> None:
+    """503, each failing dependency named by kind, and no host, port or URL in the answer."""
+    dead_broker = f"redis://:hunter2-{uuid.uuid4().hex}@127.0.0.1:{free_port()}/0"
+    server = ApiServer({**os.environ, "DATABASE_URL": stale_catalog, "REDIS_URL": dead_broker},
+                       tmp_path / "api.log")
+    server.start()
+    try:
+        ready = httpx.get(f"{server.url}/health/ready", timeout=30)
+        assert httpx.get(f"{server.url}/health/live").status_code == 200
+    finally:
+        server.stop()
+    assert ready.status_code == 503
+    checks = {c["name"]: c for c in ready.json()["checks"]}
+    assert ready.json()["status"] == "unavailable"
+    assert not checks["catalog"]["ok"] and "revision 0002" in checks["catalog"]["detail"]
+    assert "objectsync migrate" in checks["catalog"]["detail"]
+    assert not checks["broker"]["ok"] and checks["broker"]["detail"].startswith("unreachable (")
+    for leak in ("127.0.0.1", "hunter2", stale_catalog.rsplit("/", 1)[1], "redis://", "postgresql://"):
+        assert leak not in ready.text
