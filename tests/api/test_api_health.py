@@ -112,3 +112,20 @@ def test_not_ready_when_the_catalog_lags_and_the_broker_is_down(stale_catalog: s
     assert not checks["broker"]["ok"] and checks["broker"]["detail"].startswith("unreachable (")
     for leak in ("127.0.0.1", "hunter2", stale_catalog.rsplit("/", 1)[1], "redis://", "postgresql://"):
         assert leak not in ready.text
+
+
+def test_not_ready_when_the_catalog_is_unreachable(redis_env: str, tmp_path: Path) -> None:
+    """The API still starts (nothing needs the catalog at startup without a bootstrap token) and says why."""
+    env = {**os.environ, "DATABASE_URL": f"postgresql://postgres:pw-{uuid.uuid4().hex}@127.0.0.1:{free_port()}/x"}
+    env.pop("OBJECTSYNC_BOOTSTRAP_TOKEN", None)
+    server = ApiServer(env, tmp_path / "api.log")
+    server.start()
+    try:
+        ready = httpx.get(f"{server.url}/health/ready", timeout=30)
+    finally:
+        server.stop()
+    assert ready.status_code == 503
+    checks = {c["name"]: c for c in ready.json()["checks"]}
+    assert checks["catalog"] == {**checks["catalog"], "ok": False, "detail": "unreachable (OperationalError)"}
+    assert checks["broker"]["ok"]
+    assert "pw-" not in ready.text and "127.0.0.1" not in ready.text
