@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     #: does when a policy targets New columns).
     owner_requests_enabled: bool = True
 
+    # Retention: the nightly prune (and `objectsync prune`) deletes older history; 0 keeps it forever.
+    #: Change events (object history) and their settled webhook deliveries older than this many days, once
+    #: every outbox consumer has relayed them.
+    event_retention_days: int = Field(default=0, ge=0)
+    #: Finished jobs (with their subtasks) that finished more than this many days ago.
+    job_retention_days: int = Field(default=0, ge=0)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import api, connection, crawl, demo, events, runtime, webhooks
+from cli import api, connection, crawl, demo, events, prune, runtime, webhooks
 from cli.errors import CliError, describe_error
 
 #: Every command group; a module exposes `add_parser(subparsers)` and sets `handler` on its parsers.
@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     runtime,
     api,
     webhooks,
+    prune,
 )
 
 

@@ -30,3 +30,8 @@ def advance_cursor(session: Session, name: str, last_event_id: int) -> None:
         text("UPDATE relay_cursors SET last_event_id = GREATEST(last_event_id, :last) WHERE name = :name"),
         {"name": name, "last": last_event_id},
     )
+
+
+def outbox_consumers(*, stream_enabled: bool) -> tuple[str, ...]:
+    """The consumers whose cursors move: the stream's only while it is enabled (owner requests' always)."""
+    return (WEBHOOKS, OWNER_REQUESTS, REDIS_STREAM) if stream_enabled else (WEBHOOKS, OWNER_REQUESTS)

@@ -13,7 +13,11 @@ from models.base import Base
 
 class ChangeEvent(Base):
     __tablename__ = "change_events"
-    __table_args__ = (Index("ix_change_events_object_path", "object_path"),)
+    __table_args__ = (
+        Index("ix_change_events_object_path", "object_path"),
+        # The retention prune finds old events without reading the recent ones (migration 0004).
+        Index("ix_change_events_occurred_at", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)

@@ -32,10 +32,10 @@ def test_latest_migration_downgrades_and_upgrades_again() -> None:
         config = alembic_config(url)
         command.downgrade(config, "-1")
         with psycopg.connect(url) as conn:
-            assert conn.execute("SELECT to_regclass('webhook_delivery_attempts')").fetchone() == (None,)
+            assert conn.execute("SELECT to_regclass('ix_change_events_occurred_at')").fetchone() == (None,)
         command.upgrade(config, "head")
         with psycopg.connect(url) as conn:
-            assert conn.execute("SELECT to_regclass('webhook_delivery_attempts')::text").fetchone() == (
-                "webhook_delivery_attempts",)
+            assert conn.execute("SELECT to_regclass('ix_change_events_occurred_at')::text").fetchone() == (
+                "ix_change_events_occurred_at",)
     finally:
         drop_database(name)

@@ -7,7 +7,8 @@ from celery.signals import worker_init, worker_process_init
 
 from workers.config import celery_config
 
-app = Celery("objectsync", include=["tasks.crawl", "tasks.schedule", "tasks.settings", "tasks.validation", "tasks.events"])
+app = Celery("objectsync", include=["tasks.crawl", "tasks.schedule", "tasks.settings", "tasks.validation", "tasks.events",
+                                     "tasks.retention"])
 
 
 @app.on_configure.connect

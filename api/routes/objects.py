@@ -23,7 +23,8 @@ HISTORY = "/history"
 def read_history(
     objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession, paging: PagingParams
 ) -> HistoryPage | ObjectView:
-    """Change events of the object, newest first; they outlive the object.
+    """Change events of the object, newest first; they outlive the object, but not the event retention
+    (`OBJECTSYNC_EVENT_RETENTION_DAYS`, when set), which prunes older ones.
 
     A table literally named `history` is read as `.../%68istory` (an encoded 'h' is not this route's suffix).
     """
