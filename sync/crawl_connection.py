@@ -108,11 +108,15 @@ def plan_crawl(job_id: int) -> list[int]:
             ids = apply_hierarchy_changes(cur, changes, connection_id=job.connection_id, stored=stored)
             touched = [u.id for u in changes.updates]
             if touched:
-                events += data_source_events(refresh_effective_status(cur, touched), f"hierarchy:{job.id}")
+                flips = refresh_effective_status(cur, touched)
+                ids.update({f.path: f.id for f in flips})
+                events += data_source_events(flips, f"hierarchy:{job.id}")
         else:
             _record_planned(cur, job.id, changes)
         cur.execute("UPDATE jobs SET summary = %s WHERE id = %s", (json.dumps(summarize(events)), job.id))
         subtasks = _create_subtasks(cur, job, _schemas_to_crawl(job, remote, stored, changes))
+        if job.dry_run:  # planned only: emitting them would also swallow the real events (same stable ids)
+            events = []
         events += close_job_if_done(cur, job.id)
         write_events(cur, job.connection_key, events, job_id=job.id, object_ids=ids)
     return subtasks

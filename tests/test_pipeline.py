@@ -218,6 +218,22 @@ def test_dry_run_reports_the_diff_without_applying_it(sales_source: str) -> None
     assert ("pg", db, "sales", "fresh") not in objects()
 
 
+def test_a_dry_run_emits_nothing_for_new_or_vanished_schemas_either(sales_source: str) -> None:
+    """Planned hierarchy changes stay planned: emitted, they would also swallow the real events (same ids)."""
+    db = sales_source.rsplit("/", 1)[1]
+    crawl(["pg"])
+    run_sql(sales_source, "CREATE SCHEMA fresh", "CREATE TABLE fresh.t (id int)")
+    mark = last_event_id()
+    report = crawl(["pg"], dry_run=True)
+    assert ("object.created", "fresh") in {(c["type"], c["path"][-1]) for c in report["plannedChanges"]}
+    assert [e.type for e in events_after(mark, include_jobs=True)] == ["job.finished"]
+    assert ("pg", db, "fresh") not in objects()
+
+    crawl(["pg"])
+    assert {(e.type, e.object_path[-1]) for e in events_after(mark)} == {
+        ("object.created", "fresh"), ("object.created", "t")}
+
+
 def test_manual_crawl_of_one_table_touches_only_that_table(sales_source: str) -> None:
     db = sales_source.rsplit("/", 1)[1]
     crawl(["pg"])
