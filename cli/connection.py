@@ -17,8 +17,9 @@ from cli.progress import report_job, wait_for_job
 from connectors import technologies
 from models import Connection, DataObject
 from models.session import session_factory, session_scope
-from sync.connections import deregister_connection, register_connection
+from sync.connections import register_connection
 from sync.jobs import start_crawl
+from sync import object_deletion
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -141,6 +142,7 @@ def list_connections(args: argparse.Namespace) -> int:
 
 def remove_connection(args: argparse.Namespace) -> int:
     with session_scope() as session:
-        deregister_connection(session, args.key)
-    print(f"removed connection {args.key!r} and its objects from the catalog (nothing on the platform was touched)")
+        removed = object_deletion.remove_connection(session, args.key, requested_by="cli")
+    print(f"removed connection {args.key!r} and its {removed} objects from the catalog "
+          "(nothing on the platform was touched)")
     return 0

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import Connection, DataObject
 from models.session import raw_cursor
 from sync import events as ev
-from sync.connections import deregister_connection
+from sync.connections import deregister_connection, get_connection
 from sync.object_settings import get_object
 from sync.outbox import renew_event_namespace, write_events
 
@@ -44,6 +44,15 @@ def delete_object(session: Session, path: Sequence[str], *, requested_by: str | 
         session.execute(delete(DataObject).where(DataObject.id == root.id))
         renew_event_namespace(raw_cursor(session), root.connection_id)
     return len(rows)
+
+
+def remove_connection(session: Session, key: str, *, requested_by: str | None = None) -> int:
+    """Deregister a connection as DELETE on its path does, object.deleted events included (CLI and API alike)."""
+    get_connection(session, key, for_update=True)  # ConnectionNotFound for an unknown key
+    if session.scalar(select(DataObject.id).where(DataObject.path == [key])) is None:
+        deregister_connection(session, key)  # registered but never listed: no objects, nothing to announce
+        return 0
+    return delete_object(session, [key], requested_by=requested_by)
 
 
 def mark_connection_delete_failed(session: Session, key: str) -> None:

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from models import Connection, DataObject
-from models.session import session_factory
+from models import ChangeEvent, Connection, DataObject
+from models.session import session_factory, session_scope
 from sync.secrets import decrypt_secret
 from tests.conftest import create_database, drop_database
 
@@ -116,6 +116,12 @@ def test_add_list_remove_with_password_from_env(worker, source: str) -> None:
     removed = objectsync("connection", "remove", "pg")
     assert removed.returncode == 0, removed.stderr
     assert stored_connection("pg") is None and object_paths("pg") == set()
+    with session_scope() as session:
+        deleted = list(session.execute(select(ChangeEvent.object_path).where(
+            ChangeEvent.connection_key == "pg", ChangeEvent.type == "object.deleted")).scalars())
+    assert ["pg"] in deleted  # announced like DELETE on the connection path
+    assert ["pg", database, "sales", "Order Items"] in deleted
+    assert "removed connection 'pg' and its" in removed.stdout
     assert objectsync("connection", "list").stdout.strip() == "no connections registered"
     run_sql(source, "SELECT 1 FROM sales.customers")  # nothing on the platform was touched
     assert_no_secret(added, listed, table, removed)
