@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
+from api.event_webhooks import register_event_webhooks
 from api.routes import connections, crawl, health, jobs, metrics, objects, schedule, settings, users
 from api.routes import requests as owner_requests, webhooks
 from models.session import session_scope
@@ -50,4 +51,5 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    register_event_webhooks(app)
     return app

@@ -1,4 +1,5 @@
-"""`objectsync events`: read the change-event outbox in id order, optionally tailing it."""
+"""`objectsync events`: read the change-event outbox in id order, optionally tailing it;
+`objectsync events schema [TYPE]`: print the published event contract as JSON Schema."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cli.errors import CliError
 from cli.output import describe_change
+from events.contract import UnknownEventType, contract_schema, event_schema
 from models import ChangeEvent
 from models.session import session_factory
 from sync.paths import parse_path
@@ -28,6 +31,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--follow", "-f", action="store_true", help="keep polling for new events (Ctrl-C stops)")
     parser.add_argument("--interval", type=float, default=1.0, metavar="SECONDS", help="poll interval for --follow")
     parser.set_defaults(handler=print_events)
+
+    commands = parser.add_subparsers(dest="events_command", metavar="ACTION",
+                                     help="optional; without one, the events are listed")
+    schema = commands.add_parser("schema", help="print the JSON Schema of change events (CloudEvents 1.0)")
+    schema.add_argument("type", nargs="?", metavar="TYPE",
+                        help="one event type, e.g. column.added (default: every type, told apart by `type`)")
+    schema.set_defaults(handler=print_schema)
 
 
 def read_events(after_id: int, path_prefix: Sequence[str] | None = None, types: Sequence[str] | None = None,
@@ -68,3 +78,12 @@ def print_events(args: argparse.Namespace) -> int:
         if not args.follow:
             return 0
         time.sleep(args.interval)
+
+
+def print_schema(args: argparse.Namespace) -> int:
+    try:
+        schema = event_schema(args.type) if args.type else contract_schema()
+    except UnknownEventType as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,104 @@
+"""Events about crawls as a whole: a job finished, or the mass-deletion guard held deletions back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from events.contract.common import (
+    AnyPath,
+    ConnectionPath,
+    ContainerKind,
+    EventType,
+    JobId,
+    NoValue,
+    ObjectId,
+    SchemaPath,
+    Strict,
+)
+from events.contract.envelope import CloudEvent
+
+BulkId = Annotated[uuid.UUID, Field(description="The job's bulkId (`GET /jobs?bulkId=`)")]
+
+
+class Subtasks(Strict):
+    total: int
+    succeeded: int
+    held: int
+    failed: int
+
+
+class JobCompleted(Strict):
+    """The crawl ran; its schema subtasks are counted."""
+
+    objectPath: AnyPath = Field(description="The crawl's scope")
+    objectId: ObjectId | None = Field(description="The scope's object id when the step that closed the job "
+                                                   "held it, else null")
+    jobId: JobId
+    bulkId: BulkId
+    status: Literal["succeeded", "partial", "failed"] = Field(
+        description="partial: some schemas failed or were held by the guard, or a database could not be listed")
+    subtasks: Subtasks
+    summary: dict[EventType, int] = Field(description="How many events of each type the crawl found (planned "
+                                                      "ones too in a dry run)")
+    dryRun: bool
+    before: NoValue
+    after: NoValue
+
+
+class JobFailedToStart(Strict):
+    """The crawl could not even list its scope's databases and schemas; nothing was changed."""
+
+    objectPath: AnyPath = Field(description="The crawl's scope")
+    objectId: None
+    jobId: JobId
+    bulkId: BulkId
+    status: Literal["failed"]
+    error: str
+    before: NoValue
+    after: NoValue
+
+
+class JobFinishedEvent(CloudEvent):
+    """A crawl job closed (once per job): succeeded, partial or failed, with its subtask counts and a count
+    of events by type, or the reason it could not start."""
+
+    type: Literal["objectsync.job.finished"]
+    data: JobCompleted | JobFailedToStart
+
+
+class Held(Strict):
+    message: str
+    wouldDelete: list[str] = Field(max_length=100, description="Names that would have been marked deleted "
+                                                               "(the first 100, sorted)")
+    wouldDeleteCount: int = Field(ge=1)
+    present: int = Field(description="Objects of that kind present in the scope before this crawl")
+    threshold: float = Field(description="The share that may be marked deleted at once")
+    objectId: None
+    jobId: JobId
+    before: NoValue
+    after: NoValue
+
+
+class TablesHeld(Held):
+    """Tables and views of one schema; `wouldDelete` holds table names."""
+
+    objectPath: SchemaPath
+
+
+class ContainersHeld(Held):
+    """Databases or schemas of a connection; `wouldDelete` holds `database` or `database/schema` names."""
+
+    objectPath: ConnectionPath
+    kind: ContainerKind
+
+
+class SyncGuardTrippedEvent(CloudEvent):
+    """A crawl would have marked more than the threshold (default 50 %) of a scope's objects deleted
+    remotely: nothing in that scope was deleted and the job ends `partial`. Crawl again with
+    allowMassDeletion to apply. Reported once per distinct set of held deletions."""
+
+    type: Literal["objectsync.sync.guard_tripped"]
+    data: TablesHeld | ContainersHeld
