@@ -79,7 +79,7 @@ def close_job_if_done(cur: Cursor, job_id: int) -> list[PlannedEvent]:
     if not options.get("dryRun") and connection_id is not None:
         cur.execute("UPDATE connections SET last_sync_at = now() WHERE id = %s", (connection_id,))
     return [ev.planned(ev.JOB_FINISHED, tuple(scope), 0, {
-        "bulkId": str(bulk_id), "status": final, "subtasks": {"total": total, "succeeded": succeeded,
+        "bulkId": str(bulk_id), "jobKind": "crawl", "status": final, "subtasks": {"total": total, "succeeded": succeeded,
                                                               "held": held, "failed": failed},
         "summary": summary, "dryRun": bool(options.get("dryRun")),
     }, str(bulk_id))]
@@ -91,5 +91,5 @@ def fail_job(cur: Cursor, job_id: int, scope: str, message: str) -> list[Planned
     cur.execute("""UPDATE jobs SET subtasks_total = 0, status = 'failed', finished_at = now()
                    WHERE id = %s RETURNING bulk_id, scope_path""", (job_id,))
     bulk_id, path = cur.fetchone()
-    return [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {"bulkId": str(bulk_id), "status": "failed",
-                                                         "error": message}, str(bulk_id))]
+    return [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {"bulkId": str(bulk_id), "jobKind": "crawl",
+                                                         "status": "failed", "error": message}, str(bulk_id))]

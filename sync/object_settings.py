@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Connection, DataObject, Grant, Group, Job, User
 from models.session import raw_cursor
+from sync import events as ev
 from sync.jobs import TERMINAL_STATUSES, ObjectNotFoundError
 from sync.outbox import write_events
 from sync.paths import validate_path
@@ -143,26 +144,34 @@ def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
     if job is None or job.status in TERMINAL_STATUSES:
         return None
     root = session.scalar(select(DataObject).where(DataObject.path == job.scope_path))
+    cur = raw_cursor(session)
     if root is None:
         job.status, job.errors = "failed", [{"scope": "/".join(job.scope_path), "message": "object was deleted"}]
         job.finished_at = func.now()
+        write_events(cur, job.connection_key or job.scope_path[0],
+                     [_settings_job_finished(job, {"status": "failed", "error": "object was deleted"})], job_id=job.id)
         return None
-    cur = raw_cursor(session)
     flips = refresh_effective_status(cur, [root.id])
     if flips:
         refresh_connection_tags(cur, root.connection_id)  # the connection tag marks data sources only
     events = data_source_events(flips, f"settings:{job.bulk_id}")
     for event in events:
         event.payload["bulkId"] = str(job.bulk_id)
-    object_ids = {f.path: f.id for f in flips}
-    write_events(cur, job.connection_key or root.path[0], events, job_id=job.id, object_ids=object_ids)
     summary = {"objectsChanged": len(flips),
                "dataSourcesEnabled": sum(e.type.endswith("enabled") for e in events),
                "dataSourcesDisabled": sum(e.type.endswith("disabled") for e in events)}
+    events.append(_settings_job_finished(job, {"status": "succeeded", "summary": summary}))
+    object_ids = {f.path: f.id for f in flips} | {tuple(root.path): root.id}
+    write_events(cur, job.connection_key or root.path[0], events, job_id=job.id, object_ids=object_ids)
     job.status, job.summary, job.subtasks_total, job.subtasks_succeeded = "succeeded", summary, 1, 1
     job.started_at = job.started_at or func.now()
     job.finished_at = func.now()
     return summary
+
+
+def _settings_job_finished(job: Job, outcome: dict[str, object]) -> ev.PlannedEvent:
+    return ev.planned(ev.JOB_FINISHED, tuple(job.scope_path), 0,
+                      {"bulkId": str(job.bulk_id), "jobKind": "settings", **outcome}, str(job.bulk_id))
 
 
 def enqueue_propagation(job: Job) -> None:

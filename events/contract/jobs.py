@@ -38,6 +38,7 @@ class JobCompleted(Strict):
                                                    "held it, else null")
     jobId: JobId
     bulkId: BulkId
+    jobKind: Literal["crawl"]
     status: Literal["succeeded", "partial", "failed"] = Field(
         description="partial: some schemas failed or were held by the guard, or a database could not be listed")
     subtasks: Subtasks
@@ -48,13 +49,35 @@ class JobCompleted(Strict):
     after: NoValue
 
 
-class JobFailedToStart(Strict):
-    """The crawl could not even list its scope's databases and schemas; nothing was changed."""
+class SettingsSummary(Strict):
+    objectsChanged: int = Field(description="Objects whose effective status flipped")
+    dataSourcesEnabled: int
+    dataSourcesDisabled: int
 
-    objectPath: AnyPath = Field(description="The crawl's scope")
+
+class SettingsJobCompleted(Strict):
+    """A status setting was propagated down the object's subtree (`PUT /data/settings/...`)."""
+
+    objectPath: AnyPath = Field(description="The object whose setting changed")
+    objectId: ObjectId
+    jobId: JobId
+    bulkId: BulkId
+    jobKind: Literal["settings"]
+    status: Literal["succeeded"]
+    summary: SettingsSummary
+    before: NoValue
+    after: NoValue
+
+
+class JobFailedToStart(Strict):
+    """A crawl could not even list its scope's databases and schemas, or a settings job's object was deleted
+    before it ran; nothing was changed."""
+
+    objectPath: AnyPath = Field(description="The job's scope")
     objectId: None
     jobId: JobId
     bulkId: BulkId
+    jobKind: Literal["crawl", "settings"]
     status: Literal["failed"]
     error: str
     before: NoValue
@@ -62,11 +85,11 @@ class JobFailedToStart(Strict):
 
 
 class JobFinishedEvent(CloudEvent):
-    """A crawl job closed (once per job): succeeded, partial or failed, with its subtask counts and a count
-    of events by type, or the reason it could not start."""
+    """A job closed (once per job; `jobKind` tells a crawl from a settings propagation): succeeded, partial or
+    failed, with its counts, or the reason it could not run."""
 
     type: Literal["objectsync.job.finished"]
-    data: JobCompleted | JobFailedToStart
+    data: JobCompleted | SettingsJobCompleted | JobFailedToStart
 
 
 class Held(Strict):

@@ -123,6 +123,12 @@ def test_status_changes_propagate_as_a_background_job(admin: httpx.Client, crawl
     job = wait_job(admin, response.json()["bulkId"])
     assert job["kind"] == "settings" and job["status"] == "succeeded"
     assert job["summary"] == {"objectsChanged": 3, "dataSourcesEnabled": 0, "dataSourcesDisabled": 2}
+    with session_scope() as session:
+        [finished] = session.execute(select(ChangeEvent.object_path, ChangeEvent.payload).where(
+            ChangeEvent.type == "job.finished", ChangeEvent.payload["bulkId"].astext == job["bulkId"])).all()
+    assert finished.object_path == schema
+    assert finished.payload == {"bulkId": job["bulkId"], "jobKind": "settings", "status": "succeeded",
+                                "summary": job["summary"]}
     assert admin.get(f"/data/object/{url_path(*table)}").json()["effectiveStatus"] == "disabled"
     assert admin.get(f"/data/object/{url_path(*table)}").json()["dataSourceName"] is None
     assert admin.get(f"/data/object/{url_path(*table)}").json()["tags"] == []
@@ -140,7 +146,8 @@ def test_status_changes_propagate_as_a_background_job(admin: httpx.Client, crawl
     assert admin.get(f"/data/object/{url_path(*table)}").json()["tags"] == [
         {"name": f"Connections.PostgreSQL.pg.{crawled}.Sales", "system": True}]
     history = admin.get(f"/data/object/{url_path(*table)}/history").json()
-    assert [e["type"] for e in history["items"]] == ["data_source.enabled", "data_source.disabled", "object.created"]
+    assert [e["type"] for e in history["items"]] == [  # newest first; the table-scoped settings job's end too
+        "job.finished", "data_source.enabled", "data_source.disabled", "object.created"]
 
     inherit_root = admin.put("/data/settings/pg", json={"settings": {"isActive": "inherit"}})
     assert inherit_root.status_code == 422 and "no parent" in inherit_root.json()["message"]

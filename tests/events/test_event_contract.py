@@ -21,7 +21,7 @@ import redis
 from sqlalchemy import select, text
 
 from events.contract import EVENT_MODELS, CloudEvent, UnknownEventType, event_model, event_schema, parse_event
-from events.contract.jobs import ContainersHeld, JobCompleted, JobFailedToStart, TablesHeld
+from events.contract.jobs import ContainersHeld, JobCompleted, JobFailedToStart, SettingsJobCompleted, TablesHeld
 from events.contract.objects import (
     ContainerCreated,
     DataSourceDisabledByCrawl,
@@ -187,7 +187,8 @@ def test_every_event_the_pipeline_emits_matches_the_contract_of_its_type(
 
     # Each emitter's variant was seen, so each one is checked against its own shape.
     data = [e.data for batch in parsed.values() for e in batch]
-    for variant in (TableCreated, ContainerCreated, JobCompleted, JobFailedToStart, TablesHeld, ContainersHeld,
+    for variant in (TableCreated, ContainerCreated, JobCompleted, SettingsJobCompleted, JobFailedToStart, TablesHeld,
+                    ContainersHeld,
                     DataSourceEnabledByCrawl, DataSourceEnabledBySettings,
                     DataSourceDisabledByCrawl, DataSourceDisabledBySettings):
         assert any(type(d) is variant for d in data), f"no {variant.__name__} event"
@@ -289,3 +290,26 @@ def test_the_events_command_still_lists_events() -> None:
     listed = events_cli("--json", "--type", "column.added")
     assert listed.returncode == 0, listed.stderr
     assert [json.loads(line)["payload"]["column"] for line in listed.stdout.splitlines()] == ["c0", "c1"]
+
+
+def test_a_settings_job_whose_object_was_deleted_first_ends_failed_with_its_event() -> None:
+    from sync.object_deletion import delete_object
+    from sync.object_settings import SettingsChange, propagate_status, update_settings
+    from tests.events.conftest import build_hierarchy
+
+    build_hierarchy()
+    table = ["pg", "app", "Sales", "Orders"]
+    with session_scope() as session:
+        job = update_settings(session, table, SettingsChange(is_active="disabled"))
+        assert job is not None
+        job_id, bulk_id = job.id, str(job.bulk_id)
+    with session_scope() as session:
+        delete_object(session, table, requested_by="test")
+    with session_scope() as session:
+        assert propagate_status(session, job_id) is None
+    with session_scope() as session:
+        [finished] = session.scalars(select(ChangeEvent).where(ChangeEvent.type == "job.finished")).all()
+        parsed = parse_event(serialize(to_cloudevent(finished)))
+    assert type(parsed.data) is JobFailedToStart
+    assert (parsed.data.jobKind, parsed.data.status, str(parsed.data.bulkId)) == ("settings", "failed", bulk_id)
+    assert parsed.data.error == "object was deleted" and parsed.data.objectPath == table
