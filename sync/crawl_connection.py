@@ -99,13 +99,13 @@ def plan_crawl(job_id: int) -> list[int]:
         )
         changes = diff_hierarchy(stored, remote, scope)
         events = list(changes.events)
-        ids: dict[tuple[str, ...], int] = {}
+        ids: dict[tuple[str, ...], int] = {connection.path: connection.id}
         for database, error in remote.failed_databases.items():
             add_job_error(cur, job.id, database, f"listing schemas failed: {error}")
         if changes.guard:
             add_job_error(cur, job.id, "/".join(job.scope), changes.guard.message)
         if not job.dry_run:
-            ids = apply_hierarchy_changes(cur, changes, connection_id=job.connection_id, stored=stored)
+            ids |= apply_hierarchy_changes(cur, changes, connection_id=job.connection_id, stored=stored)
             touched = [u.id for u in changes.updates]
             if touched:
                 flips = refresh_effective_status(cur, touched)

@@ -101,9 +101,9 @@ def crawl_schema(subtask_id: int) -> tuple[str, bool]:
         stored = load_tables(cur, schema_id) if schema_id is not None else {}
         load_columns(cur, stored, tables_needing_columns(stored, snapshot))
         changes = diff_schema(stored, snapshot, scope)
-        ids: dict[tuple[str, ...], int] = {}
+        ids: dict[tuple[str, ...], int] = {scope.schema_path: schema_id} if schema_id is not None else {}
         if not task.dry_run and not changes.guard and not changes.is_empty:
-            ids = apply_schema_changes(cur, changes, connection_id=task.connection_id, schema_id=schema_id,
+            ids |= apply_schema_changes(cur, changes, connection_id=task.connection_id, schema_id=schema_id,
                                        schema_path=scope.schema_path, stored=stored)
         status = "held" if changes.guard else "succeeded"
         events = list(changes.events)

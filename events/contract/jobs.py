@@ -99,7 +99,7 @@ class Held(Strict):
     wouldDeleteCount: int = Field(ge=1)
     present: int = Field(description="Objects of that kind present in the scope before this crawl")
     threshold: float = Field(description="The share that may be marked deleted at once")
-    objectId: None
+    objectId: ObjectId = Field(description="The held scope's object: the schema, or the connection")
     jobId: JobId
     before: NoValue
     after: NoValue
