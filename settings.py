@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     #: Deliveries one endpoint gets per task run before yielding the worker to other endpoints.
     webhook_batch_per_endpoint: int = Field(default=100, ge=1)
+    #: After a secret rotation, deliveries carry signatures with the old and the new secret this long.
+    webhook_secret_rotation_grace_seconds: int = Field(default=86_400, ge=0)
     relay_batch_size: int = Field(default=1000, ge=1)
     event_stream_enabled: bool = True
     event_stream_key: str = "objectsync:events"

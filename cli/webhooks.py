@@ -1,4 +1,4 @@
-"""`objectsync webhook add|list|remove|replay|history|attempts`: manage webhook subscriptions from the shell."""
+"""`objectsync webhook add|list|remove|rotate-secret|replay|history|attempts`: manage webhook subscriptions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from cli.errors import CliError
@@ -39,6 +40,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     remove.add_argument("id", type=int)
     remove.set_defaults(handler=remove_webhook)
 
+    rotate = commands.add_parser("rotate-secret", help="a new signing secret, printed once; the old one keeps "
+                                                       "signing for a grace period")
+    rotate.add_argument("id", type=int)
+    rotate.add_argument("--secret-env", metavar="VAR", help="take the new whsec_ secret from this variable")
+    rotate.add_argument("--grace", type=int, metavar="SECONDS",
+                        help="keep signing with the old secret this long (default: the setting; 0: stop at once)")
+    rotate.add_argument("--json", action="store_true")
+    rotate.set_defaults(handler=rotate_webhook_secret)
+
     replay = commands.add_parser("replay", help="send matching events again from an event on, oldest first")
     replay.add_argument("id", type=int)
     replay.add_argument("--from", dest="from_event", required=True, metavar="EVENT",
@@ -65,7 +75,12 @@ def subscription_dict(subscription: WebhookSubscription) -> dict[str, Any]:
         "pathPrefix": format_path(subscription.path_prefix) if subscription.path_prefix else None,
         "enabled": subscription.enabled, "consecutiveFailures": subscription.consecutive_failures,
         "disabledReason": subscription.disabled_reason,
+        "previousSecretValidUntil": _still_valid(subscription.previous_secret_expires_at),
     }
+
+
+def _still_valid(until: datetime | None) -> str | None:
+    return until.isoformat() if until is not None and until > datetime.now(UTC) else None
 
 
 def add_webhook(args: argparse.Namespace) -> int:
@@ -96,6 +111,25 @@ def list_webhooks(args: argparse.Namespace) -> int:
             state = "enabled" if view["enabled"] else f"disabled ({view['disabledReason'] or 'by hand'})"
             filters = ", ".join(view["eventTypes"]) or "all events"
             print(f"{view['id']}\t{view['url']}\t{filters}\t{view['pathPrefix'] or '*'}\t{state}")
+    return 0
+
+
+def rotate_webhook_secret(args: argparse.Namespace) -> int:
+    secret = None
+    if args.secret_env:
+        secret = os.environ.get(args.secret_env)
+        if not secret:
+            raise CliError(f"environment variable {args.secret_env} is not set or empty")
+    if args.grace is not None and args.grace < 0:
+        raise CliError("--grace cannot be negative")
+    with session_scope() as session:
+        rotated = _lookup(service.rotate_secret, session, args.id, secret=secret, grace_seconds=args.grace)
+    until = rotated.previous_valid_until.isoformat() if rotated.previous_valid_until else None
+    if args.json:
+        print(json.dumps({"id": args.id, "secret": rotated.secret, "previousSecretValidUntil": until}))
+    else:
+        print(f"new signing secret for webhook {args.id} (shown once): {rotated.secret}")
+        print(f"the previous secret also signs until {until}" if until else "the previous secret no longer signs")
     return 0
 
 

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -67,6 +68,45 @@ def subscription_secret(subscription: WebhookSubscription) -> str:
     return decrypt_secret(subscription.secret_encrypted)
 
 
+def signing_secrets(subscription: WebhookSubscription, now: datetime | None = None) -> list[str]:
+    """The current secret, then the previous one while its rotation grace lasts."""
+    secrets_now = [subscription_secret(subscription)]
+    expires = subscription.previous_secret_expires_at
+    if subscription.previous_secret_encrypted and expires and expires > (now or datetime.now(UTC)):
+        secrets_now.append(decrypt_secret(subscription.previous_secret_encrypted))
+    return secrets_now
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedSecret:
+    subscription: WebhookSubscription
+    #: Shown once: receivers switch to it; the old one keeps verifying until `previous_valid_until`.
+    secret: str
+    previous_valid_until: datetime | None
+
+
+def rotate_secret(session: Session, subscription_id: int, *, secret: str | None = None,
+                  grace_seconds: int | None = None) -> RotatedSecret:
+    """A new signing secret (given or generated); the old one stays valid for the grace period."""
+    subscription = get_subscription(session, subscription_id, for_update=True)
+    plain = validate_secret(secret) if secret else generate_secret()
+    _replace_secret(subscription, plain, grace_seconds)
+    session.flush()
+    return RotatedSecret(subscription, plain, subscription.previous_secret_expires_at)
+
+
+def _replace_secret(subscription: WebhookSubscription, plain: str, grace_seconds: int | None) -> None:
+    grace = get_settings().webhook_secret_rotation_grace_seconds if grace_seconds is None else grace_seconds
+    if grace < 0:
+        raise InvalidSecret("the rotation grace period cannot be negative")
+    if grace:
+        subscription.previous_secret_encrypted = subscription.secret_encrypted
+        subscription.previous_secret_expires_at = datetime.now(UTC) + timedelta(seconds=grace)
+    else:
+        subscription.previous_secret_encrypted = subscription.previous_secret_expires_at = None
+    subscription.secret_encrypted = encrypt_secret(plain)
+
+
 def create_subscription(
     session: Session,
     *,
@@ -116,7 +156,7 @@ def update_subscription(
     if url is not None:
         subscription.url = check_webhook_url(url, allow_private=get_settings().webhook_allow_private_addresses)
     if secret is not None:
-        subscription.secret_encrypted = encrypt_secret(validate_secret(secret))
+        _replace_secret(subscription, validate_secret(secret), None)
     if event_types is not None:
         subscription.event_types = normalize_event_types(event_types)
     if path_prefix is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -21,7 +22,7 @@ from standardwebhooks import Webhook
 
 from events.envelope import serialize, to_cloudevent
 from events.ssrf import UnsafeWebhookUrl, pinned_target
-from events.subscriptions import subscription_secret
+from events.subscriptions import signing_secrets
 from models import ChangeEvent, WebhookDelivery, WebhookSubscription
 from models.session import get_engine
 from settings import Settings, get_settings
@@ -56,11 +57,12 @@ def backoff_delay(attempts: int, event_settings: Settings) -> float:
     return delay / 2 + random.uniform(0, delay / 2)
 
 
-def sign_headers(secret: str, message_id: str, body: str, now: datetime) -> dict[str, str]:
+def sign_headers(secrets: Sequence[str], message_id: str, body: str, now: datetime) -> dict[str, str]:
+    """One signature per secret, space-separated (Standard Webhooks' way to rotate a secret without a gap)."""
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(secret).sign(message_id, now, body),
+        "webhook-signature": " ".join(Webhook(secret).sign(message_id, now, body) for secret in secrets),
         "content-type": "application/json",
     }
 
@@ -71,22 +73,22 @@ def http_client(event_settings: Settings) -> httpx.Client:
                         headers={"user-agent": USER_AGENT})
 
 
-def send(client: httpx.Client, url: str, secret: str, event: ChangeEvent,
+def send(client: httpx.Client, url: str, secrets: Sequence[str], event: ChangeEvent,
          event_settings: Settings) -> AttemptResult:
     """One HTTP attempt; any 2xx is success, anything else (redirects included) a failure to retry."""
     started = time.monotonic()
-    ok, status_code, error = _post(client, url, secret, event, event_settings)
+    ok, status_code, error = _post(client, url, secrets, event, event_settings)
     return AttemptResult(ok, status_code, error, round((time.monotonic() - started) * 1000))
 
 
-def _post(client: httpx.Client, url: str, secret: str, event: ChangeEvent,
+def _post(client: httpx.Client, url: str, secrets: Sequence[str], event: ChangeEvent,
           event_settings: Settings) -> tuple[bool, int | None, str | None]:
     try:
         target = pinned_target(url, allow_private=event_settings.webhook_allow_private_addresses)
     except UnsafeWebhookUrl as exc:
         return False, None, str(exc)
     body = serialize(to_cloudevent(event))
-    headers = {**sign_headers(secret, str(event.event_id), body, datetime.now(UTC)), **target.headers}
+    headers = {**sign_headers(secrets, str(event.event_id), body, datetime.now(UTC)), **target.headers}
     try:
         response = client.post(target.url, content=body.encode(), headers=headers, extensions=target.extensions)
     except httpx.HTTPError as exc:
@@ -158,10 +160,10 @@ def _deliver_head(session: Session, client: httpx.Client, run: EndpointRun, even
         session.commit()
         return False
     delivery, event, subscription, _ = head
-    secret = subscription_secret(subscription)
+    secrets = signing_secrets(subscription)
     session.commit()  # no transaction stays open during the HTTP call
 
-    result = send(client, subscription.url, secret, event, event_settings)
+    result = send(client, subscription.url, secrets, event, event_settings)
     return _record(session, run, delivery, subscription, result, event_settings)
 
 

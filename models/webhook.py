@@ -17,6 +17,9 @@ class WebhookSubscription(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The secret before the last rotation: deliveries are signed with both until it expires.
+    previous_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     event_types: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     path_prefix: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -51,11 +51,25 @@ class SubscriptionView(CamelModel):
     enabled: bool
     consecutive_failures: int
     disabled_reason: str | None
+    previous_secret_valid_until: datetime | None = Field(
+        description="after a rotation: deliveries are also signed with the previous secret until then")
     created_at: datetime
 
 
 class SubscriptionCreated(SubscriptionView):
     secret: str = Field(description="shown once: receivers verify the webhook-signature header with it")
+
+
+class SecretRotation(CamelModel):
+    secret: str | None = Field(default=None, description="'whsec_' + base64 (24-64 bytes); generated if omitted")
+    grace_seconds: int | None = Field(default=None, ge=0, le=30 * 86_400, description=(
+        "how long deliveries stay signed with the old secret too; default OBJECTSYNC_WEBHOOK_SECRET_ROTATION_"
+        "GRACE_SECONDS, 0 drops it at once"))
+
+
+class SecretRotated(CamelModel):
+    secret: str = Field(description="shown once: the new signing secret")
+    previous_secret_valid_until: datetime | None
 
 
 class ReplayRequest(CamelModel):
@@ -101,6 +115,7 @@ def subscription_view(subscription: WebhookSubscription) -> SubscriptionView:
         path_prefix=format_path(subscription.path_prefix) if subscription.path_prefix else None,
         enabled=subscription.enabled, consecutive_failures=subscription.consecutive_failures,
         disabled_reason=subscription.disabled_reason, created_at=subscription.created_at,
+        previous_secret_valid_until=_still_valid(subscription.previous_secret_expires_at),
     )
 
 
@@ -112,6 +127,10 @@ def delivery_view(delivery: WebhookDelivery, event: ChangeEvent) -> DeliveryView
         last_status_code=delivery.last_status_code, last_error=delivery.last_error,
         delivered_at=delivery.delivered_at, created_at=delivery.created_at,
     )
+
+
+def _still_valid(until: datetime | None) -> datetime | None:
+    return until if until is not None and until > datetime.now(UTC) else None
 
 
 def _not_found(exc: LookupError) -> NotFound:
@@ -179,6 +198,20 @@ def delete_webhook(subscription_id: int, principal: CurrentPrincipal, session: D
         raise _not_found(exc) from None
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/webhooks/{subscription_id}/secret/rotate", response_model=SecretRotated, responses=ERRORS)
+def rotate_webhook_secret(subscription_id: int, body: SecretRotation, principal: CurrentPrincipal,
+                          session: DbSession) -> SecretRotated:
+    """A new signing secret; deliveries carry both signatures during the grace period, so receivers can switch
+    to the new secret whenever they like within it."""
+    require_global(principal, APPLICATION_ADMIN)
+    try:
+        rotated = service.rotate_secret(session, subscription_id, secret=body.secret, grace_seconds=body.grace_seconds)
+    except service.SubscriptionNotFound as exc:
+        raise _not_found(exc) from None
+    session.commit()
+    return SecretRotated(secret=rotated.secret, previous_secret_valid_until=rotated.previous_valid_until)
 
 
 @router.post("/webhooks/{subscription_id}/replay", response_model=ReplayQueued,

@@ -71,6 +71,19 @@ def test_webhook_lifecycle_replay_and_history(users: Users, receiver: Receiver) 
     assert set(attempts.json()[0]) == {"attempt", "succeeded", "statusCode", "error", "durationMs", "attemptedAt"}
     assert admin.get(f"/webhooks/{sid}/deliveries/{replayed_delivery + 1000}/attempts").status_code == 404
 
+    rotated = admin.post(f"/webhooks/{sid}/secret/rotate", json={"graceSeconds": 600})
+    assert rotated.status_code == 200, rotated.text
+    assert rotated.json()["secret"].startswith("whsec_") and rotated.json()["secret"] != receiver.secret
+    view = admin.get(f"/webhooks/{sid}").json()
+    assert view["previousSecretValidUntil"] == rotated.json()["previousSecretValidUntil"] is not None
+    assert rotated.json()["secret"] not in admin.get(f"/webhooks/{sid}").text
+    assert admin.post(f"/webhooks/{sid}/secret/rotate", json={"graceSeconds": -1}).status_code == 422
+    assert admin.post(f"/webhooks/{sid}/secret/rotate", json={"secret": "hunter2"}).status_code == 422
+    assert admin.post(f"/webhooks/{sid + 1000}/secret/rotate", json={}).status_code == 404
+    dropped = admin.post(f"/webhooks/{sid}/secret/rotate", json={"graceSeconds": 0})
+    assert dropped.json()["previousSecretValidUntil"] is None
+    assert admin.get(f"/webhooks/{sid}").json()["previousSecretValidUntil"] is None
+
     paused = admin.patch(f"/webhooks/{sid}", json={"enabled": False})
     assert paused.status_code == 200 and paused.json()["enabled"] is False
     assert admin.delete(f"/webhooks/{sid}").status_code == 204
@@ -96,6 +109,7 @@ def test_only_admins_manage_webhooks(users: Users) -> None:
     assert owner.get("/webhooks").status_code == 403
     assert owner.post("/webhooks", json={"url": "http://example.com/"}).status_code == 403
     assert owner.get("/webhooks/1/deliveries/1/attempts").status_code == 403
+    assert owner.post("/webhooks/1/secret/rotate", json={}).status_code == 403
     governance = users.as_user("gina", "GOVERNANCE")
     assert governance.get("/webhooks").status_code == 200
     assert httpx.get(f"{users.base_url}/webhooks").status_code == 401

@@ -64,6 +64,17 @@ def test_add_list_replay_history_remove(receiver: Receiver) -> None:
     other = cli("attempts", str(sid), str(replayed_delivery + 1000))
     assert other.returncode == 2 and f"has no delivery {replayed_delivery + 1000}" in other.stderr
 
+    rotated = cli("rotate-secret", str(sid), "--grace", "120", "--json")
+    assert rotated.returncode == 0, rotated.stderr
+    rotation = json.loads(rotated.stdout)
+    assert rotation["secret"].startswith("whsec_") and rotation["secret"] != secret
+    assert rotation["previousSecretValidUntil"] is not None
+    [listed_after] = [json.loads(line) for line in cli("list", "--json").stdout.splitlines()]
+    assert listed_after["previousSecretValidUntil"] == rotation["previousSecretValidUntil"]
+    assert rotation["secret"] not in cli("list", "--json").stdout
+    negative = cli("rotate-secret", str(sid), "--grace", "-5")
+    assert negative.returncode != 0 and "--grace cannot be negative" in negative.stderr
+
     assert cli("remove", str(sid)).returncode == 0
     assert cli("list", "--json").stdout == ""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,8 @@ from events.subscriptions import (
     delivery_attempts,
     delivery_history,
     replay,
+    rotate_secret,
+    signing_secrets,
     update_subscription,
 )
 from events.webhooks import deliver_endpoint, endpoints_due
@@ -280,3 +283,68 @@ def test_secrets_are_encrypted_at_rest(receiver: Receiver) -> None:
         stored = session.get(WebhookSubscription, sid).secret_encrypted
     assert receiver.secret.startswith("whsec_")
     assert receiver.secret.encode() not in bytes(stored)
+
+
+def test_a_rotated_secret_signs_alongside_the_old_one_until_the_grace_ends(receiver: Receiver) -> None:
+    build_hierarchy()
+    sid = subscribe(receiver)
+    old = receiver.secret
+    with session_scope() as session:
+        rotated = rotate_secret(session, sid, grace_seconds=3600)
+    assert rotated.secret != old and rotated.previous_valid_until is not None
+
+    outbox_ids = write_outbox("pg", column_events(TABLE, 4))
+    relay()
+    verified_with = []
+    for secret in (old, rotated.secret):  # during the grace: each secret verifies the delivery
+        receiver.secret = secret
+        deliver_endpoint(sid, fast(webhook_batch_per_endpoint=1))
+        verified_with.append(receiver.received[-1].verified)
+    assert verified_with == [True, True]
+
+    with session_scope() as session:  # the grace ends
+        session.get(WebhookSubscription, sid).previous_secret_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    verified_with = []
+    for secret in (old, rotated.secret):
+        receiver.secret = secret
+        deliver_endpoint(sid, fast(webhook_batch_per_endpoint=1))
+        verified_with.append(receiver.received[-1].verified)
+    assert verified_with == [False, True]
+    assert [r.webhook_id for r in receiver.received] == [str(e) for e in event_ids(outbox_ids)]
+    assert set(statuses(sid).values()) == {("delivered", 1)}
+
+    with session_scope() as session:  # grace 0: the old secret stops signing at once
+        again = rotate_secret(session, sid, grace_seconds=0)
+        stored = session.get(WebhookSubscription, sid)
+        assert stored.previous_secret_encrypted is None and again.previous_valid_until is None
+        assert again.secret.encode() not in stored.secret_encrypted
+
+
+def test_changing_the_secret_by_update_keeps_the_old_one_for_the_default_grace(receiver: Receiver) -> None:
+    build_hierarchy()
+    sid = subscribe(receiver)
+    old = receiver.secret
+    new = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    with session_scope() as session:
+        update_subscription(session, sid, secret=new)
+    write_outbox("pg", column_events(TABLE, 1))
+    relay()
+    deliver_until_settled(sid, fast())
+    assert receiver.received[-1].verified  # still the old secret on the receiver's side
+    with session_scope() as session:
+        expires = session.get(WebhookSubscription, sid).previous_secret_expires_at
+    grace = get_settings().webhook_secret_rotation_grace_seconds
+    assert timedelta(seconds=grace - 60) < expires - datetime.now(UTC) <= timedelta(seconds=grace)
+    with session_scope() as session, pytest.raises(ValueError, match="whsec_"):
+        rotate_secret(session, sid, secret="not-a-secret")
+    with session_scope() as session:  # the refused rotation changed nothing
+        assert signing_secrets(session.get(WebhookSubscription, sid)) == [new, old]
+
+
+def event_ids(outbox_ids: list[int]) -> list[str]:
+    from models import ChangeEvent
+
+    with session_scope() as session:
+        found = dict(session.execute(select(ChangeEvent.id, ChangeEvent.event_id)
+                                     .where(ChangeEvent.id.in_(outbox_ids))).tuples().all())
+    return [str(found[i]) for i in outbox_ids]
