@@ -21,6 +21,8 @@ from sync.connections import register_connection
 from sync.jobs import start_crawl
 from sync import object_deletion
 
+FILTER_LEVELS = {"database": "databases", "schema": "schemas", "table": "tables and views"}
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("connection", help="register, list and remove connections")
@@ -41,6 +43,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--activate-new-children", action="store_true",
                      help="objects found later are enabled (data sources) instead of disabled")
     add.add_argument("--force-recursive-crawl", action="store_true", help="scheduled crawls also scan disabled objects")
+    for level, objects in FILTER_LEVELS.items():
+        for kind in ("include", "exclude"):
+            add.add_argument(
+                f"--{kind}-{level}", action="append", default=[], metavar="PATTERN",
+                help=f"{'only' if kind == 'include' else 'never'} crawl {objects} whose name fully "
+                     f"matches this regular expression (repeatable{', any one matches' if kind == 'include' else ''})")
     add.add_argument("--cron", help="sync schedule, 5-field cron in UTC (default: daily 01:00)")
     add.add_argument("--no-crawl", action="store_true", help="register only; the schedule starts the first crawl")
     add.add_argument("--wait", action="store_true", help="wait for the first crawl and show its outcome")
@@ -66,6 +74,16 @@ def connection_config(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(f"--option expects NAME=VALUE, got {option!r}")
         config[name] = value
     return config
+
+
+def connection_filters(args: argparse.Namespace) -> dict[str, dict[str, list[str]]]:
+    """options.filters from --include-/--exclude-database|schema|table (checked by register_connection)."""
+    filters: dict[str, dict[str, list[str]]] = {}
+    for level in FILTER_LEVELS:
+        include, exclude = getattr(args, f"include_{level}"), getattr(args, f"exclude_{level}")
+        if include or exclude:
+            filters[f"{level}s"] = {"include": include, "exclude": exclude}
+    return filters
 
 
 def connection_credentials(args: argparse.Namespace) -> dict[str, Any]:
@@ -97,7 +115,7 @@ def add_connection(args: argparse.Namespace) -> int:
         connection = register_connection(
             session, key=args.key, technology=args.technology, config=connection_config(args),
             credentials=credentials, activate_new_children=args.activate_new_children,
-            force_recursive_crawl=args.force_recursive_crawl, cron=args.cron,
+            force_recursive_crawl=args.force_recursive_crawl, filters=connection_filters(args), cron=args.cron,
         )
         cron = connection.cron
     print(f"registered connection {args.key!r} ({args.technology}), scheduled {cron!r} UTC")

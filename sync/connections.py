@@ -14,6 +14,7 @@ from connectors import Connector, connector_class, create_connector
 from models import ChangeEvent, Connection, DataObject
 from models.session import session_scope
 from settings import get_settings
+from sync.filters import normalize_filters
 from sync.schedule import next_run, validate_cron
 from sync.secrets import decrypt_secret, encrypt_secret
 from sync.status import DISABLED, ENABLED
@@ -39,6 +40,25 @@ def validate_connection_key(key: str) -> str:
     return key
 
 
+def updated_options(options: Mapping[str, Any] | None, *, force_recursive_crawl: bool | None = None,
+                    filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A connection's options with the given ones replaced (None keeps the current value).
+
+    `filters` replace the whole previous set; empty ones remove it. Raises InvalidFilter (a ValueError)
+    naming the offending key or pattern.
+    """
+    updated = dict(options or {})
+    if force_recursive_crawl is not None:
+        updated["forceRecursiveCrawl"] = force_recursive_crawl
+    if filters is not None:
+        normalized = normalize_filters(filters)
+        if normalized:
+            updated["filters"] = normalized
+        else:
+            updated.pop("filters", None)
+    return updated
+
+
 def register_connection(
     session: Session,
     *,
@@ -49,11 +69,13 @@ def register_connection(
     is_active: bool = True,
     activate_new_children: bool = False,
     force_recursive_crawl: bool = False,
+    filters: Mapping[str, Any] | None = None,
     cron: str | None = None,
     status: str = "enabled",
 ) -> Connection:
     """Store the connection and its root data object; the caller commits and requests the first crawl."""
     validate_connection_key(key)
+    options = updated_options({}, force_recursive_crawl=force_recursive_crawl, filters=filters)
     connector_class(technology)  # unknown technology → ConfigurationError
     if session.scalar(select(Connection.id).where(Connection.key == key)) is not None:
         raise ConnectionExists(key)
@@ -61,7 +83,7 @@ def register_connection(
     connection = Connection(
         event_namespace=session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))),
         key=key, technology=technology, config=dict(config), credentials_encrypted=encrypt_secret(dict(credentials)),
-        status=status, options={"forceRecursiveCrawl": force_recursive_crawl}, cron=schedule,
+        status=status, options=options, cron=schedule,
         next_sync_at=next_run(schedule), validation_results=[],
     )
     session.add(connection)

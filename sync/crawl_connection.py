@@ -11,6 +11,7 @@ from psycopg import Cursor
 from connectors import ConnectorError
 from models.session import raw_cursor, session_scope
 from settings import get_settings
+from sync.filters import InvalidFilter, parse_filters
 from sync.hierarchy_diff import HierarchyChanges, diff_hierarchy
 from sync.job_progress import add_job_error, close_job_if_done, fail_job, summarize
 from sync.apply import apply_hierarchy_changes, load_containers
@@ -36,6 +37,7 @@ class CrawlJob:
     allow_mass_deletion: bool
     status: str
     planned: bool  # subtasks already created (a redelivered message only re-enqueues them)
+    filters: dict | None = None  # the connection's options.filters, as stored
 
 
 def lock_key(*parts: object) -> str:
@@ -44,7 +46,8 @@ def lock_key(*parts: object) -> str:
 
 def load_job(cur: Cursor, job_id: int) -> CrawlJob | None:
     cur.execute(
-        """SELECT j.id, c.id, c.key, c.technology, j.scope_path, j.options, j.status, j.subtasks_total IS NOT NULL
+        """SELECT j.id, c.id, c.key, c.technology, j.scope_path, j.options, j.status, j.subtasks_total IS NOT NULL,
+                  c.options -> 'filters'
            FROM jobs j JOIN connections c ON c.id = j.connection_id WHERE j.id = %s FOR UPDATE OF j""",
         (job_id,),
     )
@@ -53,7 +56,7 @@ def load_job(cur: Cursor, job_id: int) -> CrawlJob | None:
         return None
     options = row[5]
     return CrawlJob(row[0], row[1], row[2], row[3], tuple(row[4]), bool(options.get("includeDisabled")),
-                    bool(options.get("dryRun")), bool(options.get("allowMassDeletion")), row[6], row[7])
+                    bool(options.get("dryRun")), bool(options.get("allowMassDeletion")), row[6], row[7], row[8])
 
 
 def plan_crawl(job_id: int) -> list[int]:
@@ -73,8 +76,13 @@ def plan_crawl(job_id: int) -> list[int]:
                     (job_id,))
 
     try:
+        filters = parse_filters(job.filters)
+    except InvalidFilter as exc:
+        _fail(job, f"the connection's filters are invalid: {exc}")
+        return []
+    try:
         with open_connector(job.connection_id) as connector:
-            remote = connector.list_hierarchy()
+            remote = filters.hierarchy(connector.list_hierarchy())
             excluded_schemas = frozenset(connector.system_schemas)
             excluded_databases = frozenset(connector.system_databases) | frozenset(get_settings().internal_databases)
     except ConnectorError as exc:
@@ -87,7 +95,9 @@ def plan_crawl(job_id: int) -> list[int]:
     with session_scope() as session:
         cur = raw_cursor(session)
         cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key("connection", job.connection_id),))
-        stored = load_containers(cur, job.connection_id)
+        # Both sides are filtered before the diff: an object outside the connection's filters is out of scope,
+        # neither created nor marked deleted remotely (nor counted by the mass-deletion guard).
+        stored = filters.containers(load_containers(cur, job.connection_id))
         connection = _root(cur, job)
         scope = HierarchyScope(
             connection=connection,

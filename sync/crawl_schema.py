@@ -14,9 +14,11 @@ from sync.apply import apply_schema_changes, load_columns, load_tables
 from sync.connections import open_connector
 from sync.crawl_connection import lock_key
 from sync.diff import diff_schema, tables_needing_columns
+from sync.filters import ConnectionFilters, parse_filters
 from sync.job_progress import complete_subtask, summarize
 from sync.outbox import write_events
-from sync.state import SchemaScope
+from sync.snapshot import SchemaSnapshot
+from sync.state import SchemaScope, StoredTable
 from sync.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
 
 log = logging.getLogger(__name__)
@@ -35,11 +37,13 @@ class Subtask:
     include_disabled: bool
     dry_run: bool
     allow_mass_deletion: bool
+    filters: dict | None = None  # the connection's options.filters, as stored
 
 
 def _load_subtask(cur: Cursor, subtask_id: int) -> Subtask | None:
     cur.execute(
-        """SELECT s.id, s.job_id, s.status, s.database, s.schema, s.tables, c.id, c.key, j.options
+        """SELECT s.id, s.job_id, s.status, s.database, s.schema, s.tables, c.id, c.key, j.options,
+                  c.options -> 'filters'
            FROM job_subtasks s JOIN jobs j ON j.id = s.job_id JOIN connections c ON c.id = j.connection_id
            WHERE s.id = %s""",
         (subtask_id,),
@@ -50,7 +54,7 @@ def _load_subtask(cur: Cursor, subtask_id: int) -> Subtask | None:
     options = row[8]
     return Subtask(row[0], row[1], row[2], row[3], row[4], frozenset(row[5]) if row[5] is not None else None,
                    row[6], row[7], bool(options.get("includeDisabled")), bool(options.get("dryRun")),
-                   bool(options.get("allowMassDeletion")))
+                   bool(options.get("allowMassDeletion")), row[9])
 
 
 def _schema_scope(cur: Cursor, task: Subtask) -> tuple[int | None, SchemaScope]:
@@ -95,10 +99,16 @@ def crawl_schema(subtask_id: int) -> tuple[str, bool]:
         if cur.fetchone()[0] != "pending":
             return "duplicate", False
         schema_id, scope = _schema_scope(cur, task)
-        with open_connector(task.connection_id) as connector:
-            snapshot = connector.read_schema(task.database, task.schema, task.tables)
-
-        stored = load_tables(cur, schema_id) if schema_id is not None else {}
+        filters = parse_filters(task.filters)
+        # Both sides are filtered before the diff: a table outside the connection's filters is out of scope,
+        # neither created nor marked deleted remotely (nor counted by the mass-deletion guard). A schema the
+        # filters exclude (edited since the job was planned) is left alone entirely.
+        snapshot = SchemaSnapshot(task.database, task.schema, ())
+        stored: dict[str, StoredTable] = {}
+        if filters.keeps_schema(task.database, task.schema):
+            snapshot = _read_in_scope(task, filters)
+            if schema_id is not None:
+                stored = filters.stored_tables(load_tables(cur, schema_id))
         load_columns(cur, stored, tables_needing_columns(stored, snapshot))
         changes = diff_schema(stored, snapshot, scope)
         ids: dict[tuple[str, ...], int] = {scope.schema_path: schema_id} if schema_id is not None else {}
@@ -117,6 +127,17 @@ def crawl_schema(subtask_id: int) -> tuple[str, bool]:
             events = []
         write_events(cur, task.connection_key, events + finished, job_id=task.job_id, object_ids=ids)
     return status, bool(finished)
+
+
+def _read_in_scope(task: Subtask, filters: ConnectionFilters) -> SchemaSnapshot:
+    """The schema's tables the filters keep; nothing is read for a manual crawl of filtered-out tables only."""
+    wanted = task.tables
+    if wanted is not None:
+        wanted = frozenset(t for t in wanted if filters.tables.keeps(t))
+        if not wanted:
+            return SchemaSnapshot(task.database, task.schema, ())
+    with open_connector(task.connection_id) as connector:
+        return filters.snapshot(connector.read_schema(task.database, task.schema, wanted))
 
 
 def fail_subtask(subtask_id: int, error: ConnectorError | Exception) -> None:

@@ -238,6 +238,10 @@ def test_events_follow_tails_new_events(worker, source: str) -> None:
     (["connection", "add", "x", "--technology", "postgresql", "--password-env", "OBJECTSYNC_UNSET_VAR"],
      "environment variable OBJECTSYNC_UNSET_VAR is not set"),
     (["connection", "add", "x", "--technology", "postgresql", "--option", "novalue"], "--option expects NAME=VALUE"),
+    (["connection", "add", "x", "--technology", "postgresql", "--exclude-table", "ok", "--exclude-table", "tmp_("],
+     "invalid regular expression 'tmp_(' in filters.tables.exclude: missing ), unterminated subpattern"),
+    (["connection", "add", "x", "--technology", "postgresql", "--include-schema", "[z-a]"],
+     "invalid regular expression '[z-a]' in filters.schemas.include"),
     (["connection", "remove", "nobody"], "no connection with key 'nobody'"),
     (["crawl", "a//b"], "object path segments must not be empty"),
     (["crawl", "a/b/c/d/e"], "object path must have 1 to 4 segments"),
@@ -245,7 +249,27 @@ def test_events_follow_tails_new_events(worker, source: str) -> None:
     (["events", "--path", "/"], "object path is empty"),
 ])
 def test_bad_input_gives_one_clear_line(args: list[str], message: str) -> None:
-    assert_clean_error(objectsync(*args), message)
+    result = objectsync(*args)
+    assert_clean_error(result, message)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert stored_connection("x") is None
+
+
+def test_filter_flags_are_stored_and_honoured(worker, source: str) -> None:
+    added = objectsync(*add_args("filtered", source, "--activate-new-children", "--include-schema", "sales",
+                                 "--exclude-table", "returns", "--exclude-table", "Order Items",
+                                 "--exclude-database", "other_.*", "--wait"))
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert stored_connection("filtered").options == {"forceRecursiveCrawl": False, "filters": {
+        "databases": {"include": [], "exclude": ["other_.*"]},
+        "schemas": {"include": ["sales"], "exclude": []},
+        "tables": {"include": [], "exclude": ["returns", "Order Items"]},
+    }}
+    database = urlparse(source).path.lstrip("/")
+    assert object_paths("filtered") == {("filtered",), ("filtered", database), ("filtered", database, "sales"),
+                                        ("filtered", database, "sales", "customers")}
+    assert {tuple(e["objectPath"]) for e in crawl_events("--path", "filtered")} == object_paths("filtered") - {
+        ("filtered",)}
 
 
 def test_duplicate_key_and_unknown_parent_path(source: str) -> None:

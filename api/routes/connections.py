@@ -20,7 +20,7 @@ from api.schemas.connections import (
 )
 from models import Connection
 from models.session import session_factory
-from sync.connections import get_connection, register_connection, validate_connection_key
+from sync.connections import get_connection, register_connection, updated_options, validate_connection_key
 from sync.jobs import enqueue_job, request_crawl
 from sync.permissions import APPLICATION_ADMIN, require_global, require_object_access
 from sync.schedule import next_run, validate_cron
@@ -93,7 +93,9 @@ def create_connection(
     register_connection(
         session, key=key, technology=body.connection.technology, config=config, credentials=credentials,
         is_active=body.settings.is_active, activate_new_children=body.settings.activate_new_children,
-        force_recursive_crawl=body.options.force_recursive_crawl, cron=cron, status="creating",
+        force_recursive_crawl=body.options.force_recursive_crawl,
+        filters=body.options.filters.stored() if body.options.filters is not None else None,
+        cron=cron, status="creating",
     )
     session.commit()
     results = _validate_or_restore(key, "createError", body.connection.technology, config, credentials)
@@ -137,8 +139,10 @@ def edit_connection(
     if body.cron is not None:
         connection.cron = validate_cron(body.cron)
         connection.next_sync_at = next_run(connection.cron)
-    if body.options is not None and body.options.force_recursive_crawl is not None:
-        connection.options = {**(connection.options or {}), "forceRecursiveCrawl": body.options.force_recursive_crawl}
+    if body.options is not None:
+        connection.options = updated_options(
+            connection.options, force_recursive_crawl=body.options.force_recursive_crawl,
+            filters=body.options.filters.stored() if body.options.filters is not None else None)
     if body.connection is None:
         session.commit()
         return connection_view(connection)

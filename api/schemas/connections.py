@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import CamelModel, ValidationResultBody
+from sync.filters import MAX_PATTERNS, normalize_filters
 
 ConfigValue = str | int | float | bool | None
 
@@ -46,8 +47,35 @@ class ConnectionSettings(CamelModel):
     activate_new_children: bool = False
 
 
+class NamePatterns(CamelModel):
+    include: list[str] = Field(default_factory=list, max_length=MAX_PATTERNS,
+                               description="kept only if the name fully matches one of these (none: all)")
+    exclude: list[str] = Field(default_factory=list, max_length=MAX_PATTERNS,
+                               description="names fully matching any of these are out of scope")
+
+
+class FilterPatterns(CamelModel):
+    """Regular expressions (Python `re`, full match, case-sensitive) on database, schema and table names.
+
+    Objects filtered out are out of scope: never ingested, and left as they are if already in the catalog.
+    """
+
+    databases: NamePatterns | None = None
+    schemas: NamePatterns | None = None
+    tables: NamePatterns | None = Field(default=None, examples=[{"exclude": ["tmp_.*", ".*_backup"]}])
+
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> FilterPatterns:
+        normalize_filters(self.stored())  # InvalidFilter (a ValueError) names the pattern: a 422
+        return self
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
 class ConnectionOptions(CamelModel):
     force_recursive_crawl: bool = False
+    filters: FilterPatterns | None = None
 
 
 class ConnectionTestRequest(CamelModel):
@@ -77,6 +105,7 @@ class ConnectionCreateResponse(CamelModel):
 
 class ConnectionEditOptions(CamelModel):
     force_recursive_crawl: bool | None = None
+    filters: FilterPatterns | None = Field(default=None, description="replaces the current filters; {} removes them")
 
 
 class ConnectionEditRequest(CamelModel):
