@@ -83,12 +83,17 @@ def _still_valid(until: datetime | None) -> str | None:
     return until.isoformat() if until is not None and until > datetime.now(UTC) else None
 
 
+def _secret_from_env(variable: str | None) -> str | None:
+    if not variable:
+        return None
+    secret = os.environ.get(variable)
+    if not secret:
+        raise CliError(f"environment variable {variable} is not set or empty")
+    return secret
+
+
 def add_webhook(args: argparse.Namespace) -> int:
-    secret = None
-    if args.secret_env:
-        secret = os.environ.get(args.secret_env)
-        if not secret:
-            raise CliError(f"environment variable {args.secret_env} is not set or empty")
+    secret = _secret_from_env(args.secret_env)
     with session_scope() as session:
         created = service.create_subscription(session, url=args.url, secret=secret, event_types=args.types,
                                               path_prefix=args.path, enabled=not args.disabled)
@@ -115,11 +120,7 @@ def list_webhooks(args: argparse.Namespace) -> int:
 
 
 def rotate_webhook_secret(args: argparse.Namespace) -> int:
-    secret = None
-    if args.secret_env:
-        secret = os.environ.get(args.secret_env)
-        if not secret:
-            raise CliError(f"environment variable {args.secret_env} is not set or empty")
+    secret = _secret_from_env(args.secret_env)
     if args.grace is not None and args.grace < 0:
         raise CliError("--grace cannot be negative")
     with session_scope() as session:

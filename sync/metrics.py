@@ -8,7 +8,7 @@ technologies and statuses: never a URL or a credential.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
@@ -118,44 +118,39 @@ def broker_metrics() -> Iterator[Metric]:
         yield unacked
 
 
+def read_catalog() -> list[Metric]:
+    with get_engine().connect() as conn:
+        conn.execute(text("SET LOCAL statement_timeout = '10s'"))
+        return list(catalog_metrics(conn))
+
+
+def read_broker() -> list[Metric]:
+    if not check_broker().ok:  # fails fast, where kombu would keep retrying
+        raise ConnectionError("the broker does not answer")
+    return list(broker_metrics())
+
+
+def with_up_gauge(dependency: str, read: Callable[[], list[Metric]]) -> Iterator[Metric]:
+    """`<dependency>_up` 1 and the metrics read, or `<dependency>_up` 0 alone when the read failed."""
+    up = gauge(f"{dependency}_up", f"1 if the {dependency} answered this scrape.")
+    try:
+        collected = read()
+    except Exception as exc:  # noqa: BLE001 - reported as <dependency>_up 0
+        log.warning("metrics: the %s did not answer (%s)", dependency, type(exc).__name__)
+        up.add_metric([], 0)
+        yield up
+        return
+    up.add_metric([], 1)
+    yield up
+    yield from collected
+
+
 class CatalogCollector(Collector):
     """Collects on every scrape; a dependency that is down shows as `..._up 0`, never as a failed scrape."""
 
     def collect(self) -> Iterator[Metric]:
-        yield from self._catalog()
-        yield from self._broker()
-
-    def _catalog(self) -> Iterator[Metric]:
-        up = gauge("catalog_up", "1 if the catalog database answered this scrape.")
-        try:
-            with get_engine().connect() as conn:
-                conn.execute(text("SET LOCAL statement_timeout = '10s'"))
-                collected = list(catalog_metrics(conn))
-        except Exception as exc:  # noqa: BLE001 - reported as catalog_up 0
-            log.warning("metrics: the catalog did not answer (%s)", type(exc).__name__)
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        yield from collected
-
-    def _broker(self) -> Iterator[Metric]:
-        up = gauge("broker_up", "1 if the broker answered this scrape.")
-        if not check_broker().ok:
-            up.add_metric([], 0)
-            yield up
-            return
-        try:
-            collected = list(broker_metrics())
-        except Exception as exc:  # noqa: BLE001 - reported as broker_up 0
-            log.warning("metrics: the broker did not answer (%s)", type(exc).__name__)
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        yield from collected
+        yield from with_up_gauge("catalog", read_catalog)
+        yield from with_up_gauge("broker", read_broker)
 
 
 def registry() -> CollectorRegistry:

@@ -129,3 +129,19 @@ def test_not_ready_when_the_catalog_is_unreachable(redis_env: str, tmp_path: Pat
     assert checks["catalog"] == {**checks["catalog"], "ok": False, "detail": "unreachable (OperationalError)"}
     assert checks["broker"]["ok"]
     assert "pw-" not in ready.text and "127.0.0.1" not in ready.text
+
+
+def test_metrics_say_which_dependency_is_down(users: Users, tmp_path: Path) -> None:
+    """A broker that is down is `broker_up 0`, and the catalog's figures still come."""
+    token = users.token("scraper", "APPLICATION_ADMIN")
+    server = ApiServer({**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, tmp_path / "api.log")
+    server.start()
+    try:
+        page = server.client(token).get("/metrics")
+    finally:
+        server.stop()
+    assert page.status_code == 200, page.text
+    found = samples(page.text)
+    assert found[("objectsync_broker_up", ())] == 0 and found[("objectsync_catalog_up", ())] == 1
+    assert ("objectsync_outbox_last_event_id", ()) in found
+    assert not any(name == "objectsync_broker_queue_messages" for name, _ in found)
