@@ -7,8 +7,10 @@ MySQL databases. Config: hostname, port (3306), database (the label); credential
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pymysql
@@ -60,6 +62,24 @@ _COLUMNS_QUERY = """
 SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_COMMENT
 FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = %s"""
+# INFORMATION_SCHEMA.TABLES lists only tables the reader holds some privilege on. These read the reader's own
+# grants (never those of its roles: the views do not show them) to tell whether the listing is complete.
+CURRENT_USER_QUERY = "SELECT CURRENT_USER()"
+PARTIAL_REVOKES_QUERY = "SHOW VARIABLES LIKE 'partial_revokes'"
+GLOBAL_PRIVILEGES_QUERY = "SELECT GRANTEE, PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = %s"
+SCHEMA_PRIVILEGES_QUERY = (
+    "SELECT GRANTEE, TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = %s"
+)
+TABLE_GRANTS_QUERY = """
+SELECT GRANTEE, TABLE_NAME FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = %s AND TABLE_SCHEMA = %s
+UNION
+SELECT GRANTEE, TABLE_NAME FROM information_schema.COLUMN_PRIVILEGES WHERE GRANTEE = %s AND TABLE_SCHEMA = %s"""
+#: Privileges that, held on the server or on a whole schema, make every table of it visible (the server's
+#: TABLE_ACLS). Others (EXECUTE, PROCESS, SHOW DATABASES…) do not.
+TABLE_VISIBLE_PRIVILEGES = frozenset({
+    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "REFERENCES", "INDEX", "ALTER", "CREATE VIEW",
+    "SHOW VIEW", "TRIGGER", "DELETE HISTORY",
+})
 #: Above this many names a table filter is applied in Python rather than as bound parameters.
 MAX_BOUND_TABLE_NAMES = 1000
 
@@ -98,6 +118,68 @@ def build_snapshot(database: str, schema: str, table_rows: Sequence[Sequence[Any
             comment=None if is_view and comment == "VIEW" else (comment or None),
         ))
     return SchemaSnapshot(database=database, schema=schema, tables=tuple(result))
+
+
+def grantee(current_user: str) -> str:
+    """CURRENT_USER() (user@host) as the privilege views spell a grantee ('user'@'host')."""
+    user, _, host = current_user.rpartition("@")
+    return f"'{user}'@'{host}'"
+
+
+def schema_grant_matches(pattern: str, schema: str, *, wildcards: bool = True) -> bool:
+    """Whether a schema-level grant name covers `schema`: _ and % are wildcards unless escaped with a backslash.
+
+    With MySQL's partial_revokes on, grant names are literal; only an exact name is trusted then.
+    """
+    if not wildcards:
+        return pattern == schema
+    regex, chars = [], iter(pattern)
+    for char in chars:
+        if char == "\\":
+            regex.append(re.escape(next(chars, "\\")))
+        elif char == "%":
+            regex.append(".*")
+        elif char == "_":
+            regex.append(".")
+        else:
+            regex.append(re.escape(char))
+    return re.fullmatch("".join(regex), schema, re.DOTALL) is not None
+
+
+def sees_all_tables(schema: str, global_privileges: Iterable[str], schema_grants: Iterable[tuple[str, str]],
+                    *, partial_revokes: bool = False) -> bool:
+    """Whether the reader's own privileges make every table of `schema` visible in INFORMATION_SCHEMA.TABLES.
+
+    global_privileges: its PRIVILEGE_TYPEs at *.*; schema_grants: (schema name or pattern, PRIVILEGE_TYPE).
+    With partial_revokes a global privilege may be revoked for one schema, so it proves nothing.
+    """
+    if not partial_revokes and TABLE_VISIBLE_PRIVILEGES & set(global_privileges):
+        return True
+    return any(privilege in TABLE_VISIBLE_PRIVILEGES
+               and schema_grant_matches(pattern, schema, wildcards=not partial_revokes)
+               for pattern, privilege in schema_grants)
+
+
+def confirmed_absent(granted: Collection[str], listed: Collection[str],
+                     tables: Collection[str] | None = None) -> frozenset[str]:
+    """Tables the reader holds a table or column grant on but the listing left out: dropped.
+
+    A grant makes its table visible, and the server keeps table grants after DROP TABLE.
+    """
+    wanted = set(granted) if tables is None else set(granted) & set(tables)
+    return frozenset(wanted - set(listed))
+
+
+@dataclass(frozen=True, slots=True)
+class TableVisibility:
+    """What the reader's own grants say about one schema's listing."""
+
+    complete: bool
+    granted: frozenset[str] = frozenset()  # tables with a table- or column-level grant (when not complete)
+
+    def __and__(self, other: TableVisibility) -> TableVisibility:
+        """Both readings must agree: a grant changed during the listing proves nothing."""
+        return TableVisibility(self.complete and other.complete, self.granted & other.granted)
 
 
 class MySQLConnector(Connector):
@@ -213,11 +295,32 @@ class MySQLConnector(Connector):
         with self._connection() as connection:
             self._check_schema(connection, schema)
             with connection.cursor() as cursor:
+                before = self._table_visibility(cursor, schema)
                 cursor.execute(*narrowed_query(_TABLES_QUERY, schema, tables))
                 table_rows = cursor.fetchall()
                 cursor.execute(*narrowed_query(_COLUMNS_QUERY, schema, tables))
                 column_rows = cursor.fetchall()
-        return build_snapshot(database, schema, table_rows, column_rows, tables)
+                visibility = before & self._table_visibility(cursor, schema)
+        snapshot = build_snapshot(database, schema, table_rows, column_rows, tables)
+        if visibility.complete:
+            return snapshot
+        listed = [row[0] for row in table_rows]
+        return replace(snapshot, complete=False, confirmed_absent=confirmed_absent(visibility.granted, listed, tables))
+
+    def _table_visibility(self, cursor: pymysql.cursors.Cursor, schema: str) -> TableVisibility:
+        """Read before and after the listing: only what both readings agree on is trusted."""
+        cursor.execute(CURRENT_USER_QUERY)
+        reader = grantee(cursor.fetchone()[0])
+        cursor.execute(PARTIAL_REVOKES_QUERY)
+        partial_revokes = any(str(value).upper() == "ON" for _, value in cursor.fetchall())
+        cursor.execute(GLOBAL_PRIVILEGES_QUERY, (reader,))
+        global_privileges = [privilege for _, privilege in cursor.fetchall()]
+        cursor.execute(SCHEMA_PRIVILEGES_QUERY, (reader,))
+        schema_grants = [(pattern, privilege) for _, pattern, privilege in cursor.fetchall()]
+        if sees_all_tables(schema, global_privileges, schema_grants, partial_revokes=partial_revokes):
+            return TableVisibility(complete=True)
+        cursor.execute(TABLE_GRANTS_QUERY, (reader, schema, reader, schema))
+        return TableVisibility(complete=False, granted=frozenset(name for _, name in cursor.fetchall()))
 
     def _check_schema(self, connection: pymysql.connections.Connection, schema: str) -> None:
         """Open the schema as the default database (COM_INIT_DB: the name travels as data, not SQL text).

@@ -119,7 +119,8 @@ def crawl_schema(subtask_id: int) -> tuple[str, bool]:
         events = list(changes.events)
         planned = [e.as_dict() for e in events] if task.dry_run else None
         finished = complete_subtask(
-            cur, subtask_id, status, summary=summarize(events), planned=planned,
+            cur, subtask_id, status, summary=summarize(events, tables_not_visible=changes.tables_not_visible),
+            planned=planned,
             error=changes.guard.message if changes.guard else None,
             planned_limit=get_settings().dry_run_change_limit,
         ) or []

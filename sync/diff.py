@@ -73,6 +73,8 @@ class SchemaChanges:
     column_deletes: list[int] = field(default_factory=list)
     events: list[ev.PlannedEvent] = field(default_factory=list)
     guard: GuardTrip | None = None
+    #: Stored tables missing from an incomplete listing and not confirmed gone: left as they are.
+    tables_not_visible: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -106,14 +108,21 @@ def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, sco
         elif in_scope(current, scope):
             _update_table(changes, current, table, scope)
 
-    vanished = [
+    absent = [
         t for name, t in stored.items()
         if name not in remote and t.remote_state == PRESENT and in_scope(t, scope)
     ]
+    # An incomplete listing proves nothing about a table it left out, unless the connector confirmed the drop.
+    vanished = absent if snapshot.complete else [t for t in absent if t.name in snapshot.confirmed_absent]
+    not_visible = {t.name for t in absent} - {t.name for t in vanished}
+    changes.tables_not_visible = len(not_visible)
     if vanished:
-        present = sum(1 for t in stored.values() if t.remote_state == PRESENT and in_scope(t, scope))
+        present = sum(1 for t in stored.values()
+                      if t.remote_state == PRESENT and in_scope(t, scope) and t.name not in not_visible)
         if not scope.allow_mass_deletion and len(vanished) > scope.mass_deletion_threshold * present:
-            return _held(scope, vanished, present)
+            held = _held(scope, vanished, present)
+            held.tables_not_visible = len(not_visible)
+            return held
         for table in vanished:
             _mark_deleted(changes, table, scope)
     return changes

@@ -14,8 +14,15 @@ from sync.events import PlannedEvent
 SUBTASK_COUNTERS = {"succeeded": "subtasks_succeeded", "held": "subtasks_held", "failed": "subtasks_failed"}
 
 
-def summarize(events: list[PlannedEvent]) -> dict[str, int]:
-    return dict(Counter(e.type for e in events))
+#: Summary key: stored tables a grant-filtered listing did not show and that were left as they are.
+TABLES_NOT_VISIBLE = "tablesNotVisible"
+
+
+def summarize(events: list[PlannedEvent], *, tables_not_visible: int = 0) -> dict[str, int]:
+    summary = dict(Counter(e.type for e in events))
+    if tables_not_visible:
+        summary[TABLES_NOT_VISIBLE] = tables_not_visible
+    return summary
 
 
 def add_job_error(cur: Cursor, job_id: int, scope: str, message: str) -> None:

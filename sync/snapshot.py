@@ -34,11 +34,17 @@ class RemoteTable:
 
 @dataclass(frozen=True, slots=True)
 class SchemaSnapshot:
-    """One schema's tables and columns, read in one bulk call."""
+    """One schema's tables and columns, read in one bulk call.
+
+    A listing the platform filters by the reader's grants is not `complete`: a table missing from it may still
+    exist. Then only the tables named in `confirmed_absent` are known to be gone.
+    """
 
     database: str
     schema: str
     tables: tuple[RemoteTable, ...]
+    complete: bool = True
+    confirmed_absent: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

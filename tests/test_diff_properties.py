@@ -1,7 +1,8 @@
 """Properties of the pure diffs over random catalogs, random remote changes and random scopes.
 
 Each example: a catalog left by an earlier crawl (tables enabled, disabled or deleted remotely, tagged columns),
-a mutated remote snapshot, a random scope. The diff is applied with tests/diff_model.py and checked against the
+a mutated remote snapshot (sometimes an incomplete, grant-filtered listing that confirms some drops), a random
+scope. The diff is applied with tests/diff_model.py and checked against the
 snapshot; diffing again must find nothing.
 """
 
@@ -124,7 +125,10 @@ def scenarios(draw: st.DrawFn, allow_mass_deletion: bool | None = None) -> Scena
         mass_deletion_threshold=draw(st.sampled_from([0.0, 0.25, 0.5, 0.5, 1.0])),
         allow_mass_deletion=draw(st.booleans()) if allow_mass_deletion is None else allow_mass_deletion,
     )
-    return Scenario(catalog, SchemaSnapshot("db", "schema", tuple(remote)), scope)
+    # An incomplete listing may confirm any name gone, even a listed one (the listing wins); complete ones ignore it.
+    confirmed = draw(st.frozensets(st.sampled_from(everything))) if everything else frozenset()
+    return Scenario(catalog, SchemaSnapshot("db", "schema", tuple(remote), complete=draw(st.booleans()),
+                                            confirmed_absent=confirmed), scope)
 
 
 def diff(catalog: Catalog, snapshot: SchemaSnapshot, scope: SchemaScope) -> SchemaChanges:
@@ -140,9 +144,19 @@ def in_scope_before(s: Scenario, name: str) -> bool:
             or row.remote_state == "deleted")
 
 
+def not_visible(s: Scenario) -> set[str]:
+    """Stored present tables an incomplete listing left out without confirming them gone."""
+    if s.snapshot.complete:
+        return set()
+    remote = {t.name for t in s.snapshot.tables}
+    return {n for n, t in s.catalog.items() if t.remote_state == "present" and in_scope_before(s, n)
+            and n not in remote and n not in s.snapshot.confirmed_absent}
+
+
 def vanished_and_present(s: Scenario) -> tuple[set[str], int]:
     remote = {t.name for t in s.snapshot.tables}
     present = {n for n, t in s.catalog.items() if t.remote_state == "present" and in_scope_before(s, n)}
+    present -= not_visible(s)
     return present - remote, len(present)
 
 
@@ -195,7 +209,9 @@ def test_catalog_after_applying_matches_the_snapshot_in_scope(s: Scenario) -> No
             continue
         if name not in remote:
             assert before is not None and now is not None
-            if before.remote_state == "present":
+            if name in not_visible(s):
+                assert now == before, f"table {name!r} missing from an incomplete listing was touched"
+            elif before.remote_state == "present":
                 assert (now.remote_state, now.effective_status, now.status_setting) == ("deleted", "disabled",
                                                                                        "disabled")
                 assert now.status_before_deletion == before.status_setting
@@ -290,6 +306,20 @@ def test_guard_never_lets_more_than_threshold_deletions_through(s: Scenario) -> 
                     or changes.column_updates or changes.column_deletes)
     else:
         assert {e.path[-1] for e in deleted} == vanished
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_an_incomplete_listing_deletes_only_confirmed_tables(s: Scenario) -> None:
+    changes = diff(s.catalog, s.snapshot, s.scope)
+    assert changes.tables_not_visible == len(not_visible(s))
+    touched = {u.name for u in changes.table_updates} | {e.path[-1] for e in changes.events}
+    assert not touched & not_visible(s), "no event and no write for a table the listing could not see"
+    if changes.guard is not None:
+        assert not set(changes.guard.would_delete) & not_visible(s)
+    if not s.snapshot.complete:
+        deleted = {e.path[-1] for e in changes.events if e.type == ev.OBJECT_DELETED_REMOTELY}
+        assert deleted <= s.snapshot.confirmed_absent
 
 
 # --- 5. hierarchy ----------------------------------------------------------------------------------------------------
