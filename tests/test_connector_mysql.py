@@ -18,24 +18,7 @@ from connectors.errors import (
 )
 from connectors.mysql import MAX_BOUND_TABLE_NAMES, MariaDBConnector, MySQLConnector, narrowed_query
 from settings import get_settings
-from tests.conformance.double_mysql import HOST, PORT, admin_connection, quote
-from tests.conformance.doubles import DoubleUnavailable
-
-
-@pytest.fixture(scope="module")
-def admin() -> Iterator[pymysql.connections.Connection]:
-    try:
-        connection = admin_connection()
-    except DoubleUnavailable as error:
-        pytest.skip(str(error))
-    yield connection
-    connection.close()
-
-
-def run(admin: pymysql.connections.Connection, *statements: str) -> None:
-    with admin.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+from tests.conformance.double_mysql import HOST, PORT, admin_fixture, quote, run  # noqa: F401 - the admin fixture
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from connectors.mysql import (
     schema_grant_matches,
     sees_all_tables,
 )
-from tests.conformance.double_mysql import HOST, PORT, admin_connection, grant_pattern, quote
-from tests.conformance.doubles import DoubleUnavailable
+from tests.conformance.double_mysql import HOST, PORT, admin_fixture, grant_pattern, quote, run  # noqa: F401 - the admin fixture
 
 # --- pure: recorded rows ----------------------------------------------------------------------------------------
 
@@ -95,22 +94,6 @@ def test_visibility_readings_before_and_after_the_listing_must_agree() -> None:
 
 
 # --- the local MariaDB ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def admin() -> Iterator[pymysql.connections.Connection]:
-    try:
-        connection = admin_connection()
-    except DoubleUnavailable as error:
-        pytest.skip(str(error))
-    yield connection
-    connection.close()
-
-
-def run(admin: pymysql.connections.Connection, *statements: str) -> None:
-    with admin.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
 
 
 @pytest.fixture

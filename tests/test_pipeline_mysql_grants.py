@@ -16,28 +16,11 @@ from models import DataObject
 from models.session import session_factory, session_scope
 from sync.connections import register_connection
 from sync.job_progress import TABLES_NOT_VISIBLE
-from tests.conformance.double_mysql import HOST, PORT, admin_connection, grant_pattern, quote
-from tests.conformance.doubles import DoubleUnavailable
+from tests.conformance.double_mysql import HOST, PORT, admin_fixture, grant_pattern, quote, run  # noqa: F401 - the admin fixture
 from tests.pipeline_helpers import crawl, events_after, last_event_id
 
 pytestmark = pytest.mark.usefixtures("catalog", "worker")
 KEY = "maria"
-
-
-@pytest.fixture
-def admin() -> Iterator[pymysql.connections.Connection]:
-    try:
-        connection = admin_connection()
-    except DoubleUnavailable as error:
-        pytest.skip(str(error))
-    yield connection
-    connection.close()
-
-
-def run(admin: pymysql.connections.Connection, *statements: str) -> None:
-    with admin.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
 
 
 @pytest.fixture

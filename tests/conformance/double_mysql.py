@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pymysql
+import pytest
 
 from connectors.base import Connector
 from connectors.mysql import DEFAULT_DATABASE_LABEL, MySQLConnector
@@ -36,6 +37,24 @@ def admin_connection() -> pymysql.connections.Connection:
                                autocommit=True, connect_timeout=5)
     except pymysql.MySQLError as error:
         raise DoubleUnavailable(f"MySQL/MariaDB at {HOST}:{PORT}: {error}") from None
+
+
+def run(connection: pymysql.connections.Connection, *statements: str) -> None:
+    """Run statements in order on an autocommit (admin) connection."""
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+@pytest.fixture(scope="module", name="admin")
+def admin_fixture() -> Iterator[pymysql.connections.Connection]:
+    """The server's admin connection for a test module (import this fixture); skips when there is no server."""
+    try:
+        connection = admin_connection()
+    except DoubleUnavailable as error:
+        pytest.skip(str(error))
+    yield connection
+    connection.close()
 
 
 class MySQLDouble:
