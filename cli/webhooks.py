@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cli.errors import CliError
@@ -75,12 +75,12 @@ def subscription_dict(subscription: WebhookSubscription) -> dict[str, Any]:
         "pathPrefix": format_path(subscription.path_prefix) if subscription.path_prefix else None,
         "enabled": subscription.enabled, "consecutiveFailures": subscription.consecutive_failures,
         "disabledReason": subscription.disabled_reason,
-        "previousSecretValidUntil": _still_valid(subscription.previous_secret_expires_at),
+        "previousSecretValidUntil": _isoformat(service.previous_secret_valid_until(subscription)),
     }
 
 
-def _still_valid(until: datetime | None) -> str | None:
-    return until.isoformat() if until is not None and until > datetime.now(UTC) else None
+def _isoformat(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _secret_from_env(variable: str | None) -> str | None:
@@ -125,7 +125,7 @@ def rotate_webhook_secret(args: argparse.Namespace) -> int:
         raise CliError("--grace cannot be negative")
     with session_scope() as session:
         rotated = _lookup(service.rotate_secret, session, args.id, secret=secret, grace_seconds=args.grace)
-    until = rotated.previous_valid_until.isoformat() if rotated.previous_valid_until else None
+    until = _isoformat(rotated.previous_valid_until)
     if args.json:
         print(json.dumps({"id": args.id, "secret": rotated.secret, "previousSecretValidUntil": until}))
     else:

@@ -68,11 +68,18 @@ def subscription_secret(subscription: WebhookSubscription) -> str:
     return decrypt_secret(subscription.secret_encrypted)
 
 
+def previous_secret_valid_until(subscription: WebhookSubscription, now: datetime | None = None) -> datetime | None:
+    """When the secret before the last rotation stops signing; None when it no longer does."""
+    expires = subscription.previous_secret_expires_at
+    if subscription.previous_secret_encrypted and expires and expires > (now or datetime.now(UTC)):
+        return expires
+    return None
+
+
 def signing_secrets(subscription: WebhookSubscription, now: datetime | None = None) -> list[str]:
     """The current secret, then the previous one while its rotation grace lasts."""
     secrets_now = [subscription_secret(subscription)]
-    expires = subscription.previous_secret_expires_at
-    if subscription.previous_secret_encrypted and expires and expires > (now or datetime.now(UTC)):
+    if previous_secret_valid_until(subscription, now):
         secrets_now.append(decrypt_secret(subscription.previous_secret_encrypted))
     return secrets_now
 

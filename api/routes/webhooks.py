@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -115,7 +115,7 @@ def subscription_view(subscription: WebhookSubscription) -> SubscriptionView:
         path_prefix=format_path(subscription.path_prefix) if subscription.path_prefix else None,
         enabled=subscription.enabled, consecutive_failures=subscription.consecutive_failures,
         disabled_reason=subscription.disabled_reason, created_at=subscription.created_at,
-        previous_secret_valid_until=_still_valid(subscription.previous_secret_expires_at),
+        previous_secret_valid_until=service.previous_secret_valid_until(subscription),
     )
 
 
@@ -127,10 +127,6 @@ def delivery_view(delivery: WebhookDelivery, event: ChangeEvent) -> DeliveryView
         last_status_code=delivery.last_status_code, last_error=delivery.last_error,
         delivered_at=delivery.delivered_at, created_at=delivery.created_at,
     )
-
-
-def _still_valid(until: datetime | None) -> datetime | None:
-    return until if until is not None and until > datetime.now(UTC) else None
 
 
 def _not_found(exc: LookupError) -> NotFound:
