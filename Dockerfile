@@ -28,16 +28,17 @@ RUN set -eux; \
 RUN useradd --create-home --uid 10001 objectsync
 WORKDIR /app
 
-COPY pyproject.toml README.md settings.py beat_schedule.py ./
-COPY api ./api
-COPY bench ./bench
-COPY cli ./cli
+COPY pyproject.toml README.md beat_schedule.py ./
+COPY settings ./settings
+COPY domain ./domain
 COPY connectors ./connectors
-COPY events ./events
 COPY models ./models
-COPY sync ./sync
-COPY tasks ./tasks
+COPY catalog ./catalog
+COPY services ./services
 COPY workers ./workers
+COPY tasks ./tasks
+COPY api ./api
+COPY cli ./cli
 RUN pip install .
 
 USER objectsync

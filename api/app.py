@@ -12,8 +12,9 @@ from api.errors import install_error_handlers
 from api.event_webhooks import register_event_webhooks
 from api.routes import connections, crawl, health, jobs, metrics, objects, schedule, settings, users
 from api.routes import requests as owner_requests, webhooks
-from models.session import session_scope
-from sync.tokens import bootstrap_admin_token
+from catalog.session import session_scope
+from services.access.tokens import bootstrap_admin_token
+from workers.celery_app import install_enqueue_sender
 
 ROUTERS = [
     health.router,
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
         description="Control plane of the metadata object sync: connections, crawls, objects, settings, jobs.",
         lifespan=lifespan,
     )
+    install_enqueue_sender()
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

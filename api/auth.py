@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import DbSession
 from api.errors import NotAuthenticated
-from sync.permissions import Principal, load_principal
-from sync.tokens import verify_token
+from services.access.permissions import Principal, load_principal
+from services.access.tokens import verify_token
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `objectsync token create`")
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from models.session import session_factory
-from sync.paths import parse_path
+from catalog.session import session_factory
+from domain.paths import parse_path
 
 
 def db_session() -> Iterator[Session]:

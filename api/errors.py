@@ -15,14 +15,14 @@ from sqlalchemy.exc import OperationalError as CatalogUnavailable
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connectors import ConfigurationError
-from models.session import CatalogNotConfigured
-from sync.connections import ConnectionExists, ConnectionNotFound
-from sync.jobs import ObjectNotFoundError
-from sync.object_settings import InvalidSetting, UnknownPrincipal
-from sync.paths import InvalidPath
-from sync.permissions import NotAuthorized
-from sync.schedule import InvalidCron
-from sync.secrets import SecretKeyError
+from catalog.session import CatalogNotConfigured
+from domain.errors import ConnectionExists, ConnectionNotFound
+from domain.errors import DataObjectNotFound
+from services.connections.object_settings import InvalidSetting, UnknownPrincipal
+from domain.paths import InvalidPath
+from services.access.permissions import NotAuthorized
+from domain.schedule import InvalidCron
+from services.access.secrets import SecretKeyError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (NotAuthenticated, 401),
     (NotAuthorized, 403),
     (ConnectionNotFound, 404),
-    (ObjectNotFoundError, 404),
+    (DataObjectNotFound, 404),
     (NotFound, 404),
     (ConnectionExists, 409),
     (Conflict, 409),

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Body, FastAPI, Header, Response
 
-from events.contract import EVENT_MODELS, CloudEvent, cloudevent_type
+from services.delivery.contract import EVENT_MODELS, CloudEvent, cloudevent_type
 
 TAG = "change events"
 RESPONSES = {

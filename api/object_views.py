@@ -20,8 +20,8 @@ from api.schemas.objects import (
     TagBody,
 )
 from models import ChangeEvent, Column, DataObject, Job, ObjectTag
-from sync.object_settings import direct_data_owners
-from sync.paths import dotted_name
+from services.connections.object_settings import direct_data_owners
+from domain.paths import dotted_name
 
 DICTIONARY_KINDS = ("table", "view")
 

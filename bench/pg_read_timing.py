@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
-from bench.pg_source import create_wide_schema
+from tests.support.pg_source import create_wide_schema
 from connectors.postgresql import PostgresConnector
 
 ADMIN_URL = os.environ.get("TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -26,9 +26,9 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from bench.pg_source import change_tables, create_wide_schema, register_source
+from tests.support.pg_source import change_tables, create_wide_schema, register_source
 
-TARGETS = {  # seconds, from DESIGN.md
+TARGETS = {  # seconds, request → job closed
     ("10000x50", "first"): 10.0, ("10000x50", "unchanged"): 3.0, ("10000x50", "1% changed"): 3.0,
     ("1000x10", "first"): 1.0, ("1x50", "first"): 0.1,
 }
@@ -95,9 +95,9 @@ def timed_crawl(key: str, repeat: int) -> tuple[float, int, list[float]]:
     from sqlalchemy import func, select
 
     from models import ChangeEvent
-    from models.session import session_factory
-    from sync.jobs import start_crawl
-    from sync.jobs import wait_for_job
+    from catalog.session import session_factory
+    from services.crawl.jobs import start_crawl
+    from services.crawl.jobs import wait_for_job
 
     samples, events = [], 0
     for _ in range(repeat):
@@ -144,13 +144,14 @@ def timed_metrics_scrape(repeat: int = 3) -> tuple[float, int]:
     from sqlalchemy import func, select
 
     from models import DataObject
-    from models.session import session_factory
-    from sync.metrics import registry
+    from catalog.session import session_factory
+    from services.operations.metrics import registry
+    from workers.broker_depths import read_broker_depths
 
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
-        generate_latest(registry())
+        generate_latest(registry(read_broker_depths))
         samples.append(time.perf_counter() - started)
     with session_factory()() as session:
         objects = session.scalar(select(func.count()).select_from(DataObject))
@@ -185,7 +186,7 @@ def main() -> None:
     os.environ.setdefault("OBJECTSYNC_SECRET_KEY", "k6rZ1m3dW0fV8q2n5J7t9xL4cB6hY1aS3eG5uI7oP9E=")
     os.environ["OBJECTSYNC_INTERNAL_DATABASES"] = json.dumps([catalog_name])
 
-    from models.migrate import upgrade
+    from catalog.migrate import upgrade
     from workers.process import WorkerProcess
 
     upgrade(catalog)
@@ -204,7 +205,7 @@ def main() -> None:
     finally:
         sampler.running = False
         worker.stop()
-        from models.session import dispose_engines
+        from catalog.session import dispose_engines
 
         dispose_engines()
         drop_database(catalog_name)

@@ -34,8 +34,8 @@ def run_api(args: argparse.Namespace) -> int:
 
 
 def run_token_create(args: argparse.Namespace) -> int:
-    from models.session import session_scope
-    from sync.tokens import create_token
+    from catalog.session import session_scope
+    from services.access.tokens import create_token
 
     with session_scope() as session:
         issued = create_token(session, args.user, admin=args.admin, name=args.name)

@@ -16,10 +16,10 @@ from cli.errors import CliError
 from cli.progress import report_job, wait_for_job
 from connectors import technologies
 from models import Connection, DataObject
-from models.session import session_factory, session_scope
-from sync.connections import register_connection
-from sync.jobs import start_crawl
-from sync import object_deletion
+from catalog.session import session_factory, session_scope
+from services.connections.registry import register_connection
+from services.crawl.jobs import start_crawl
+from services.connections import object_deletion
 
 FILTER_LEVELS = {"database": "databases", "schema": "schemas", "table": "tables and views"}
 

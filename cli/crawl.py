@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from cli.progress import report_job, wait_for_job
-from models.session import session_factory
-from sync.jobs import start_crawl
-from sync.paths import parse_path
+from catalog.session import session_factory
+from services.crawl.jobs import start_crawl
+from domain.paths import parse_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -28,15 +28,12 @@ from cli.events import read_events
 from cli.output import console, describe_change
 from cli.progress import report_job, wait_for_job
 from models import ChangeEvent
-from models.session import dispose_engines, session_factory, session_scope
+from catalog.session import dispose_engines, session_factory, session_scope
 from settings import get_settings
-from sync.connections import (
-    ConnectionNotFound,
-    deregister_connection,
-    register_connection,
-)
-from sync.events import JOB_FINISHED
-from sync.jobs import get_job, start_crawl
+from domain.errors import ConnectionNotFound
+from services.connections.registry import deregister_connection, register_connection
+from domain.change_types import JOB_FINISHED
+from services.crawl.jobs import get_job, start_crawl
 
 DEMO_CONNECTION = "demo"
 JOB_TIMEOUT_SECONDS = 120.0
@@ -57,7 +54,7 @@ def run_demo(args: argparse.Namespace) -> int:
     out.print(f"[bold]objectsync demo[/] (home {home})")
     with servers(home, settings.database_url, settings.redis_url) as found:
         configure_environment(found, home)
-        from models.migrate import upgrade
+        from catalog.migrate import upgrade
 
         upgrade(found.database_url)
         worker = WorkerProcess(os.environ, home / "demo-worker.log", concurrency=args.worker_concurrency)

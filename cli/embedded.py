@@ -49,7 +49,7 @@ def ensure_database(admin_url: str, name: str) -> None:
 
 
 def secret_key(home: Path) -> str:
-    """A Fernet key created once and kept 0600 in the home (the same file sync.secrets falls back to)."""
+    """A Fernet key created once and kept 0600 in the home (the same file services.access.secrets falls back to)."""
     path = home / "secret.key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

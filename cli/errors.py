@@ -8,10 +8,10 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import DBAPIError
 
 from connectors.errors import ConnectorError
-from models.session import CatalogNotConfigured
-from sync.connections import ConnectionExists, ConnectionNotFound
-from sync.jobs import ObjectNotFoundError
-from sync.secrets import SecretKeyError
+from catalog.session import CatalogNotConfigured
+from domain.errors import ConnectionExists, ConnectionNotFound
+from domain.errors import DataObjectNotFound
+from services.access.secrets import SecretKeyError
 
 
 class CliError(Exception):
@@ -22,7 +22,7 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
-_AS_IS = (ConnectionExists, ConnectionNotFound, ObjectNotFoundError, ConnectorError, SecretKeyError, ValueError)
+_AS_IS = (ConnectionExists, ConnectionNotFound, DataObjectNotFound, ConnectorError, SecretKeyError, ValueError)
 
 
 def describe_error(exc: BaseException) -> str | None:

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from cli.errors import CliError
 from cli.output import describe_change
-from events.contract import UnknownEventType, contract_schema, event_schema
+from services.delivery.contract import UnknownEventType, contract_schema, event_schema
 from models import ChangeEvent
-from models.session import session_factory
-from sync.paths import parse_path
+from catalog.session import session_factory
+from domain.paths import parse_path
 
 BATCH_SIZE = 500
 

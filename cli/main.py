@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from cli import api, connection, crawl, demo, events, prune, runtime, webhooks
+from workers.celery_app import install_enqueue_sender
 from cli.errors import CliError, describe_error
 
 #: Every command group; a module exposes `add_parser(subparsers)` and sets `handler` on its parsers.
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        install_enqueue_sender()
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130

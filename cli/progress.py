@@ -16,7 +16,7 @@ from rich.progress import (
 
 from cli.errors import CliError
 from cli.output import console, describe_change, display_path
-from sync.jobs import wait_for_job as poll_job
+from services.crawl.jobs import wait_for_job as poll_job
 
 #: Exit codes of a finished job, so scripts can tell a held (partial) crawl from a failed one.
 EXIT_CODES = {"succeeded": 0, "partial": 3, "failed": 1}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sync.retention import prune_history
+from services.operations.retention import prune_history
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

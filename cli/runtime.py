@@ -67,7 +67,7 @@ def run_beat(args: argparse.Namespace) -> int:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from models.migrate import upgrade
+    from catalog.migrate import upgrade
 
     url = get_settings().database_url
     if not url:

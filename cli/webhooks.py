@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from cli.errors import CliError
-from events import subscriptions as service
-from events.envelope import event_type_name
-from events.filters import EVENT_TYPES
+from services.delivery import webhook_subscriptions as service
+from services.enqueue import DELIVER_WEBHOOKS, send_now
+from services.delivery.envelope import event_type_name
+from services.delivery.subscription_filters import EVENT_TYPES
 from models import WebhookSubscription
-from models.session import session_factory, session_scope
-from sync.paths import format_path
+from catalog.session import session_factory, session_scope
+from domain.paths import format_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -193,8 +194,6 @@ def _lookup(function: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _kick_delivery() -> None:
     try:
-        from tasks.events import deliver
-
-        deliver.delay()
+        send_now(DELIVER_WEBHOOKS)
     except Exception as exc:  # noqa: BLE001 - the beat sweep delivers anyway
         print(f"note: deliveries start at the next sweep ({type(exc).__name__})", file=sys.stderr)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Literal
 
-from sync.snapshot import RemoteHierarchy, SchemaSnapshot
+from domain.snapshot import RemoteHierarchy, SchemaSnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +29,13 @@ class Connector(ABC):
     #: Databases that belong to the platform itself and are never ingested.
     system_databases: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0):
+    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0,
+                 internal_databases: Collection[str] = ()):
+        """`internal_databases`: the service's own databases or catalogs on the platform, never ingested."""
         self.config = dict(config)
         self.credentials = dict(credentials)
         self.timeout = timeout
+        self.internal_databases = frozenset(internal_databases)
 
     @abstractmethod
     def validate(self) -> list[ValidationResult]:

@@ -34,8 +34,7 @@ from connectors.errors import (
 )
 from connectors.hierarchy import collect_hierarchy
 from connectors.validation import validate_by_listing
-from settings import get_settings
-from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 VIEW_TYPES = frozenset({"VIEW", "MATERIALIZED_VIEW", "METRIC_VIEW"})
 HIDDEN_CATALOG_TYPES = frozenset({CatalogType.SYSTEM_CATALOG, CatalogType.INTERNAL_CATALOG})
@@ -141,8 +140,8 @@ class DatabricksConnector(Connector):
     system_databases = frozenset({"system", "__databricks_internal"})
     system_schemas = frozenset({"information_schema"})
 
-    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0):
-        super().__init__(config, credentials, timeout=timeout)
+    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], **options: Any):
+        super().__init__(config, credentials, **options)
         self._secrets = [str(self.credentials[k]) for k in _SECRET_KEYS if self.credentials.get(k)]
         self._client: WorkspaceClient | None = None
 
@@ -162,7 +161,7 @@ class DatabricksConnector(Connector):
     def _excluded_catalogs(self) -> set[str]:
         names = [
             *self.system_databases,
-            *get_settings().internal_databases,
+            *self.internal_databases,
             *(self.config.get("excludedCatalogs") or []),
         ]
         if self.config.get("internalCatalog"):

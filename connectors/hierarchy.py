@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from connectors.errors import AuthenticationFailed, ConnectorError
-from sync.snapshot import RemoteHierarchy
+from domain.snapshot import RemoteHierarchy
 
 
 def collect_hierarchy(

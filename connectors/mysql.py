@@ -33,8 +33,7 @@ from connectors.validation import (
     METADATA_PRIVILEGES_TEST,
     run_validation,
 )
-from settings import get_settings
-from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 DEFAULT_DATABASE_LABEL = "def"
 
@@ -186,8 +185,8 @@ class MySQLConnector(Connector):
     technology = "mysql"
     system_schemas = frozenset({"mysql", "information_schema", "performance_schema", "sys"})
 
-    def __init__(self, config: Any, credentials: Any, *, timeout: float = 30.0):
-        super().__init__(config, credentials, timeout=timeout)
+    def __init__(self, config: Any, credentials: Any, **options: Any):
+        super().__init__(config, credentials, **options)
         if not self.config.get("hostname"):
             raise ConfigurationError("hostname is required")
         self.database_label = str(self.config.get("database") or DEFAULT_DATABASE_LABEL)
@@ -257,7 +256,7 @@ class MySQLConnector(Connector):
             session.close()
 
     def _excluded_schemas(self) -> set[str]:
-        return {*self.system_schemas, *get_settings().internal_databases}
+        return {*self.system_schemas, *self.internal_databases}
 
     def validate(self) -> list[ValidationResult]:
         return run_validation([

@@ -26,8 +26,7 @@ from connectors.errors import (
     redact,
 )
 from connectors.hierarchy import collect_hierarchy
-from settings import get_settings
-from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 T = TypeVar("T")
 
@@ -138,8 +137,8 @@ class PostgresConnector(Connector):
     system_schemas: ClassVar[frozenset[str]] = frozenset(queries.SYSTEM_SCHEMAS)
     system_databases: ClassVar[frozenset[str]] = frozenset({"template0", "template1"})
 
-    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0):
-        super().__init__(config, credentials, timeout=timeout)
+    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], **options: Any):
+        super().__init__(config, credentials, **options)
         self.settings = PostgresSettings.parse(self.config, self.credentials)
         self._connections: dict[str, psycopg.Connection[tuple[Any, ...]]] = {}
 
@@ -219,7 +218,7 @@ class PostgresConnector(Connector):
             wanted = set(listed)
         else:
             wanted = {self.settings.database}
-        excluded = self.system_databases | set(get_settings().internal_databases)
+        excluded = self.system_databases | set(self.internal_databases)
         return [name for name in listed if name in wanted and name not in excluded]
 
     def _connection(self, database: str) -> psycopg.Connection[tuple[Any, ...]]:

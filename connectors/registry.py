@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from connectors.base import Connector
@@ -42,6 +42,7 @@ def connector_class(technology: str) -> type[Connector]:
 
 
 def create_connector(
-    technology: str, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0
+    technology: str, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0,
+    internal_databases: Collection[str] = (),
 ) -> Connector:
-    return connector_class(technology)(config, credentials, timeout=timeout)
+    return connector_class(technology)(config, credentials, timeout=timeout, internal_databases=internal_databases)

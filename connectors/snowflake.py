@@ -37,8 +37,7 @@ from connectors.errors import (
 )
 from connectors.hierarchy import collect_hierarchy
 from connectors.validation import validate_by_listing
-from settings import get_settings
-from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 SHOW_PAGE_SIZE = 10_000
 VIEW_TYPES = frozenset({"VIEW", "MATERIALIZED VIEW"})
@@ -210,8 +209,8 @@ class SnowflakeConnector(Connector):
     system_databases = frozenset({"SNOWFLAKE", "SNOWFLAKE_SAMPLE_DATA"})
     system_schemas = frozenset({"INFORMATION_SCHEMA"})
 
-    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0):
-        super().__init__(config, credentials, timeout=timeout)
+    def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], **options: Any):
+        super().__init__(config, credentials, **options)
         self._secrets = [str(self.credentials[k]) for k in _SECRET_KEYS if self.credentials.get(k)]
         self._connection: SnowflakeConnection | None = None
 
@@ -240,7 +239,7 @@ class SnowflakeConnector(Connector):
             cursor.close()
 
     def _excluded_databases(self) -> set[str]:
-        internal = [*get_settings().internal_databases]
+        internal = [*self.internal_databases]
         if self.config.get("internalDatabase"):
             internal.append(str(self.config["internalDatabase"]))
         return {name.upper() for name in (*self.system_databases, *internal)}

@@ -34,8 +34,7 @@ from connectors.validation import (
     METADATA_PRIVILEGES_TEST,
     run_validation,
 )
-from settings import get_settings
-from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 #: Per dialect: a bound query telling whether the credentials may use a schema. Catalogs such as PostgreSQL's
 #: pg_catalog show every schema's tables whatever the privileges, so the Inspector alone cannot tell.
@@ -63,8 +62,8 @@ class SqlAlchemyConnector(Connector):
         "information_schema", "INFORMATION_SCHEMA", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys",
     })
 
-    def __init__(self, config: Any, credentials: Any, *, timeout: float = 30.0):
-        super().__init__(config, credentials, timeout=timeout)
+    def __init__(self, config: Any, credentials: Any, **options: Any):
+        super().__init__(config, credentials, **options)
         if not self.config.get("url"):
             raise ConfigurationError("url (a SQLAlchemy URL) is required")
         try:
@@ -134,7 +133,7 @@ class SqlAlchemyConnector(Connector):
             raise self._map_error(error, "metadata read failed") from None
 
     def _is_excluded(self, schema: str) -> bool:
-        return schema in self.system_schemas or schema in get_settings().internal_databases \
+        return schema in self.system_schemas or schema in self.internal_databases \
             or schema.startswith(("pg_temp_", "pg_toast_temp_"))
 
     def validate(self) -> list[ValidationResult]:

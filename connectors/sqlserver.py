@@ -43,8 +43,7 @@ from connectors.validation import (
     METADATA_PRIVILEGES_TEST,
     run_validation,
 )
-from settings import get_settings
-from sync.snapshot import RemoteHierarchy, SchemaSnapshot
+from domain.snapshot import RemoteHierarchy, SchemaSnapshot
 
 DEFAULT_DRIVER = "ODBC Driver 18 for SQL Server"
 SQL_COPT_SS_ACCESS_TOKEN = 1256
@@ -165,8 +164,8 @@ class SqlServerConnector(Connector):
     ansi_system_schema_prefixes: ClassVar[tuple[str, ...]] = ("pg_temp_", "pg_toast_temp_")
     system_databases = frozenset({"master", "tempdb", "model", "msdb"})
 
-    def __init__(self, config: Any, credentials: Any, *, timeout: float = 30.0):
-        super().__init__(config, credentials, timeout=timeout)
+    def __init__(self, config: Any, credentials: Any, **options: Any):
+        super().__init__(config, credentials, **options)
         self.dialect = str(self.config.get("dialect") or "tsql").lower()
         if self.dialect not in {"tsql", "ansi"}:
             raise ConfigurationError(f"dialect must be 'tsql' or 'ansi', not {self.dialect!r}")
@@ -276,7 +275,7 @@ class SqlServerConnector(Connector):
         return False
 
     def _excluded_databases(self) -> set[str]:
-        return {*self.system_databases, *get_settings().internal_databases}
+        return {*self.system_databases, *self.internal_databases}
 
     # -- the interface --
 

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sync.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
+from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
 
 #: Above this many names a table filter is applied in Python: SQL Server accepts at most 2,100 parameters.
 MAX_BOUND_TABLE_NAMES = 500

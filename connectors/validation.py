@@ -1,4 +1,4 @@
-"""The validation tests every connector runs, by the reference product's names, in order."""
+"""The validation tests every connector runs, by name, in order."""
 
 from __future__ import annotations
 

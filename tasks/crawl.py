@@ -8,10 +8,11 @@ from sqlalchemy.exc import OperationalError
 
 from connectors import ConnectorError
 from settings import get_settings
-from sync.crawl_connection import fail_crawl, plan_crawl
-from sync.crawl_schema import crawl_schema as run_crawl_schema
-from sync.crawl_schema import fail_subtask
-from tasks.events import request_relay
+from services.crawl.planning import fail_crawl, plan_crawl
+from services.crawl.schema_crawl import crawl_schema as run_crawl_schema
+from services.crawl.schema_crawl import fail_subtask
+from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA
+from tasks.delivery import request_relay
 from workers.celery_app import app
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def backoff(retries: int) -> float:
     return min(60.0, 0.5 * 2**retries)
 
 
-@app.task(name="objectsync.crawl_connection", bind=True, max_retries=None)
+@app.task(name=CRAWL_CONNECTION, bind=True, max_retries=None)
 def crawl_connection(self, job_id: int) -> int:
     try:
         subtasks = plan_crawl(job_id)
@@ -46,7 +47,7 @@ def crawl_connection(self, job_id: int) -> int:
     return len(subtasks)
 
 
-@app.task(name="objectsync.crawl_schema", bind=True, max_retries=None)
+@app.task(name=CRAWL_SCHEMA, bind=True, max_retries=None)
 def crawl_schema(self, subtask_id: int) -> str:
     try:
         status, closed_job = run_crawl_schema(subtask_id)

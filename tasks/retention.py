@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sync.retention import prune_history as run_pruning
+from services.operations.retention import prune_history as run_pruning
 from workers.celery_app import app
 
 log = logging.getLogger(__name__)

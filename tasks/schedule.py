@@ -1,7 +1,7 @@
 """The beat-driven dispatcher task."""
 
-from sync.dispatch import dispatch_due_syncs as run_dispatch
-from sync.dispatch import requeue_stalled_work
+from services.crawl.dispatch import dispatch_due_syncs as run_dispatch
+from services.crawl.dispatch import requeue_stalled_work
 from workers.celery_app import app
 
 

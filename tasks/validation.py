@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.session import session_factory
-from sync.validation import revalidate_connections as run_revalidation
+from catalog.session import session_factory
+from services.connections.validation import revalidate_connections as run_revalidation
 from workers.celery_app import app
 
 

@@ -40,7 +40,7 @@ def drop_database(name: str) -> None:
 def reset_settings() -> None:
     """Make this process follow the current environment: settings, database engines and the Celery broker
     (whose configuration Celery reads once, possibly before a fixture set the Redis key prefix)."""
-    from models.session import dispose_engines
+    from catalog.session import dispose_engines
     from settings import get_settings
     from workers.celery_app import app
     from workers.config import celery_config
@@ -57,7 +57,7 @@ def reset_settings() -> None:
 @pytest.fixture(scope="session")
 def catalog_url() -> Iterator[str]:
     """A migrated catalog database of its own, exported as DATABASE_URL for this process and workers."""
-    from models.migrate import upgrade
+    from catalog.migrate import upgrade
 
     name = f"objectsync_test_{RUN_ID}"
     url = create_database(name)
@@ -96,7 +96,7 @@ def catalog(catalog_url: str) -> Iterator[None]:
     """An empty catalog for the test (tables truncated afterwards)."""
     yield
     from models import Base
-    from models.session import get_engine
+    from catalog.session import get_engine
 
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     for attempt in range(20):  # a worker may still be relaying the last test's events
@@ -118,16 +118,3 @@ def source_db() -> Iterator[str]:
     url = create_database(name)
     yield url
     drop_database(name)
-
-
-@pytest.fixture
-def internal_databases(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The service's own catalog database, as connectors must exclude it."""
-    monkeypatch.setenv("OBJECTSYNC_INTERNAL_DATABASES", '["objectsync_catalog"]')
-    from settings import get_settings
-
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
-

@@ -10,10 +10,10 @@ import dataclasses
 import itertools
 from collections.abc import Mapping
 
-from sync.diff import SchemaChanges, tables_needing_columns
-from sync.hierarchy_diff import HierarchyChanges
-from sync.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot, columns_fingerprint
-from sync.state import StoredColumn, StoredContainer, StoredTable
+from domain.schema_diff import SchemaChanges, tables_needing_columns
+from domain.hierarchy_diff import HierarchyChanges
+from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot, columns_fingerprint
+from domain.stored_state import StoredColumn, StoredContainer, StoredTable
 
 TABLE_FIELDS = {f.name for f in dataclasses.fields(StoredTable)} - {"id", "name", "columns"}
 CONTAINER_FIELDS = {f.name for f in dataclasses.fields(StoredContainer)} - {"id", "kind", "path"}

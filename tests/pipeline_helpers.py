@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from sqlalchemy import select
 
-from bench.pg_source import register_source  # noqa: F401 - re-exported for the tests
+from tests.support.pg_source import register_source  # noqa: F401 - re-exported for the tests
 from models import ChangeEvent, Job
-from models.session import session_factory
-from sync.jobs import start_crawl, wait_for_job
+from catalog.session import session_factory
+from services.crawl.jobs import start_crawl, wait_for_job
+from services.enqueue import install_sender
+from workers.celery_app import install_enqueue_sender
+
+
+@contextmanager
+def task_messages_lost() -> Iterator[None]:
+    """Work committed inside never reaches the broker, as when Redis restarts without persistence."""
+    install_sender(lambda *_: None)
+    try:
+        yield
+    finally:
+        install_enqueue_sender()
 
 
 def crawl(path: list[str], timeout: float = 60.0, **options: Any) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from models import ChangeEvent, Connection, DataObject
-from models.session import session_factory, session_scope
-from sync.secrets import decrypt_secret
+from catalog.session import session_factory, session_scope
+from services.access.secrets import decrypt_secret
 from tests.conftest import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent

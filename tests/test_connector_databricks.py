@@ -34,10 +34,12 @@ def server() -> Iterator[UnityCatalogServer]:
 
 
 def connector(
-    server: UnityCatalogServer, credentials: dict[str, Any] | None = None, **config: Any
+    server: UnityCatalogServer, credentials: dict[str, Any] | None = None, internal_databases: tuple[str, ...] = (),
+    **config: Any,
 ) -> DatabricksConnector:
     return DatabricksConnector(
-        {"host": server.host, **config}, {"token": server.token} if credentials is None else credentials, timeout=5
+        {"host": server.host, **config}, {"token": server.token} if credentials is None else credentials, timeout=5,
+        internal_databases=internal_databases,
     )
 
 
@@ -110,13 +112,12 @@ def test_every_list_call_is_paged(server: UnityCatalogServer) -> None:
     assert server.requests.count(("GET", TABLES_PATH)) == 3  # 25 tables, 10 a page
 
 
-def test_hierarchy_leaves_out_system_internal_and_excluded_catalogs(
-    server: UnityCatalogServer, internal_databases: None
-) -> None:
+def test_hierarchy_leaves_out_system_internal_and_excluded_catalogs(server: UnityCatalogServer) -> None:
     for catalog in ("main", "__databricks_internal", "objectsync_catalog", "app_own", "scratch", "samples"):
         server.create_catalog(catalog)
         server.create_schema(catalog, "default")
-    with connector(server, internalCatalog="APP_OWN", excludedCatalogs=["scratch"]) as c:
+    with connector(server, internal_databases=("objectsync_catalog",), internalCatalog="APP_OWN",
+                   excludedCatalogs=["scratch"]) as c:
         hierarchy = c.list_hierarchy()
     assert hierarchy.databases == {"main": ("default",), "samples": ("default",)}
     assert hierarchy.failed_databases == {}

@@ -17,7 +17,6 @@ from connectors.errors import (
     RemoteUnavailable,
 )
 from connectors.mysql import MAX_BOUND_TABLE_NAMES, MariaDBConnector, MySQLConnector, narrowed_query
-from settings import get_settings
 from tests.conformance.double_mysql import HOST, PORT, admin_fixture, quote, run  # noqa: F401 - the admin fixture
 
 
@@ -39,8 +38,9 @@ def limited_user(admin: pymysql.connections.Connection) -> Iterator[tuple[str, s
     run(admin, f"DROP USER IF EXISTS '{user}'@'%'")
 
 
-def root(**config: object) -> MySQLConnector:
-    return MySQLConnector({"hostname": HOST, "port": PORT, **config}, {"username": "root", "password": ""}, timeout=5)
+def root(internal_databases: tuple[str, ...] = (), **config: object) -> MySQLConnector:
+    return MySQLConnector({"hostname": HOST, "port": PORT, **config}, {"username": "root", "password": ""}, timeout=5,
+                          internal_databases=internal_databases)
 
 
 def test_types_comments_and_nullability_come_from_the_catalog(admin: pymysql.connections.Connection,
@@ -63,20 +63,14 @@ def test_types_comments_and_nullability_come_from_the_catalog(admin: pymysql.con
 
 
 def test_hierarchy_is_one_labelled_database_without_system_or_internal_schemas(
-        admin: pymysql.connections.Connection, schema: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        admin: pymysql.connections.Connection, schema: str) -> None:
     hierarchy = root(database="prod-mysql").list_hierarchy()
     assert list(hierarchy.databases) == ["prod-mysql"]
     schemas = set(hierarchy.databases["prod-mysql"])
     assert schema in schemas and not schemas & MySQLConnector.system_schemas
-    monkeypatch.setenv("OBJECTSYNC_INTERNAL_DATABASES", f'["{schema}"]')
-    get_settings.cache_clear()
-    try:
-        assert schema not in root().list_hierarchy().databases["def"]
-        with pytest.raises(ObjectNotFound):
-            root().read_schema("def", schema)
-    finally:
-        monkeypatch.delenv("OBJECTSYNC_INTERNAL_DATABASES")
-        get_settings.cache_clear()
+    assert schema not in root(internal_databases=(schema,)).list_hierarchy().databases["def"]
+    with pytest.raises(ObjectNotFound):
+        root(internal_databases=(schema,)).read_schema("def", schema)
 
 
 def test_wrong_database_label_and_system_schema_are_not_found(schema: str) -> None:

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from bench.pg_source import change_tables, create_wide_schema, drop_schema
+from tests.support.pg_source import change_tables, create_wide_schema, drop_schema
 from connectors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -23,8 +23,7 @@ from connectors import (
     create_connector,
 )
 from connectors.postgresql import PostgresConnector
-from settings import get_settings
-from sync.snapshot import RemoteColumn, RemoteTable
+from domain.snapshot import RemoteColumn, RemoteTable
 from tests.conftest import create_database, drop_database
 
 PASSWORD = "Zx9-s3cr3t-Pa55word"
@@ -42,7 +41,8 @@ def connector_for(url: str, **config: object) -> PostgresConnector:
     if "username" in config:
         credentials["username"] = str(config.pop("username"))
     timeout = float(config.pop("timeout", 10.0))  # type: ignore[arg-type]
-    return PostgresConnector({**base, **config}, credentials, timeout=timeout)
+    internal = tuple(config.pop("internal_databases", ()))  # type: ignore[arg-type]
+    return PostgresConnector({**base, **config}, credentials, timeout=timeout, internal_databases=internal)
 
 
 def run(url: str, *statements: str) -> None:
@@ -397,15 +397,10 @@ def test_list_hierarchy_scopes_databases_and_hides_system_schemas(source_db: str
             assert not [s for s in schemas if s.startswith("pg_") or s == "information_schema"]
 
 
-def test_internal_databases_are_never_listed(source_db: str, second_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OBJECTSYNC_INTERNAL_DATABASES", f'["{database_name(second_db)}"]')
-    get_settings.cache_clear()
-    try:
-        with connector_for(source_db, databases=[database_name(source_db), database_name(second_db)]) as connector:
-            assert set(connector.list_hierarchy().databases) == {database_name(source_db)}
-    finally:
-        monkeypatch.delenv("OBJECTSYNC_INTERNAL_DATABASES")
-        get_settings.cache_clear()
+def test_internal_databases_are_never_listed(source_db: str, second_db: str) -> None:
+    with connector_for(source_db, databases=[database_name(source_db), database_name(second_db)],
+                       internal_databases=(database_name(second_db),)) as connector:
+        assert set(connector.list_hierarchy().databases) == {database_name(source_db)}
 
 
 def test_database_that_cannot_be_listed_is_reported_apart(source_db: str, second_db: str, role: str) -> None:

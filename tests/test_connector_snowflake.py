@@ -49,11 +49,12 @@ def pem(key: rsa.RSAPrivateKey, passphrase: str | None = None) -> str:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
 
 
-def connector(server: SnowflakeServer, credentials: dict[str, Any] | None = None, **config: Any) -> SnowflakeConnector:
+def connector(server: SnowflakeServer, credentials: dict[str, Any] | None = None,
+              internal_databases: tuple[str, ...] = (), **config: Any) -> SnowflakeConnector:
     return SnowflakeConnector(
         server.connection_config(user="objectsync", **config),
         {"password": server.password} if credentials is None else credentials,
-        timeout=5,
+        timeout=5, internal_databases=internal_databases,
     )
 
 
@@ -129,15 +130,13 @@ def test_access_control_error_is_permission_denied_not_an_empty_schema(server: S
         c.read_schema("D", "Locked")
 
 
-def test_hierarchy_excludes_system_and_internal_databases_and_schemas(
-    server: SnowflakeServer, internal_databases: None
-) -> None:
+def test_hierarchy_excludes_system_and_internal_databases_and_schemas(server: SnowflakeServer) -> None:
     for database in ("ANALYTICS", "SNOWFLAKE", "SNOWFLAKE_SAMPLE_DATA", "OBJECTSYNC_CATALOG", "APP_OWN", "EMPTY"):
         server.execute(f"CREATE DATABASE {database}")
         server.create_schema(database, "PUBLIC")
     server.create_schema("ANALYTICS", "raw data")
 
-    with connector(server, internalDatabase="app_own") as c:
+    with connector(server, internal_databases=("objectsync_catalog",), internalDatabase="app_own") as c:
         hierarchy = c.list_hierarchy()
 
     assert hierarchy.databases == {"ANALYTICS": ("PUBLIC", "raw data"), "EMPTY": ("PUBLIC",)}

@@ -11,7 +11,7 @@ import pytest
 from connectors import create_connector
 from connectors.errors import AuthenticationFailed, ConfigurationError, ObjectNotFound, RemoteUnavailable
 from connectors.sqlalchemy_generic import SqlAlchemyConnector
-from sync.snapshot import RemoteColumn
+from domain.snapshot import RemoteColumn
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from connectors.sqlserver import (
     format_connection_string,
     parse_connection_string,
 )
-from sync.snapshot import RemoteColumn, RemoteTable
+from domain.snapshot import RemoteColumn, RemoteTable
 from tests.conftest import ADMIN_URL
 
 ODBC_DRIVER = "PostgreSQL Unicode"

@@ -1,4 +1,4 @@
-"""Every rule of the pure schema diff, table by table (DESIGN.md "Sync semantics")."""
+"""Every rule of the pure schema diff, table by table (README, "Sync semantics")."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from sync import events as ev
-from sync.diff import SchemaChanges, diff_schema, tables_needing_columns
-from sync.paths import format_path, parse_path
-from sync.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
-from sync.state import SchemaScope, StoredTable
+from domain import change_types as ev
+from domain.schema_diff import SchemaChanges, diff_schema, tables_needing_columns
+from domain.paths import format_path, parse_path
+from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
+from domain.stored_state import SchemaScope, StoredTable
 from tests.diff_model import IdSource, apply_schema, diff_view, synced_table
 
 SCHEMA = ("pg", "app", "public")

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from sync import events as ev
-from sync.diff import diff_schema
-from sync.job_progress import TABLES_NOT_VISIBLE, summarize
-from sync.snapshot import RemoteTable, SchemaSnapshot
+from domain import change_types as ev
+from domain.schema_diff import diff_schema
+from catalog.job_store import TABLES_NOT_VISIBLE, summarize
+from domain.snapshot import RemoteTable, SchemaSnapshot
 from tests.test_diff import ORDERS, SCHEMA, catalog, col, run, scope, table
 
 T1, T2, T3 = table("t1"), table("t2"), table("t3")

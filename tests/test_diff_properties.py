@@ -13,12 +13,12 @@ import dataclasses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync import events as ev
-from sync.diff import SchemaChanges, diff_schema
-from sync.hierarchy_diff import HierarchyChanges, diff_hierarchy
-from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
-from sync.state import HierarchyScope, SchemaScope, StoredColumn, StoredContainer, StoredTable
-from sync.status import effective_status, new_child_status_setting, resolve_activate_new_children
+from domain import change_types as ev
+from domain.schema_diff import SchemaChanges, diff_schema
+from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
+from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+from domain.stored_state import HierarchyScope, SchemaScope, StoredColumn, StoredContainer, StoredTable
+from domain.status import effective_status, new_child_status_setting, resolve_activate_new_children
 from tests.diff_model import Catalog, Containers, IdSource, apply_hierarchy, apply_schema, diff_view, synced_table
 
 SCHEMA = ("conn", "db", "schema")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from sync import events as ev
-from sync.diff import diff_schema
-from sync.filters import ConnectionFilters, InvalidFilter, NameFilter, normalize_filters, parse_filters
-from sync.hierarchy_diff import diff_hierarchy
-from sync.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
-from sync.state import HierarchyScope, SchemaScope, StoredContainer
+from domain import change_types as ev
+from domain.schema_diff import diff_schema
+from domain.name_filters import ConnectionFilters, InvalidFilter, NameFilter, normalize_filters, parse_filters
+from domain.hierarchy_diff import diff_hierarchy
+from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+from domain.stored_state import HierarchyScope, SchemaScope, StoredContainer
 from tests.diff_model import IdSource, synced_table
 
 

@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from sync import events as ev
-from sync.hierarchy_diff import HierarchyChanges, diff_hierarchy
-from sync.paths import format_path, parse_path
-from sync.snapshot import RemoteHierarchy
-from sync.state import HierarchyScope, StoredContainer
+from domain import change_types as ev
+from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
+from domain.paths import format_path, parse_path
+from domain.snapshot import RemoteHierarchy
+from domain.stored_state import HierarchyScope, StoredContainer
 from tests.diff_model import IdSource, apply_hierarchy
 
 KEY = "pg"

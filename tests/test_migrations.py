@@ -9,8 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from models import Base
-from models.migrate import alembic_config, upgrade
-from models.session import sqlalchemy_url
+from catalog.migrate import alembic_config, upgrade
+from catalog.session import sqlalchemy_url
 from tests.conftest import RUN_ID, create_database, drop_database
 
 

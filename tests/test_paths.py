@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.paths import InvalidPath, dotted_name, format_path, parse_path, validate_path
+from domain.paths import InvalidPath, dotted_name, format_path, parse_path, validate_path
 
 ROUND_TRIPS = [
     pytest.param(("pg",), "pg", id="connection"),

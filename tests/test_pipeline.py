@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models import ChangeEvent, Column, DataObject, JobSubtask
-from models.session import session_factory
-from sync.dispatch import dispatch_due_syncs
-from sync.jobs import wait_for_job
-from tests.pipeline_helpers import crawl, events_after, jobs, last_event_id, register_source, run_sql
+from catalog.session import session_factory
+from services.crawl.dispatch import dispatch_due_syncs
+from services.crawl.jobs import wait_for_job
+from tests.pipeline_helpers import crawl, events_after, jobs, last_event_id, register_source, run_sql, task_messages_lost
 
 pytestmark = pytest.mark.usefixtures("catalog", "worker")
 
@@ -131,7 +131,7 @@ def test_an_unchanged_resync_writes_and_emits_nothing(sales_source: str) -> None
 
 
 def test_concurrent_crawls_of_one_connection_agree_and_never_duplicate_events(sales_source: str) -> None:
-    from sync.jobs import start_crawl
+    from services.crawl.jobs import start_crawl
 
     run_sql(sales_source, *[f"CREATE TABLE sales.t{i} (id int, v text)" for i in range(20)])
     bulk_ids = [start_crawl(session_factory(), ["pg"]) for _ in range(3)]
@@ -153,7 +153,7 @@ def test_a_schema_that_cannot_be_read_deletes_nothing(sales_source: str) -> None
             f"GRANT USAGE ON SCHEMA sales TO {reader}")
     try:
         from models import Connection
-        from sync.secrets import encrypt_secret
+        from services.access.secrets import encrypt_secret
 
         with session_factory()() as session, session.begin():
             connection = session.scalar(select(Connection).where(Connection.key == "pg"))
@@ -252,8 +252,8 @@ def test_disabled_objects_are_crawled_only_when_asked(sales_source: str) -> None
     with session_factory()() as session, session.begin():
         schema = session.scalar(select(DataObject).where(DataObject.path == ["pg", db, "sales"]))
         schema.status_setting = "disabled"
-    from models.session import raw_cursor
-    from sync.propagation import refresh_effective_status
+    from catalog.session import raw_cursor
+    from catalog.status_propagation import refresh_effective_status
 
     with session_factory()() as session, session.begin():
         refresh_effective_status(raw_cursor(session), [schema.id])
@@ -310,8 +310,8 @@ def test_subtasks_are_counted_once_per_schema(sales_source: str) -> None:
 
 
 def test_deregistering_deletes_every_child_object_and_column_here_only(sales_source: str) -> None:
-    from models.session import session_scope
-    from sync.connections import deregister_connection
+    from catalog.session import session_scope
+    from services.connections.registry import deregister_connection
 
     crawl(["pg"])
     with session_factory()() as session:
@@ -325,8 +325,8 @@ def test_deregistering_deletes_every_child_object_and_column_here_only(sales_sou
 
 
 def test_a_connection_registered_again_under_its_old_key_emits_fresh_events(sales_source: str) -> None:
-    from models.session import session_scope
-    from sync.connections import deregister_connection
+    from catalog.session import session_scope
+    from services.connections.registry import deregister_connection
 
     crawl(["pg"])
     first = {e.event_id for e in events_after(0)}
@@ -341,8 +341,8 @@ def test_a_connection_registered_again_under_its_old_key_emits_fresh_events(sale
 
 
 def test_a_table_deleted_by_hand_that_is_crawled_again_is_announced_again(sales_source: str) -> None:
-    from models.session import session_scope
-    from sync.object_deletion import delete_object
+    from catalog.session import session_scope
+    from services.connections.object_deletion import delete_object
 
     db = sales_source.rsplit("/", 1)[1]
     crawl(["pg"])
@@ -354,13 +354,13 @@ def test_a_table_deleted_by_hand_that_is_crawled_again_is_announced_again(sales_
 
 
 def test_jobs_whose_task_messages_were_lost_are_resumed(sales_source: str) -> None:
-    from sync.crawl_connection import plan_crawl
-    from sync.dispatch import requeue_stalled_work
-    from sync.jobs import request_crawl
+    from services.crawl.planning import plan_crawl
+    from services.crawl.dispatch import requeue_stalled_work
+    from services.crawl.jobs import request_crawl
 
-    with session_factory()() as session, session.begin():
+    with task_messages_lost(), session_factory()() as session, session.begin():
         never_sent = request_crawl(session, ["pg"])  # its crawl_connection message was lost
-    with session_factory()() as session, session.begin():
+    with task_messages_lost(), session_factory()() as session, session.begin():
         half_done = request_crawl(session, ["pg"], include_disabled=True)
     assert len(plan_crawl(half_done.id)) == 3  # planned, but its crawl_schema messages were lost
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bench.pg_source import connection_settings
+from tests.support.pg_source import connection_settings
 from models import Connection, DataObject
-from models.session import session_factory, session_scope
-from sync.connections import register_connection, updated_options
+from catalog.session import session_factory, session_scope
+from services.connections.registry import register_connection, updated_options
 from tests.conftest import create_database, drop_database
 from tests.pipeline_helpers import crawl, events_after, last_event_id, register_source, run_sql
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from models import DataObject
-from models.session import session_factory, session_scope
-from sync.connections import register_connection
-from sync.job_progress import TABLES_NOT_VISIBLE
+from catalog.session import session_factory, session_scope
+from services.connections.registry import register_connection
+from catalog.job_store import TABLES_NOT_VISIBLE
 from tests.conformance.double_mysql import HOST, PORT, admin_fixture, grant_pattern, quote, run  # noqa: F401 - the admin fixture
 from tests.pipeline_helpers import crawl, events_after, last_event_id
 

@@ -10,12 +10,12 @@ from celery.schedules import crontab
 from sqlalchemy import text
 
 from beat_schedule import BEAT_SCHEDULE
-from events.cursors import OWNER_REQUESTS, REDIS_STREAM, WEBHOOKS
-from events.relay import relay_to_webhooks
+from catalog.outbox_cursors import OWNER_REQUESTS, REDIS_STREAM, WEBHOOKS
+from services.delivery.webhook_fanout import relay_to_webhooks
 from models import Job, JobSubtask, WebhookSubscription
-from models.session import session_scope
+from catalog.session import session_scope
 from settings import Settings
-from sync.retention import prune_history
+from services.operations.retention import prune_history
 from tests.events.conftest import column_events, write_outbox
 from tests.test_cli import objectsync
 

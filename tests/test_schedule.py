@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from sync.schedule import InvalidCron, next_run, validate_cron
+from domain.schedule import InvalidCron, next_run, validate_cron
 
 
 @pytest.mark.parametrize(("expression", "normalised"), [

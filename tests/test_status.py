@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.status import effective_status, new_child_status_setting, resolve_activate_new_children
+from domain.status import effective_status, new_child_status_setting, resolve_activate_new_children
 
 
 @pytest.mark.parametrize(("setting", "parent", "expected"), [

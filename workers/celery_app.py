@@ -5,10 +5,19 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
+from services.enqueue import install_sender
 from workers.config import celery_config
 
-app = Celery("objectsync", include=["tasks.crawl", "tasks.schedule", "tasks.settings", "tasks.validation", "tasks.events",
+app = Celery("objectsync", include=["tasks.crawl", "tasks.schedule", "tasks.status_propagation", "tasks.validation", "tasks.delivery",
                                      "tasks.retention"])
+
+
+def install_enqueue_sender() -> None:
+    """Let services' after-commit hook send task messages through this app (routes and options apply)."""
+    install_sender(lambda task, args, options: app.send_task(task, args=args, **options))
+
+
+install_enqueue_sender()
 
 
 @app.on_configure.connect
@@ -33,6 +42,6 @@ def _preload_connectors(**_: Any) -> None:
 @worker_process_init.connect
 def _fresh_engine_per_child(**_: Any) -> None:
     """Forked children must not share the parent's PostgreSQL connections."""
-    from models.session import dispose_engines
+    from catalog.session import dispose_engines
 
     dispose_engines()

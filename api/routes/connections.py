@@ -1,4 +1,4 @@
-"""/data/connection: test, register, read and edit connections (the reference product's connection API)."""
+"""/data/connection: test, register, read and edit connections."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ from api.schemas.connections import (
     ConnectionView,
 )
 from models import Connection
-from models.session import session_factory
-from sync.connections import get_connection, register_connection, updated_options, validate_connection_key
-from sync.jobs import enqueue_job, request_crawl
-from sync.permissions import APPLICATION_ADMIN, require_global, require_object_access
-from sync.schedule import next_run, validate_cron
-from sync.secrets import decrypt_secret, encrypt_secret
-from sync.validation import (
+from catalog.session import session_factory
+from catalog.connection_store import get_connection
+from services.connections.registry import register_connection, updated_options, validate_connection_key
+from services.crawl.jobs import request_crawl
+from services.access.permissions import APPLICATION_ADMIN, require_global, require_object_access
+from domain.schedule import next_run, validate_cron
+from services.access.secrets import decrypt_secret, encrypt_secret
+from services.connections.validation import (
     BUSY_STATUSES,
     SHARED_FIELDS,
     all_passed,
@@ -104,8 +105,6 @@ def create_connection(
         passed = finish_creation(finishing, connection, results)
         job = request_crawl(finishing, [key], requested_by=principal.name) if passed else None
         finishing.commit()
-    if job is not None:
-        enqueue_job(job)
     response = ConnectionCreateResponse(
         connection_key=key, object_path=[key], bulk_id=str(job.bulk_id) if job else None,
         status=connection.status, validation_results=results,

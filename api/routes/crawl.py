@@ -8,8 +8,8 @@ from api.auth import CurrentPrincipal
 from api.deps import DbSession, raw_object_path
 from api.routes.connections import ERRORS
 from api.schemas.objects import CrawlRequest, CrawlResponse
-from sync.jobs import enqueue_job, request_crawl
-from sync.permissions import require_object_access
+from services.crawl.jobs import request_crawl
+from services.access.permissions import require_object_access
 
 router = APIRouter(prefix="/data/crawl", tags=["crawl"])
 PREFIX = "/data/crawl/"
@@ -33,5 +33,4 @@ def crawl(
         allow_mass_deletion=body.allow_mass_deletion, requested_by=principal.name, kind="crawl",
     )
     session.commit()
-    enqueue_job(job)
     return CrawlResponse(bulk_id=str(job.bulk_id), object_path=list(path))

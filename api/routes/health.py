@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.schemas.common import CamelModel
-from sync.health import readiness
+from services.operations.health import readiness
 
 router = APIRouter(tags=["health"])
 

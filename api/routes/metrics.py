@@ -8,8 +8,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentPrincipal
 from api.routes.connections import ERRORS
-from sync.metrics import registry
-from sync.permissions import APPLICATION_ADMIN, require_global
+from services.operations.metrics import registry
+from workers.broker_depths import read_broker_depths
+from services.access.permissions import APPLICATION_ADMIN, require_global
 
 router = APIRouter(tags=["health"])
 
@@ -18,5 +19,5 @@ router = APIRouter(tags=["health"])
     **ERRORS, 200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
 async def metrics(principal: CurrentPrincipal) -> Response:
     require_global(principal, APPLICATION_ADMIN)
-    body = await run_in_threadpool(generate_latest, registry())
+    body = await run_in_threadpool(generate_latest, registry(read_broker_depths))
     return Response(content=body, media_type=CONTENT_TYPE_LATEST)

@@ -9,10 +9,10 @@ from api.deps import DbSession, PagingParams, ends_with_literal, raw_object_path
 from api.object_views import history_page, object_view
 from api.routes.connections import ERRORS
 from api.schemas.objects import DeleteResponse, HistoryPage, ObjectView
-from models.session import session_factory
-from sync.object_deletion import delete_object, mark_connection_delete_failed
-from sync.object_settings import get_object
-from sync.permissions import require_object_access, visible_child_names
+from catalog.session import session_factory
+from services.connections.object_deletion import delete_object, mark_connection_delete_failed
+from services.connections.object_settings import get_object
+from services.access.permissions import require_object_access, visible_child_names
 
 router = APIRouter(prefix="/data/object", tags=["objects"])
 PREFIX = "/data/object/"

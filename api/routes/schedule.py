@@ -10,7 +10,7 @@ from api.deps import DbSession
 from api.routes.connections import ERRORS
 from api.schemas.admin import ScheduleEntry, ScheduleResponse
 from models import Connection
-from sync.permissions import visible_connection_keys
+from services.access.permissions import visible_connection_keys
 
 router = APIRouter(tags=["schedule"])
 

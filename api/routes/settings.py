@@ -10,8 +10,8 @@ from api.object_views import settings_body
 from api.routes.connections import ERRORS
 from api.schemas.common import status_setting_value
 from api.schemas.objects import SettingsRequest, SettingsResponse
-from sync.object_settings import OwnerRef, SettingsChange, enqueue_propagation, get_object, update_settings
-from sync.permissions import require_global
+from services.connections.object_settings import OwnerRef, SettingsChange, get_object, update_settings
+from services.access.permissions import require_global
 
 router = APIRouter(prefix="/data/settings", tags=["settings"])
 PREFIX = "/data/settings/"
@@ -35,7 +35,5 @@ def put_settings(
     )
     job = update_settings(session, path, change, requested_by=principal.name)
     session.commit()
-    if job is not None:
-        enqueue_propagation(job)
     return SettingsResponse(object_path=list(path), bulk_id=str(job.bulk_id) if job else None,
                             settings=settings_body(session, get_object(session, path)))

@@ -15,8 +15,8 @@ from api.errors import Conflict, NotFound
 from api.routes.connections import ERRORS
 from api.schemas.admin import GroupCreate, GroupView, TokenCreate, TokenIssued, UserCreate, UserView
 from models import Grant, Group, GroupMember, User
-from sync.permissions import APPLICATION_ADMIN, require_global
-from sync.tokens import create_token, grant_global, revoke_token
+from services.access.permissions import APPLICATION_ADMIN, require_global
+from services.access.tokens import create_token, grant_global, revoke_token
 
 router = APIRouter(tags=["users and tokens"])
 

@@ -14,11 +14,12 @@ from api.deps import DbSession
 from api.errors import NotFound
 from api.routes.connections import ERRORS
 from api.schemas.common import CamelModel
-from events import subscriptions as service
-from events.envelope import event_type_name
+from services.delivery import webhook_subscriptions as service
+from services.enqueue import DELIVER_WEBHOOKS, send_now
+from services.delivery.envelope import event_type_name
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
-from sync.paths import format_path
-from sync.permissions import APPLICATION_ADMIN, require_global
+from domain.paths import format_path
+from services.access.permissions import APPLICATION_ADMIN, require_global
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
@@ -136,9 +137,7 @@ def _not_found(exc: LookupError) -> NotFound:
 def _kick_delivery() -> None:
     """Deliver now rather than at the next beat; if the broker is down the beat sweep does it."""
     try:
-        from tasks.events import deliver
-
-        deliver.delay()
+        send_now(DELIVER_WEBHOOKS)
     except Exception as exc:  # noqa: BLE001 - the state is committed; only the nudge is lost
         log.warning("could not enqueue a webhook delivery sweep: %s", type(exc).__name__)
 

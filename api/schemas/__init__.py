@@ -1,1 +1,1 @@
-"""Request and response bodies, camelCase on the wire as in the reference product."""
+"""Request and response bodies, camelCase on the wire."""

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-#: A status setting: true/false as in the reference product, or the explicit names (and inherit).
+#: A status setting: true/false, or the explicit names (and inherit).
 StatusSetting = bool | Literal["enabled", "disabled", "inherit"]
 
 

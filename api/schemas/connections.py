@@ -8,13 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import CamelModel, ValidationResultBody
-from sync.filters import MAX_PATTERNS, normalize_filters
+from domain.name_filters import MAX_PATTERNS, normalize_filters
 
 ConfigValue = str | int | float | bool | None
 
 
 class ConnectionFields(BaseModel):
-    """Technology-specific fields, flat as in the reference product; secrets among them are stored encrypted."""
+    """Technology-specific fields, flat in the `connection` object; secrets among them are stored encrypted."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from models import DataObject, Grant, Group, GroupMember, Job
-from models.session import session_scope
-from sync.tokens import create_token, ensure_user, grant_global
+from catalog.session import session_scope
+from services.access.tokens import create_token, ensure_user, grant_global
 
 
 def free_port() -> int:

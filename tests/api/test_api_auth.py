@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from models import ApiToken
-from models.session import session_scope
-from sync.tokens import bootstrap_admin_token
+from catalog.session import session_scope
+from services.access.tokens import bootstrap_admin_token
 
 ENDPOINTS = [
     ("GET", "/schedule"), ("GET", "/jobs"), ("GET", "/data/object/pg"), ("GET", "/data/connection/pg"),

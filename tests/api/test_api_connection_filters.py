@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Connection, DataObject
-from models.session import session_scope
+from catalog.session import session_scope
 from tests.api.conftest import source_connection
 
 pytestmark = pytest.mark.usefixtures("worker", "settled_jobs")

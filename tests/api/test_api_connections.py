@@ -11,8 +11,8 @@ import psycopg
 from sqlalchemy import select, text
 
 from models import Connection, Job
-from models.session import get_engine, session_factory, session_scope
-from sync.validation import revalidate_connections
+from catalog.session import get_engine, session_factory, session_scope
+from services.connections.validation import revalidate_connections
 from tests.api.conftest import source_connection
 
 PASSWORD = "s3cret-Pässwörd-7f1c9e"
@@ -127,7 +127,8 @@ def test_a_failed_edit_keeps_the_working_configuration(admin: httpx.Client, regi
     assert broken.json()["status"] == "editError"
     assert broken.json()["validationResults"][0]["status"] == "failed"
     with session_factory()() as session:
-        from sync.connections import connector_for, get_connection
+        from services.crawl.connector_pool import connector_for
+        from catalog.connection_store import get_connection
 
         with connector_for(get_connection(session, "pg")) as connector:
             assert {r.status for r in connector.validate()} == {"passed"}

@@ -12,8 +12,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from models.migrate import upgrade
-from models.session import session_scope
+from catalog.migrate import upgrade
+from catalog.session import session_scope
 from tests.api.conftest import Users, free_port
 from tests.conftest import RUN_ID, create_database, drop_database
 from tests.faults.conftest import ApiServer

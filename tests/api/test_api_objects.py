@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import ChangeEvent, Connection, DataObject
-from models.session import session_scope
+from catalog.session import session_scope
 
 pytestmark = pytest.mark.usefixtures("worker", "settled_jobs")
 
@@ -174,7 +174,7 @@ def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx
     assert unknown.status_code == 422 and "no user named 'ghost'" in unknown.json()["message"]
 
     with session_scope() as session:
-        from sync.permissions import data_owners_of
+        from services.access.permissions import data_owners_of
 
         table_id = session.scalar(select(DataObject.id).where(DataObject.path == owned_table))
         owner_names = {u for u in data_owners_of(session, table_id)}

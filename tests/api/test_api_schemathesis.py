@@ -14,8 +14,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.app import create_app
-from models.session import session_scope
-from sync.connections import register_connection
+from catalog.session import session_scope
+from services.connections.registry import register_connection
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 OPERATIONS = sorted(

@@ -11,10 +11,10 @@ from collections.abc import Collection
 import pytest
 
 from connectors.errors import ObjectNotFound, PermissionDenied
-from sync import events as ev
-from sync.diff import diff_schema
-from sync.snapshot import RemoteTable, SchemaSnapshot
-from sync.state import SchemaScope, StoredColumn, StoredTable
+from domain import change_types as ev
+from domain.schema_diff import diff_schema
+from domain.snapshot import RemoteTable, SchemaSnapshot
+from domain.stored_state import SchemaScope, StoredColumn, StoredTable
 from tests.conformance.doubles import SourceDouble, skip_reason
 
 ODD_SCHEMA = 'Odd "Sch" é Ü'

@@ -31,8 +31,8 @@ class Hierarchy:
 def build_hierarchy(key: str = "pg", tables: dict[str, str] | None = None) -> Hierarchy:
     """connection `key` → database `app` → schema `Sales` → tables; `tables` maps name → effective status
     (a name ending in '@view' becomes a view)."""
-    from models.session import session_scope
-    from sync.connections import register_connection
+    from catalog.session import session_scope
+    from services.connections.registry import register_connection
 
     tables = tables if tables is not None else {"Orders": "enabled"}
     with session_scope() as session:
@@ -60,8 +60,8 @@ def build_hierarchy(key: str = "pg", tables: dict[str, str] | None = None) -> Hi
 
 def write_outbox(connection_key: str, events: list, object_ids: dict | None = None) -> list[int]:
     """Insert events with the outbox's own writer (advisory lock, id order); returns their outbox ids."""
-    from models.session import session_scope
-    from sync.outbox import write_events
+    from catalog.session import session_scope
+    from catalog.outbox import write_events
 
     with session_scope() as session:
         raw = session.connection().connection.driver_connection
@@ -74,7 +74,7 @@ def write_outbox(connection_key: str, events: list, object_ids: dict | None = No
 
 
 def column_events(table_path: tuple[str, ...], count: int, start: int = 0, event_type: str = "column.added") -> list:
-    from sync import events as ev
+    from domain import change_types as ev
 
     return [
         ev.planned(event_type, table_path, 2, {"column": f"c{i}", "after": {"dataType": "int"}}, f"c{i}")

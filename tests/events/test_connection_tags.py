@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from models.session import session_scope
-from sync.tags import (
+from catalog.session import session_scope
+from catalog.connection_tags import (
     SystemTagError,
     connection_tag,
     ensure_user_tag,

@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from events.subscriptions import create_subscription
+from services.delivery.webhook_subscriptions import create_subscription
 from models import WebhookDelivery
-from models.session import session_scope
+from catalog.session import session_scope
 from tests.events.conftest import (
     Received,
     Receiver,
@@ -46,7 +46,7 @@ def all_delivered(subscription_id: int, count: int) -> bool:
 
 
 def test_worker_relays_signs_and_retries_without_a_beat(worker: WorkerProcess, receiver: Receiver) -> None:
-    from tasks.events import relay
+    from tasks.delivery import relay
 
     build_hierarchy()
     sid = subscribe(receiver)
@@ -60,7 +60,7 @@ def test_worker_relays_signs_and_retries_without_a_beat(worker: WorkerProcess, r
 
 
 def test_worker_killed_mid_delivery_still_delivers_after_restart(worker: WorkerProcess, receiver: Receiver) -> None:
-    from tasks.events import deliver, relay
+    from tasks.delivery import deliver, relay
 
     build_hierarchy()
     sid = subscribe(receiver)

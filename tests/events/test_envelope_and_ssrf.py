@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from events.envelope import (
+from services.delivery.envelope import (
     event_source,
     event_type_name,
     outbox_type_name,
     serialize,
     to_cloudevent,
 )
-from events.ssrf import UnsafeWebhookUrl, check_webhook_url
+from services.delivery.ssrf import UnsafeWebhookUrl, check_webhook_url
 from models import ChangeEvent
 from settings import Settings
 
@@ -91,7 +91,7 @@ def test_pinning_keeps_host_and_tls_name_but_connects_to_the_checked_address() -
     import ipaddress
     from urllib.parse import urlsplit
 
-    from events.ssrf import pin
+    from services.delivery.ssrf import pin
 
     v6 = pin(urlsplit("https://hooks.example.com/in?q=1"), ipaddress.ip_address("2606:4700::1111"))
     assert v6.url == "https://[2606:4700::1111]/in?q=1"
@@ -109,7 +109,7 @@ def test_a_pinned_request_reaches_the_pinned_address_with_the_original_host() ->
     from pytest_httpserver import HTTPServer
     from werkzeug import Request, Response
 
-    from events.ssrf import pin
+    from services.delivery.ssrf import pin
 
     seen: list[str] = []
 

@@ -20,9 +20,9 @@ import pytest
 import redis
 from sqlalchemy import select, text
 
-from events.contract import EVENT_MODELS, CloudEvent, UnknownEventType, event_model, event_schema, parse_event
-from events.contract.jobs import ContainersHeld, JobCompleted, JobFailedToStart, SettingsJobCompleted, TablesHeld
-from events.contract.objects import (
+from services.delivery.contract import EVENT_MODELS, CloudEvent, UnknownEventType, event_model, event_schema, parse_event
+from services.delivery.contract.jobs import ContainersHeld, JobCompleted, JobFailedToStart, SettingsJobCompleted, TablesHeld
+from services.delivery.contract.objects import (
     ContainerCreated,
     DataSourceDisabledByCrawl,
     DataSourceDisabledBySettings,
@@ -30,12 +30,12 @@ from events.contract.objects import (
     DataSourceEnabledBySettings,
     TableCreated,
 )
-from events.envelope import serialize, to_cloudevent
-from events.filters import EVENT_TYPES
-from events.stream import stream_key
-from events.subscriptions import create_subscription
+from services.delivery.envelope import serialize, to_cloudevent
+from services.delivery.subscription_filters import EVENT_TYPES
+from services.delivery.event_stream import stream_key
+from services.delivery.webhook_subscriptions import create_subscription
 from models import ChangeEvent, Connection, WebhookDelivery
-from models.session import session_scope
+from catalog.session import session_scope
 from settings import Settings
 from tests.events.conftest import Receiver
 from tests.pipeline_helpers import crawl, register_source, run_sql, wait_until
@@ -66,7 +66,7 @@ def outbox() -> list[ChangeEvent]:
 
 
 def set_credentials(credentials: dict[str, str]) -> None:
-    from sync.secrets import encrypt_secret
+    from services.access.secrets import encrypt_secret
 
     with session_scope() as session:
         connection = session.scalar(select(Connection).where(Connection.key == "pg"))
@@ -75,18 +75,17 @@ def set_credentials(credentials: dict[str, str]) -> None:
 
 def change_status(path: list[str], is_active: str) -> dict[str, Any]:
     """A settings change through the service the API calls, propagated by the worker."""
-    from sync.jobs import wait_for_job
-    from sync.object_settings import SettingsChange, enqueue_propagation, update_settings
+    from services.crawl.jobs import wait_for_job
+    from services.connections.object_settings import SettingsChange, update_settings
 
-    with session_scope() as session:
+    with session_scope() as session:  # the propagation task is sent when this commits
         job = update_settings(session, path, SettingsChange(is_active=is_active), requested_by="ana")
-    enqueue_propagation(job)
     return wait_for_job(job.bulk_id)
 
 
 def relay_everything(receiver: Receiver) -> list[ChangeEvent]:
     """Relay until the receiver has every outbox event and the stream has caught up; returns the outbox."""
-    from tasks.events import relay
+    from tasks.delivery import relay
 
     def caught_up() -> list[ChangeEvent] | None:
         with session_scope() as session:
@@ -102,9 +101,9 @@ def relay_everything(receiver: Receiver) -> list[ChangeEvent]:
 
 def produce_every_event_type(db: str, source: str, owner: int) -> None:
     """Drive the pipeline (and the services the API calls) through every kind of change, in a sensible order."""
-    from events.requests import list_requests, validate_request
-    from sync.object_deletion import delete_object
-    from tasks.events import relay
+    from services.delivery.owner_requests import list_requests, validate_request
+    from services.connections.object_deletion import delete_object
+    from tasks.delivery import relay
 
     assert crawl(["pg"])["status"] == "succeeded"  # object.created for everything, job.finished
 
@@ -280,7 +279,7 @@ def test_the_cli_prints_the_schema_of_one_type_or_of_all() -> None:
 
 
 def test_the_events_command_still_lists_events() -> None:
-    from sync import events as ev
+    from domain import change_types as ev
     from tests.events.conftest import build_hierarchy, column_events, write_outbox
 
     hierarchy = build_hierarchy()
@@ -293,13 +292,14 @@ def test_the_events_command_still_lists_events() -> None:
 
 
 def test_a_settings_job_whose_object_was_deleted_first_ends_failed_with_its_event() -> None:
-    from sync.object_deletion import delete_object
-    from sync.object_settings import SettingsChange, propagate_status, update_settings
+    from services.connections.object_deletion import delete_object
+    from services.connections.object_settings import SettingsChange, propagate_status, update_settings
     from tests.events.conftest import build_hierarchy
+    from tests.pipeline_helpers import task_messages_lost
 
     build_hierarchy()
     table = ["pg", "app", "Sales", "Orders"]
-    with session_scope() as session:
+    with task_messages_lost(), session_scope() as session:  # the propagation runs below, after the delete
         job = update_settings(session, table, SettingsChange(is_active="disabled"))
         assert job is not None
         job_id, bulk_id = job.id, str(job.bulk_id)

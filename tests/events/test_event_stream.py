@@ -8,9 +8,9 @@ import pytest
 import redis
 from sqlalchemy import text
 
-from events.stream import relay_to_stream, stream_key
-from events.stream_consumer_example import consume, ensure_group
-from models.session import session_scope
+from services.delivery.event_stream import relay_to_stream, stream_key
+from examples.stream_consumer import consume, ensure_group
+from catalog.session import session_scope
 from settings import Settings
 from tests.events.conftest import build_hierarchy, column_events, write_outbox
 
@@ -104,14 +104,14 @@ def test_a_consumer_group_reads_every_event_once_even_after_a_crash(client: redi
 
 
 def test_redis_down_holds_the_stream_back_but_not_webhooks(client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
-    from events.publish import relay_outbox
+    from services.delivery.outbox_relay import relay_outbox
     from settings import get_settings
 
     build_hierarchy()
     settings = Settings()
     write_outbox("pg", column_events(TABLE, 3))
     with session_scope() as session:
-        from events.subscriptions import create_subscription
+        from services.delivery.webhook_subscriptions import create_subscription
 
         create_subscription(session, url="http://127.0.0.1:9/hook")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from events.relay import relay_to_webhooks
-from events.requests import raise_owner_requests
-from events.webhooks import deliver_endpoint
-from models.session import session_scope
-from sync import events as ev
+from services.delivery.webhook_fanout import relay_to_webhooks
+from services.delivery.owner_requests import raise_owner_requests
+from services.delivery.webhook_delivery import deliver_endpoint
+from catalog.session import session_scope
+from domain import change_types as ev
 from tests.api.conftest import Users, api_url  # noqa: F401 - the API server fixture
 from tests.events.conftest import Receiver, build_hierarchy, column_events, write_outbox
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from events.requests import (
+from services.delivery.owner_requests import (
     RequestAlreadyResolved,
     RequestNotFound,
     list_requests,
@@ -13,8 +13,8 @@ from events.requests import (
     validate_request,
 )
 from models import ChangeEvent, OwnerRequest
-from models.session import session_scope
-from sync import events as ev
+from catalog.session import session_scope
+from domain import change_types as ev
 from tests.events.conftest import build_hierarchy, column_events, write_outbox
 
 pytestmark = pytest.mark.usefixtures("events_catalog")

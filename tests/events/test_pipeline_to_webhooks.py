@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from events.subscriptions import create_subscription
+from services.delivery.webhook_subscriptions import create_subscription
 from models import ChangeEvent, WebhookDelivery
-from models.session import session_scope
+from catalog.session import session_scope
 from tests.events.conftest import Receiver
 from tests.pipeline_helpers import crawl, register_source, run_sql, wait_until
 from workers.process import WorkerProcess
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("events_catalog")
 
 
 def test_crawl_tags_requests_and_webhooks(worker: WorkerProcess, receiver: Receiver, source_db: str) -> None:
-    from tasks.events import relay
+    from tasks.delivery import relay
 
     run_sql(source_db, 'CREATE TABLE public."Orders" (id int)', "CREATE TABLE public.items (id int)")
     register_source("pg", source_db)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from events.relay import relay_to_webhooks
-from events.webhooks import deliver_endpoint
-from models.session import session_scope
+from services.delivery.webhook_fanout import relay_to_webhooks
+from services.delivery.webhook_delivery import deliver_endpoint
+from catalog.session import session_scope
 from tests.events.conftest import Receiver, build_hierarchy, column_events, write_outbox
 
 pytestmark = pytest.mark.usefixtures("events_catalog")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from events.relay import relay_to_webhooks
-from events.subscriptions import (
+from services.delivery.webhook_fanout import relay_to_webhooks
+from services.delivery.webhook_subscriptions import (
     create_subscription,
     delivery_attempts,
     delivery_history,
@@ -18,9 +18,9 @@ from events.subscriptions import (
     signing_secrets,
     update_subscription,
 )
-from events.webhooks import deliver_endpoint, endpoints_due
+from services.delivery.webhook_delivery import deliver_endpoint, endpoints_due
 from models import WebhookDelivery, WebhookSubscription
-from models.session import session_scope
+from catalog.session import session_scope
 from settings import Settings, get_settings
 from tests.events.conftest import Receiver, build_hierarchy, column_events, write_outbox
 
@@ -209,7 +209,7 @@ def test_replay_from_any_event_id_resends_in_order_and_keeps_history(receiver: R
 
 
 def test_replay_of_an_unknown_event_is_a_clear_error(receiver: Receiver) -> None:
-    from events.subscriptions import EventNotFound
+    from services.delivery.webhook_subscriptions import EventNotFound
 
     build_hierarchy()
     sid = subscribe(receiver)
@@ -218,7 +218,7 @@ def test_replay_of_an_unknown_event_is_a_clear_error(receiver: Receiver) -> None
 
 
 def test_filters_by_event_type_family_path_prefix_and_enabled(receiver: Receiver) -> None:
-    from sync import events as ev
+    from domain import change_types as ev
 
     build_hierarchy(tables={"Orders": "enabled", "Items": "enabled"})
     every = subscribe(receiver)
@@ -241,9 +241,9 @@ def test_filters_by_event_type_family_path_prefix_and_enabled(receiver: Receiver
 
 
 def test_invalid_subscriptions_are_refused(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
-    from events.filters import InvalidFilter
-    from events.ssrf import UnsafeWebhookUrl
-    from events.subscriptions import InvalidSecret
+    from services.delivery.subscription_filters import InvalidFilter
+    from services.delivery.ssrf import UnsafeWebhookUrl
+    from services.delivery.webhook_subscriptions import InvalidSecret
 
     with session_scope() as session:
         with pytest.raises(InvalidFilter, match="unknown event type"):

@@ -115,8 +115,8 @@ def send_beat_tick() -> None:
 
 
 def start_crawl_now(path: list[str], **options: Any) -> uuid.UUID:
-    from models.session import session_factory
-    from sync.jobs import start_crawl
+    from catalog.session import session_factory
+    from services.crawl.jobs import start_crawl
 
     return start_crawl(session_factory(), path, **options)
 

@@ -213,7 +213,7 @@ class StackFactory:
 
     def __call__(self, *, catalog_url: str | None = None, redis_url: str | None = None,
                  **extra_env: str) -> Stack:
-        from models.migrate import upgrade
+        from catalog.migrate import upgrade
 
         if catalog_url is None:
             name = f"objectsync_fault_{uuid.uuid4().hex[:10]}"

@@ -11,8 +11,8 @@ import psycopg
 from sqlalchemy import update
 
 from models import Connection
-from models.session import session_scope
-from sync.dispatch import dispatch_due_syncs
+from catalog.session import session_scope
+from services.crawl.dispatch import dispatch_due_syncs
 from tasks.schedule import dispatch_due_syncs as dispatch_task
 from tests.faults.catalog_state import (
     WIDE_SHAPE,

@@ -12,9 +12,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from models.session import session_scope
-from sync.connections import register_connection
-from sync.tokens import create_token
+from catalog.session import session_scope
+from services.connections.registry import register_connection
+from services.access.tokens import create_token
 from tests.conftest import create_database, drop_database
 from tests.faults.conftest import ApiServer, Stack, StackFactory
 

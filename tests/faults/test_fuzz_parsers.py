@@ -18,7 +18,7 @@ from connectors import (
 )
 from connectors.databricks import client_config
 from connectors.postgresql import PostgresSettings
-from sync.paths import InvalidPath, format_path, parse_path
+from domain.paths import InvalidPath, format_path, parse_path
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from models.session import session_scope
-from sync.paths import format_path
-from sync.tokens import create_token
+from catalog.session import session_scope
+from domain.paths import format_path
+from services.access.tokens import create_token
 from tests.faults.catalog_state import picture, start_crawl_now, wait_for_job_end
 from tests.faults.conftest import StackFactory
 from tests.pipeline_helpers import register_source

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select, update
 
 from models import Connection
-from models.session import session_factory, session_scope
-from sync.validation import revalidate_connections
+from catalog.session import session_factory, session_scope
+from services.connections.validation import revalidate_connections
 from tests.conftest import ADMIN_URL
 from tests.faults.catalog_state import picture, start_crawl_now, wait_for_job_end
 from tests.faults.conftest import Stack, StackFactory, free_port

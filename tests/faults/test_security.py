@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from models import DataObject, Grant
-from models.session import session_scope
-from sync.paths import format_path
-from sync.tokens import create_token, ensure_user
+from catalog.session import session_scope
+from domain.paths import format_path
+from services.access.tokens import create_token, ensure_user
 from tests.conftest import create_database, drop_database
 from tests.faults.catalog_state import wait_for_job_end, wait_until
 from tests.faults.conftest import ApiServer, Stack, StackFactory, free_port

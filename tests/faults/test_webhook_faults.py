@@ -15,9 +15,9 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
 from werkzeug import Request, Response
 
-from events.subscriptions import create_subscription
-from models.session import session_scope
-from tasks.events import deliver, relay
+from services.delivery.webhook_subscriptions import create_subscription
+from catalog.session import session_scope
+from tasks.delivery import deliver, relay
 from tests.faults.catalog_state import start_crawl_now, wait_for_job_end, wait_until
 from tests.faults.conftest import VISIBILITY_TIMEOUT, StackFactory
 from tests.pipeline_helpers import register_source, run_sql

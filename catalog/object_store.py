@@ -1,0 +1,161 @@
+"""Applying a diff to the catalog with set-based SQL (unnest, COPY), inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+
+from psycopg import Cursor
+
+from domain.schema_diff import SchemaChanges
+from domain.hierarchy_diff import HierarchyChanges
+from domain.snapshot import RemoteTable
+from domain.stored_state import StoredColumn, StoredContainer, StoredTable
+from catalog.connection_tags import refresh_connection_tags
+
+_TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_state, remote_kind, comment, owner, "
+                  "fingerprint, revision, status_before_deletion")
+
+
+def load_tables(cur: Cursor, schema_id: int) -> dict[str, StoredTable]:
+    cur.execute(f"SELECT {_TABLE_COLUMNS} FROM data_objects WHERE parent_id = %s", (schema_id,))
+    return {row[1]: StoredTable(*row) for row in cur.fetchall()}
+
+
+def load_columns(cur: Cursor, tables: Mapping[str, StoredTable], names: set[str]) -> None:
+    """Fill in the dictionary of the named tables (those whose fingerprint changed)."""
+    if not names:
+        return
+    by_id = {tables[n].id: tables[n] for n in names}
+    for table in by_id.values():
+        table.columns = {}
+    cur.execute(
+        "SELECT table_id, id, name, ordinal, data_type, nullable, comment, tags FROM columns WHERE table_id = ANY(%s)",
+        (list(by_id),),
+    )
+    for table_id, *rest in cur.fetchall():
+        column = StoredColumn(*rest[:-1], tuple(rest[-1] or ()))
+        by_id[table_id].columns[column.name] = column  # type: ignore[index]
+
+
+def load_containers(cur: Cursor, connection_id: int) -> dict[tuple[str, ...], StoredContainer]:
+    cur.execute(
+        """SELECT id, kind, path, status_setting, effective_status, activate_new_children, remote_state, revision,
+                  status_before_deletion
+           FROM data_objects WHERE connection_id = %s AND kind IN ('database', 'schema')""",
+        (connection_id,),
+    )
+    return {tuple(r[2]): StoredContainer(r[0], r[1], tuple(r[2]), *r[3:]) for r in cur.fetchall()}
+
+
+def apply_schema_changes(cur: Cursor, changes: SchemaChanges, *, connection_id: int, schema_id: int,
+                         schema_path: tuple[str, ...], stored: Mapping[str, StoredTable]) -> dict[tuple[str, ...], int]:
+    """Write the changes; returns object ids by path for every table the changes touch."""
+    ids = {(*schema_path, name): t.id for name, t in stored.items()}
+    ids.update(_insert_tables(cur, changes, connection_id, schema_id, schema_path))
+    _update_objects(cur, [(u.id, u.values) for u in changes.table_updates])
+    if changes.column_deletes:
+        cur.execute("DELETE FROM columns WHERE id = ANY(%s)", (changes.column_deletes,))
+    if changes.column_updates:
+        cur.executemany(
+            """UPDATE columns SET ordinal = %s, data_type = %s, nullable = %s, comment = %s, tags = %s,
+                      updated_at = now() WHERE id = %s""",
+            [(u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment, list(u.tags), u.id)
+             for u in changes.column_updates],
+        )
+    if changes.column_inserts:
+        with cur.copy("COPY columns (table_id, name, ordinal, data_type, nullable, comment, tags) "
+                      "FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "text", "int4", "text", "bool", "text", "text[]"])
+            for insert in changes.column_inserts:
+                c = insert.column
+                copy.write_row((ids[(*schema_path, insert.table_name)], c.name, c.ordinal, c.data_type,
+                                c.nullable, c.comment, list(insert.tags)))
+    refresh_connection_tags(cur, connection_id, schema_id=schema_id)
+    return ids
+
+
+def _insert_tables(cur: Cursor, changes: SchemaChanges, connection_id: int, schema_id: int,
+                   schema_path: tuple[str, ...]) -> dict[tuple[str, ...], int]:
+    if not changes.new_tables:
+        return {}
+    tables: list[RemoteTable] = [n.table for n in changes.new_tables]
+    cur.execute(
+        """
+        INSERT INTO data_objects (connection_id, parent_id, kind, name, path, remote_kind, status_setting,
+                                  effective_status, activate_new_children, remote_state, comment, owner,
+                                  fingerprint, revision)
+        SELECT %(connection)s, %(parent)s, t.kind, t.name, %(schema_path)s::text[] || t.name, t.remote_kind,
+               t.setting, t.status, 'inherit', 'present', t.comment, t.owner, t.fingerprint, 1
+        FROM unnest(%(kinds)s::text[], %(names)s::text[], %(remote_kinds)s::text[], %(settings)s::text[],
+                    %(statuses)s::text[], %(comments)s::text[], %(owners)s::text[], %(fingerprints)s::text[])
+             AS t(kind, name, remote_kind, setting, status, comment, owner, fingerprint)
+        RETURNING name, id
+        """,
+        {
+            "connection": connection_id, "parent": schema_id, "schema_path": list(schema_path),
+            "kinds": [t.kind for t in tables], "names": [t.name for t in tables],
+            "remote_kinds": [t.remote_kind for t in tables],
+            "settings": [n.status_setting for n in changes.new_tables],
+            "statuses": [n.effective_status for n in changes.new_tables],
+            "comments": [t.comment for t in tables], "owners": [t.owner for t in tables],
+            "fingerprints": [t.fingerprint for t in tables],
+        },
+    )
+    return {(*schema_path, name): id_ for name, id_ in cur.fetchall()}
+
+
+def _update_objects(cur: Cursor, updates: list[tuple[int, dict]]) -> None:
+    """One executemany per distinct set of changed fields; deletion time follows remote_state."""
+    groups: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+    for object_id, values in updates:
+        keys = tuple(sorted(values))
+        groups[keys].append((*(values[k] for k in keys), object_id))
+    for keys, rows in groups.items():
+        assignments = [f"{k} = %s" for k in keys]
+        if "remote_state" in keys:
+            assignments.append("deleted_remotely_at = CASE WHEN remote_state = 'deleted' "
+                               "THEN coalesce(deleted_remotely_at, now()) END")
+        assignments.append("last_changed_at = now()")
+        cur.executemany(f"UPDATE data_objects SET {', '.join(assignments)} WHERE id = %s", rows)
+
+
+def apply_hierarchy_changes(cur: Cursor, changes: HierarchyChanges, *, connection_id: int,
+                            stored: Mapping[tuple[str, ...], StoredContainer]) -> dict[tuple[str, ...], int]:
+    """Create new databases then schemas, update the rest; returns ids by path of all touched containers."""
+    ids = {path: c.id for path, c in stored.items()}
+    cur.execute("SELECT id FROM data_objects WHERE connection_id = %s AND kind = 'connection'", (connection_id,))
+    root = cur.fetchone()
+    if root is None:
+        raise LookupError(f"connection {connection_id} has no root data object")
+    for kind in ("database", "schema"):
+        new = [c for c in changes.new_containers if c.kind == kind]
+        if not new:
+            continue
+        cur.execute(
+            """
+            INSERT INTO data_objects (connection_id, parent_id, kind, name, path, status_setting, effective_status,
+                                      activate_new_children, remote_state, revision)
+            SELECT %(connection)s, p.parent_id, %(kind)s, p.path[array_length(p.path, 1)], p.path, p.setting,
+                   p.status, 'inherit', 'present', 1
+            FROM unnest(%(parents)s::bigint[], %(paths)s::jsonb[], %(settings)s::text[], %(statuses)s::text[])
+                 AS n(parent_id, path_json, setting, status),
+                 LATERAL (SELECT n.parent_id, ARRAY(SELECT jsonb_array_elements_text(n.path_json)) AS path,
+                                 n.setting, n.status) p
+            RETURNING path, id
+            """,
+            {
+                "connection": connection_id, "kind": kind,
+                "parents": [root[0] if kind == "database" else ids[c.path[:-1]] for c in new],
+                "paths": [_json_path(c.path) for c in new],
+                "settings": [c.status_setting for c in new], "statuses": [c.effective_status for c in new],
+            },
+        )
+        ids.update({tuple(path): id_ for path, id_ in cur.fetchall()})
+    _update_objects(cur, [(u.id, u.values) for u in changes.updates])
+    return ids
+
+
+def _json_path(path: tuple[str, ...]) -> str:
+    return json.dumps(list(path))

@@ -1,0 +1,69 @@
+"""Writing change events to the outbox inside the caller's transaction, committed in id order.
+
+Writers take one transaction-level advisory lock right before inserting, so ids become visible in
+increasing order and a consumer may safely read `id > cursor`. Duplicate event ids are ignored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+
+from psycopg import Cursor
+from psycopg.types.json import Jsonb
+
+from domain.change_types import PlannedEvent
+
+OUTBOX_LOCK_KEY = 0x6F626A_6F7574  # "obj" "out"
+NOTIFY_CHANNEL = "objectsync_events"
+
+
+def namespaced_event_id(event_id: uuid.UUID, namespace: int) -> uuid.UUID:
+    """A connection's first life keeps the diff's ids; a re-registered one gets ids of its own."""
+    return event_id if not namespace else uuid.uuid5(event_id, str(namespace))
+
+
+def renew_event_namespace(cur: Cursor, connection_id: int) -> None:
+    """After objects are deleted by hand they may come back with the revisions they started with; a new
+    namespace keeps the events of their second life from reusing the ids of their first."""
+    cur.execute("UPDATE connections SET event_namespace = (SELECT coalesce(max(id), 0) FROM change_events) "
+                "WHERE id = %s", (connection_id,))
+
+
+def write_events(
+    cur: Cursor,
+    connection_key: str,
+    events: Iterable[PlannedEvent],
+    *,
+    job_id: int | None = None,
+    object_ids: Mapping[tuple[str, ...], int] | None = None,
+) -> int:
+    """Insert events; returns how many were new. Call last in the transaction, just before commit."""
+    rows = list(events)
+    if not rows:
+        return 0
+    ids = object_ids or {}
+    cur.execute("SELECT event_namespace FROM connections WHERE key = %s", (connection_key,))
+    row = cur.fetchone()
+    namespace = row[0] if row else 0
+    cur.execute(
+        """CREATE TEMP TABLE IF NOT EXISTS outbox_staging (
+               position int, event_id uuid, type text, object_path text[], object_id bigint, payload jsonb
+           ) ON COMMIT DELETE ROWS"""
+    )
+    with cur.copy("COPY outbox_staging FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["int4", "uuid", "text", "text[]", "int8", "jsonb"])
+        for position, e in enumerate(rows):
+            copy.write_row((position, namespaced_event_id(e.event_id, namespace), e.type, list(e.path),
+                            ids.get(e.path), Jsonb(e.payload)))
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (OUTBOX_LOCK_KEY,))
+    cur.execute(
+        """INSERT INTO change_events (event_id, type, connection_key, object_path, object_id, job_id, payload)
+           SELECT event_id, type, %s, object_path, object_id, %s, payload FROM outbox_staging ORDER BY position
+           ON CONFLICT (event_id) DO NOTHING""",
+        (connection_key, job_id),
+    )
+    inserted = cur.rowcount
+    if inserted:
+        cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, connection_key))
+    return inserted

@@ -1,0 +1,148 @@
+"""A connection's include/exclude filter patterns: which databases, schemas and tables a crawl may see.
+
+`options.filters = {"databases"|"schemas"|"tables": {"include": [regex…], "exclude": [regex…]}}`, all optional.
+A name is kept when it fully matches (`re.fullmatch`, case-sensitive, as written on the platform) one include
+pattern, or include is empty, and matches no exclude pattern. Databases are matched on the database name,
+schemas on the schema name, tables and views on the table name.
+
+Filtering is applied to both sides (the remote listing and the stored catalog rows) before the pure diffs, so
+an object outside the filters is out of scope: never created, and never marked deleted remotely or disabled
+when it is already in the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from domain.snapshot import RemoteHierarchy, SchemaSnapshot
+from domain.stored_state import StoredContainer
+
+LEVELS = ("databases", "schemas", "tables")
+LISTS = ("include", "exclude")
+MAX_PATTERNS = 100
+MAX_PATTERN_LENGTH = 1000
+
+T = TypeVar("T")
+
+
+class InvalidFilter(ValueError):
+    """A filter option that is malformed or holds a pattern that does not compile."""
+
+
+def compile_pattern(pattern: Any, where: str) -> re.Pattern[str]:
+    """Compile one pattern; the error names the pattern and where it sits (`filters.tables.exclude`)."""
+    if not isinstance(pattern, str):
+        raise InvalidFilter(f"{where} patterns must be strings, got {pattern!r}")
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise InvalidFilter(f"{where} pattern {pattern[:50]!r}… is longer than {MAX_PATTERN_LENGTH} characters")
+    try:
+        return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError) as error:  # the last two: too deeply nested, too large a count
+        reason = error if isinstance(error, re.error) else "too complex"
+        raise InvalidFilter(f"invalid regular expression {pattern!r} in {where}: {reason}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class NameFilter:
+    include: tuple[re.Pattern[str], ...] = ()
+    exclude: tuple[re.Pattern[str], ...] = ()
+
+    def keeps(self, name: str) -> bool:
+        if self.include and not any(p.fullmatch(name) for p in self.include):
+            return False
+        return not any(p.fullmatch(name) for p in self.exclude)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFilters:
+    databases: NameFilter = NameFilter()
+    schemas: NameFilter = NameFilter()
+    tables: NameFilter = NameFilter()
+
+    @property
+    def is_empty(self) -> bool:
+        return self == ConnectionFilters()
+
+    def keeps_schema(self, database: str, schema: str) -> bool:
+        return self.databases.keeps(database) and self.schemas.keeps(schema)
+
+    def hierarchy(self, remote: RemoteHierarchy) -> RemoteHierarchy:
+        """The listing without filtered-out databases (listed or failed) and schemas."""
+        if self.is_empty:
+            return remote
+        return RemoteHierarchy(
+            databases={db: tuple(s for s in schemas if self.schemas.keeps(s))
+                       for db, schemas in remote.databases.items() if self.databases.keeps(db)},
+            failed_databases={db: e for db, e in remote.failed_databases.items() if self.databases.keeps(db)},
+        )
+
+    def containers(self, stored: Mapping[tuple[str, ...], StoredContainer]) -> dict[tuple[str, ...], StoredContainer]:
+        """Stored databases and schemas in scope; paths are (connection key, database[, schema])."""
+        return {
+            path: c for path, c in stored.items()
+            if self.databases.keeps(path[1]) and (len(path) < 3 or self.schemas.keeps(path[2]))
+        }
+
+    def snapshot(self, snapshot: SchemaSnapshot) -> SchemaSnapshot:
+        if self.tables == NameFilter():
+            return snapshot
+        return replace(snapshot, tables=tuple(t for t in snapshot.tables if self.tables.keeps(t.name)))
+
+    def stored_tables(self, stored: Mapping[str, T]) -> dict[str, T]:
+        """Stored tables (by name) in scope."""
+        if self.tables == NameFilter():
+            return dict(stored)
+        return {name: t for name, t in stored.items() if self.tables.keeps(name)}
+
+
+def normalize_filters(value: Any) -> dict[str, dict[str, list[str]]]:
+    """Check a `filters` option and return its stored form: levels with patterns only, both lists present.
+
+    Raises InvalidFilter naming the offending key or pattern.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidFilter(f"filters must be an object with keys {', '.join(LEVELS)}")
+    unknown = sorted(str(k) for k in value if k not in LEVELS)
+    if unknown:
+        raise InvalidFilter(f"unknown filters key {unknown[0]!r} (expected {', '.join(LEVELS)})")
+    normalized: dict[str, dict[str, list[str]]] = {}
+    for level in LEVELS:
+        lists = value.get(level)
+        if lists is None:
+            continue
+        if not isinstance(lists, Mapping):
+            raise InvalidFilter(f"filters.{level} must be an object with keys include, exclude")
+        unknown = sorted(str(k) for k in lists if k not in LISTS)
+        if unknown:
+            raise InvalidFilter(f"unknown filters.{level} key {unknown[0]!r} (expected include, exclude)")
+        entry: dict[str, list[str]] = {}
+        for name in LISTS:
+            patterns = lists.get(name)
+            if patterns is None:
+                patterns = []
+            where = f"filters.{level}.{name}"
+            if not isinstance(patterns, list | tuple):
+                raise InvalidFilter(f"{where} must be a list of regular expressions")
+            if len(patterns) > MAX_PATTERNS:
+                raise InvalidFilter(f"{where} holds more than {MAX_PATTERNS} patterns")
+            for pattern in patterns:
+                compile_pattern(pattern, where)
+            entry[name] = list(patterns)
+        if entry["include"] or entry["exclude"]:
+            normalized[level] = entry
+    return normalized
+
+
+def parse_filters(value: Any) -> ConnectionFilters:
+    """The matcher for a stored (or submitted) `filters` option; raises InvalidFilter."""
+    normalized = normalize_filters(value)
+    return ConnectionFilters(**{
+        level: NameFilter(*(tuple(compile_pattern(p, f"filters.{level}.{name}") for p in lists[name])
+                            for name in LISTS))
+        for level, lists in normalized.items()
+    })

@@ -1,0 +1,243 @@
+"""The pure diff: stored state + remote snapshot + settings → changes and the events describing them.
+
+No Celery and no database here; the services load the state and apply what this returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain import change_types as ev
+from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
+from domain.stored_state import SchemaScope, StoredColumn, StoredTable
+from domain.status import DISABLED, ENABLED, effective_status, new_child_status_setting
+
+PRESENT = "present"
+DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class NewTable:
+    table: RemoteTable
+    status_setting: str
+    effective_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class TableUpdate:
+    id: int
+    name: str
+    values: dict[str, Any]  # data_objects columns to set, always including revision
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnInsert:
+    table_name: str
+    column: RemoteColumn
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnUpdate:
+    id: int
+    column: RemoteColumn
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardTrip:
+    """Deletions held back because they exceed the mass-deletion threshold."""
+
+    would_delete: tuple[str, ...]
+    present: int
+    threshold: float
+
+    @property
+    def message(self) -> str:
+        return (
+            f"held {len(self.would_delete)} of {self.present} objects marked deleted remotely "
+            f"(over the {self.threshold:.0%} threshold); crawl again with allow_mass_deletion to apply"
+        )
+
+
+@dataclass(slots=True)
+class SchemaChanges:
+    new_tables: list[NewTable] = field(default_factory=list)
+    table_updates: list[TableUpdate] = field(default_factory=list)
+    column_inserts: list[ColumnInsert] = field(default_factory=list)
+    column_updates: list[ColumnUpdate] = field(default_factory=list)
+    column_deletes: list[int] = field(default_factory=list)
+    events: list[ev.PlannedEvent] = field(default_factory=list)
+    guard: GuardTrip | None = None
+    #: Stored tables missing from an incomplete listing and not confirmed gone: left as they are.
+    tables_not_visible: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.new_tables or self.table_updates or self.column_inserts or self.column_updates
+                    or self.column_deletes or self.events)
+
+
+def tables_needing_columns(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot) -> set[str]:
+    """Stored tables whose dictionary must be loaded: those whose column fingerprint changed."""
+    return {
+        t.name for t in snapshot.tables
+        if t.name in stored and stored[t.name].fingerprint != t.fingerprint
+    }
+
+
+def in_scope(table: StoredTable, scope: SchemaScope) -> bool:
+    """Disabled tables are crawled only when asked; a table deleted remotely is always checked for return."""
+    if scope.tables is not None and table.name not in scope.tables:
+        return False
+    return table.effective_status == ENABLED or scope.include_disabled or table.remote_state == DELETED
+
+
+def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, scope: SchemaScope) -> SchemaChanges:
+    changes = SchemaChanges()
+    remote = {t.name: t for t in snapshot.tables if scope.tables is None or t.name in scope.tables}
+
+    for name, table in remote.items():
+        current = stored.get(name)
+        if current is None:
+            _add_table(changes, table, scope)
+        elif in_scope(current, scope):
+            _update_table(changes, current, table, scope)
+
+    absent = [
+        t for name, t in stored.items()
+        if name not in remote and t.remote_state == PRESENT and in_scope(t, scope)
+    ]
+    # An incomplete listing proves nothing about a table it left out, unless the connector confirmed the drop.
+    vanished = absent if snapshot.complete else [t for t in absent if t.name in snapshot.confirmed_absent]
+    not_visible = {t.name for t in absent} - {t.name for t in vanished}
+    changes.tables_not_visible = len(not_visible)
+    if vanished:
+        present = sum(1 for t in stored.values()
+                      if t.remote_state == PRESENT and in_scope(t, scope) and t.name not in not_visible)
+        if not scope.allow_mass_deletion and len(vanished) > scope.mass_deletion_threshold * present:
+            held = _held(scope, vanished, present)
+            held.tables_not_visible = len(not_visible)
+            return held
+        for table in vanished:
+            _mark_deleted(changes, table, scope)
+    return changes
+
+
+def _path(scope: SchemaScope, name: str) -> tuple[str, ...]:
+    return (*scope.schema_path, name)
+
+
+def _add_table(changes: SchemaChanges, table: RemoteTable, scope: SchemaScope) -> None:
+    setting = new_child_status_setting(scope.activate_new_children)
+    status = effective_status(setting, scope.schema_effective_status)
+    changes.new_tables.append(NewTable(table, setting, status))
+    changes.column_inserts.extend(ColumnInsert(table.name, c) for c in table.columns)
+    changes.events.append(ev.planned(ev.OBJECT_CREATED, _path(scope, table.name), 1, {
+        "kind": table.kind, "remoteKind": table.remote_kind, "status": status, "columns": len(table.columns),
+    }))
+
+
+def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTable, scope: SchemaScope) -> None:
+    path = _path(scope, table.name)
+    revision = current.revision + 1
+    values: dict[str, Any] = {}
+    table_events: list[ev.PlannedEvent] = []
+
+    if current.remote_state == DELETED:
+        setting = current.status_before_deletion or current.status_setting
+        status = effective_status(setting, scope.schema_effective_status)
+        values.update(remote_state=PRESENT, status_setting=setting, effective_status=status,
+                      status_before_deletion=None)
+        table_events.append(ev.planned(ev.OBJECT_RESTORED, path, revision, {"kind": table.kind, "status": status}))
+
+    before = {"kind": current.kind, "remoteKind": current.remote_kind, "comment": current.comment,
+              "owner": current.owner}
+    after = {"kind": table.kind, "remoteKind": table.remote_kind, "comment": table.comment, "owner": table.owner}
+    if before != after:
+        values.update(kind=table.kind, remote_kind=table.remote_kind, comment=table.comment, owner=table.owner)
+        changed = {k: v for k, v in before.items() if after[k] != v}
+        table_events.append(ev.planned(ev.OBJECT_CHANGED, path, revision, {
+            "before": changed, "after": {k: after[k] for k in changed},
+        }))
+
+    fingerprint = table.fingerprint
+    if fingerprint != current.fingerprint:
+        if current.columns is None:
+            raise ValueError(f"columns of {table.name!r} must be loaded: its fingerprint changed")
+        table_events.extend(_diff_columns(changes, current, table, path, revision))
+        values["fingerprint"] = fingerprint
+
+    if values:
+        values["revision"] = revision
+        changes.table_updates.append(TableUpdate(current.id, current.name, values))
+        changes.events.extend(table_events)
+
+
+def _diff_columns(changes: SchemaChanges, current: StoredTable, table: RemoteTable,
+                  path: tuple[str, ...], revision: int) -> list[ev.PlannedEvent]:
+    stored_columns = current.columns or {}
+    remote_columns = {c.name: c for c in table.columns}
+    found: list[ev.PlannedEvent] = []
+    for column in table.columns:
+        old = stored_columns.get(column.name)
+        if old is None:
+            changes.column_inserts.append(ColumnInsert(table.name, column, (ev.NEW_TAG,)))
+            found.append(ev.planned(ev.COLUMN_ADDED, path, revision, {
+                "column": column.name, "after": _column_dict(column)}, column.name))
+            continue
+        before, after = _column_dict(old), _column_dict(column)
+        if before == after:
+            continue
+        if old.data_type != column.data_type:
+            tags = old.tags if ev.NEW_TAG in old.tags else (*old.tags, ev.NEW_TAG)
+            event_type = ev.COLUMN_TYPE_CHANGED
+        else:
+            tags = old.tags
+            event_type = ev.COLUMN_CHANGED
+        changes.column_updates.append(ColumnUpdate(old.id, column, tags))
+        changed = [k for k in before if before[k] != after[k]]
+        found.append(ev.planned(event_type, path, revision, {
+            "column": column.name,
+            "before": {k: before[k] for k in changed},
+            "after": {k: after[k] for k in changed},
+        }, column.name))
+    for name, old in stored_columns.items():
+        if name not in remote_columns:
+            changes.column_deletes.append(old.id)
+            found.append(ev.planned(ev.COLUMN_DELETED, path, revision, {
+                "column": name, "before": _column_dict(old)}, name))
+    return found
+
+
+def _column_dict(column: RemoteColumn | StoredColumn) -> dict[str, Any]:
+    """Compared like the fingerprint compares them: an empty comment is no comment."""
+    return {"ordinal": column.ordinal, "dataType": column.data_type, "nullable": column.nullable,
+            "comment": column.comment or None}
+
+
+def _mark_deleted(changes: SchemaChanges, table: StoredTable, scope: SchemaScope) -> None:
+    revision = table.revision + 1
+    changes.table_updates.append(TableUpdate(table.id, table.name, {
+        "remote_state": DELETED, "status_before_deletion": table.status_setting,
+        "status_setting": DISABLED, "effective_status": DISABLED,
+        "revision": revision,
+    }))
+    changes.events.append(ev.planned(ev.OBJECT_DELETED_REMOTELY, _path(scope, table.name), revision, {
+        "kind": table.kind, "before": {"status": table.effective_status}, "after": {"status": DISABLED},
+    }))
+
+
+def _held(scope: SchemaScope, vanished: list[StoredTable], present: int) -> SchemaChanges:
+    names = tuple(sorted(t.name for t in vanished))
+    trip = GuardTrip(names, present, scope.mass_deletion_threshold)
+    digest = hashlib.blake2b(json.dumps(names).encode(), digest_size=8).hexdigest()
+    event = ev.planned(ev.SYNC_GUARD_TRIPPED, scope.schema_path, 0, {
+        "message": trip.message, "wouldDelete": list(names[:100]), "wouldDeleteCount": len(names),
+        "present": present, "threshold": scope.mass_deletion_threshold,
+    }, digest)
+    return SchemaChanges(events=[event], guard=trip)

@@ -1,0 +1,1 @@
+"""Runnable examples for consumers of objectsync's events."""

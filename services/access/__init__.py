@@ -1,0 +1,1 @@
+"""Who may do what: API tokens, users and groups, permissions, secrets at rest."""

@@ -1,0 +1,177 @@
+"""Settings of any data object: isActive (enabled/disabled/inherit), activateNewChildren, dataOwners.
+
+A status change is stored at once and propagated to the subtree by a background job (a bulkId), which
+recomputes effective statuses, keeps connection tags on data sources only, and emits data_source.enabled /
+data_source.disabled for tables that flipped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from models import Connection, DataObject, Grant, Group, Job, User
+from catalog.session import raw_cursor
+from domain import change_types as ev
+from services.enqueue import PROPAGATE_STATUS, enqueue
+from services.crawl.jobs import TERMINAL_STATUSES
+from domain.errors import DataObjectNotFound
+from catalog.outbox import write_events
+from domain.paths import validate_path
+from services.access.permissions import DATA_OWNER
+from catalog.status_propagation import data_source_events, refresh_effective_status
+from domain.status import DISABLED, ENABLED, INHERIT
+from catalog.connection_tags import refresh_connection_tags
+
+SETTINGS_JOB_KIND = "settings"
+
+
+class InvalidSetting(ValueError):
+    pass
+
+
+class UnknownPrincipal(LookupError):
+    def __init__(self, kind: str, name: str):
+        super().__init__(f"no {kind} named {name!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerRef:
+    type: Literal["user", "group"]
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """None leaves a setting as it is."""
+
+    is_active: str | None = None
+    activate_new_children: str | None = None
+    data_owners: Sequence[OwnerRef] | None = None
+
+
+def get_object(session: Session, path: Sequence[str], *, for_update: bool = False) -> DataObject:
+    validate_path(path)
+    query = select(DataObject).where(DataObject.path == list(path))
+    if for_update:
+        query = query.with_for_update()
+    obj = session.scalar(query)
+    if obj is None:
+        raise DataObjectNotFound(path)
+    return obj
+
+
+def update_settings(
+    session: Session, path: Sequence[str], change: SettingsChange, *, requested_by: str | None = None
+) -> Job | None:
+    """Store the settings; returns the queued propagation job when the status setting changed.
+
+    The propagation task is sent when the caller's session commits.
+    """
+    obj = get_object(session, path, for_update=True)
+    for value in (change.is_active, change.activate_new_children):
+        if value is not None and value not in (ENABLED, DISABLED, INHERIT):
+            raise InvalidSetting(f"a setting must be enabled, disabled or inherit, got {value!r}")
+    if change.data_owners is not None:
+        replace_data_owners(session, obj.id, change.data_owners)
+    if change.activate_new_children is not None:
+        obj.activate_new_children = change.activate_new_children
+    if change.is_active is None or change.is_active == obj.status_setting:
+        session.flush()
+        return None
+    if obj.kind == "connection" and change.is_active == INHERIT:
+        raise InvalidSetting("a connection has no parent to inherit its status from; use enabled or disabled")
+    obj.status_setting = change.is_active
+    obj.revision += 1
+    if obj.kind == "connection":
+        connection = session.get(Connection, obj.connection_id, with_for_update=True)
+        if connection is not None and connection.status in (ENABLED, DISABLED):
+            connection.status = change.is_active
+    job = Job(
+        bulk_id=uuid.uuid4(), kind=SETTINGS_JOB_KIND, connection_id=obj.connection_id, connection_key=obj.path[0],
+        scope_path=list(obj.path), requested_by=requested_by, status="queued",
+        options={"isActive": change.is_active}, errors=[], summary={}, planned_changes=[],
+    )
+    session.add(job)
+    session.flush()
+    enqueue(session, PROPAGATE_STATUS, job.id)
+    return job
+
+
+def replace_data_owners(session: Session, object_id: int, owners: Sequence[OwnerRef]) -> None:
+    """The object's direct DATA_OWNER grants become exactly `owners` (inherited ones are untouched)."""
+    user_names = sorted({o.name for o in owners if o.type == "user"})
+    group_names = sorted({o.name for o in owners if o.type == "group"})
+    users = dict(session.execute(select(User.name, User.id).where(User.name.in_(user_names))).tuples().all())
+    groups = dict(session.execute(select(Group.name, Group.id).where(Group.name.in_(group_names))).tuples().all())
+    for kind, names, found in (("user", user_names, users), ("group", group_names, groups)):
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise UnknownPrincipal(kind, missing[0])
+    session.execute(delete(Grant).where(Grant.object_id == object_id, Grant.permission == DATA_OWNER))
+    rows = [{"permission": DATA_OWNER, "user_id": uid, "group_id": None, "object_id": object_id}
+            for uid in users.values()]
+    rows += [{"permission": DATA_OWNER, "user_id": None, "group_id": gid, "object_id": object_id}
+             for gid in groups.values()]
+    if rows:
+        session.execute(insert(Grant).values(rows).on_conflict_do_nothing())
+
+
+def direct_data_owners(session: Session, object_ids: Sequence[int]) -> dict[int, list[OwnerRef]]:
+    """Direct DATA_OWNER grants of several objects in one query."""
+    rows = session.execute(
+        select(Grant.object_id, User.name, Group.name)
+        .outerjoin(User, User.id == Grant.user_id).outerjoin(Group, Group.id == Grant.group_id)
+        .where(Grant.object_id.in_(list(object_ids)), Grant.permission == DATA_OWNER)
+        .order_by(Grant.object_id, User.name, Group.name)
+    ).all()
+    owners: dict[int, list[OwnerRef]] = {}
+    for object_id, user_name, group_name in rows:
+        ref = OwnerRef("user", user_name) if user_name is not None else OwnerRef("group", group_name)
+        owners.setdefault(object_id, []).append(ref)
+    return owners
+
+
+def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
+    """Run a settings job: recompute the subtree's effective statuses and emit data source events.
+
+    Idempotent under redelivery: a finished job is skipped and event ids derive from the bulkId.
+    """
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.status in TERMINAL_STATUSES:
+        return None
+    root = session.scalar(select(DataObject).where(DataObject.path == job.scope_path))
+    cur = raw_cursor(session)
+    if root is None:
+        job.status, job.errors = "failed", [{"scope": "/".join(job.scope_path), "message": "object was deleted"}]
+        job.finished_at = func.now()
+        write_events(cur, job.connection_key or job.scope_path[0],
+                     [_settings_job_finished(job, {"status": "failed", "error": "object was deleted"})], job_id=job.id)
+        return None
+    flips = refresh_effective_status(cur, [root.id])
+    if flips:
+        refresh_connection_tags(cur, root.connection_id)  # the connection tag marks data sources only
+    events = data_source_events(flips, f"settings:{job.bulk_id}")
+    for event in events:
+        event.payload["bulkId"] = str(job.bulk_id)
+    summary = {"objectsChanged": len(flips),
+               "dataSourcesEnabled": sum(e.type.endswith("enabled") for e in events),
+               "dataSourcesDisabled": sum(e.type.endswith("disabled") for e in events)}
+    events.append(_settings_job_finished(job, {"status": "succeeded", "summary": summary}))
+    object_ids = {f.path: f.id for f in flips} | {tuple(root.path): root.id}
+    write_events(cur, job.connection_key or root.path[0], events, job_id=job.id, object_ids=object_ids)
+    job.status, job.summary, job.subtasks_total, job.subtasks_succeeded = "succeeded", summary, 1, 1
+    job.started_at = job.started_at or func.now()
+    job.finished_at = func.now()
+    return summary
+
+
+def _settings_job_finished(job: Job, outcome: dict[str, object]) -> ev.PlannedEvent:
+    return ev.planned(ev.JOB_FINISHED, tuple(job.scope_path), 0,
+                      {"bulkId": str(job.bulk_id), "jobKind": "settings", **outcome}, str(job.bulk_id))

@@ -1,0 +1,91 @@
+"""Registering and deregistering connections."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from catalog.connection_store import get_connection
+from connectors import connector_class
+from domain.errors import ConnectionExists
+from models import ChangeEvent, Connection, DataObject
+from settings import get_settings
+from domain.name_filters import normalize_filters
+from domain.schedule import next_run, validate_cron
+from services.access.secrets import encrypt_secret
+from domain.status import DISABLED, ENABLED
+
+
+def validate_connection_key(key: str) -> str:
+    if not key or key != key.strip() or "/" in key or len(key) > 255:
+        raise ValueError("connectionKey must be 1-255 characters, without '/' or surrounding spaces")
+    return key
+
+
+def updated_options(options: Mapping[str, Any] | None, *, force_recursive_crawl: bool | None = None,
+                    filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A connection's options with the given ones replaced (None keeps the current value).
+
+    `filters` replace the whole previous set; empty ones remove it. Raises InvalidFilter (a ValueError)
+    naming the offending key or pattern.
+    """
+    updated = dict(options or {})
+    if force_recursive_crawl is not None:
+        updated["forceRecursiveCrawl"] = force_recursive_crawl
+    if filters is not None:
+        normalized = normalize_filters(filters)
+        if normalized:
+            updated["filters"] = normalized
+        else:
+            updated.pop("filters", None)
+    return updated
+
+
+def register_connection(
+    session: Session,
+    *,
+    key: str,
+    technology: str,
+    config: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    is_active: bool = True,
+    activate_new_children: bool = False,
+    force_recursive_crawl: bool = False,
+    filters: Mapping[str, Any] | None = None,
+    cron: str | None = None,
+    status: str = "enabled",
+) -> Connection:
+    """Store the connection and its root data object; the caller commits and requests the first crawl."""
+    validate_connection_key(key)
+    options = updated_options({}, force_recursive_crawl=force_recursive_crawl, filters=filters)
+    connector_class(technology)  # unknown technology → ConfigurationError
+    if session.scalar(select(Connection.id).where(Connection.key == key)) is not None:
+        raise ConnectionExists(key)
+    schedule = validate_cron(cron or get_settings().default_cron)
+    connection = Connection(
+        event_namespace=session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))),
+        key=key, technology=technology, config=dict(config), credentials_encrypted=encrypt_secret(dict(credentials)),
+        status=status, options=options, cron=schedule,
+        next_sync_at=next_run(schedule), validation_results=[],
+    )
+    session.add(connection)
+    session.flush()
+    status_setting = ENABLED if is_active else DISABLED
+    session.add(DataObject(
+        connection_id=connection.id, parent_id=None, kind="connection", name=key, path=[key],
+        status_setting=status_setting, effective_status=status_setting,
+        activate_new_children=ENABLED if activate_new_children else DISABLED, remote_state="present",
+    ))
+    session.flush()
+    return connection
+
+
+def deregister_connection(session: Session, key: str) -> None:
+    """Delete the connection and every child object here; nothing on the platform is touched."""
+    connection = get_connection(session, key, for_update=True)
+    session.execute(delete(DataObject).where(DataObject.connection_id == connection.id))
+    session.delete(connection)
+    session.flush()

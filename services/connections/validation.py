@@ -1,0 +1,143 @@
+"""Running a connector's validation tests and the connection status transitions that follow from them.
+
+creating → enabled | createError, editing → enabled | editError, and the periodic re-validation that moves
+enabled ↔ recurringValidationError. Remote calls happen outside any catalog transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from connectors import ConnectorError, connector_class
+from models import Connection, DataObject
+from settings import get_settings
+from services.access.secrets import decrypt_secret
+from domain.status import DISABLED
+
+#: Fields of the `connection` payload that are secrets (or identify who logs in).
+CREDENTIAL_FIELDS = frozenset({
+    "username", "password", "token", "privateKey", "privateKeyPassword", "clientSecret", "accessToken",
+    "personalAccessToken", "refreshToken", "privateKeyPassphrase",
+})
+#: Credential fields whose values must never appear in a message.
+SECRET_FIELDS = CREDENTIAL_FIELDS - {"username"}
+#: Non-secret fields some connectors read from the credentials and others from the config.
+SHARED_FIELDS = frozenset({"authenticationType"})
+PASSED, FAILED = "passed", "failed"
+RECURRING_STATUSES = ("enabled", "recurringValidationError")
+BUSY_STATUSES = ("creating", "editing", "deleting")
+
+
+def split_connection_fields(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(non-secret config, credentials) from the flat `connection` payload; `technology` stays out of both."""
+    config = {k: v for k, v in fields.items() if k not in CREDENTIAL_FIELDS and k != "technology" and v is not None}
+    credentials = {k: v for k, v in fields.items() if k in CREDENTIAL_FIELDS | SHARED_FIELDS and v is not None}
+    return config, credentials
+
+
+def _scrub(message: str | None, credentials: Mapping[str, Any]) -> str | None:
+    """Drivers sometimes echo connection strings; never let a secret value through a message."""
+    if not message:
+        return message
+    for key, value in credentials.items():
+        if key in SECRET_FIELDS and isinstance(value, str) and len(value) >= 4:
+            message = message.replace(value, "***")
+    return message
+
+
+def run_validation(technology: str, config: Mapping[str, Any], credentials: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The connector's validation tests as [{name, status, message}]; failures are reported, never raised.
+
+    An unknown technology raises ConfigurationError: that is a malformed request, not a failed test.
+    """
+    cls = connector_class(technology)
+    try:
+        settings = get_settings()
+        connector = cls(config, credentials, timeout=settings.remote_timeout_seconds,
+                        internal_databases=settings.internal_databases)
+    except ConnectorError as exc:
+        return [{"name": "Configuration", "status": FAILED, "message": _scrub(exc.message, credentials)}]
+    try:
+        results = [r.as_dict() for r in connector.validate()]
+    except ConnectorError as exc:
+        results = [{"name": "Connection", "status": FAILED, "message": _scrub(exc.message, credentials)}]
+    except Exception as exc:  # noqa: BLE001 - a connector bug must read as a failed test, not a 500
+        results = [{"name": "Connection", "status": FAILED,
+                    "message": _scrub(f"{type(exc).__name__}: {exc}", credentials)}]
+    finally:
+        try:
+            connector.close()
+        except Exception:  # noqa: BLE001, S110 - closing a broken session is best effort
+            pass
+    for result in results:
+        result["message"] = _scrub(result.get("message"), credentials)
+    return results
+
+
+def all_passed(results: Iterable[Mapping[str, Any]]) -> bool:
+    return all(r.get("status") != FAILED for r in results)
+
+
+def settled_status(session: Session, connection: Connection) -> str:
+    """`enabled`, or `disabled` when the connection object itself is switched off."""
+    root_setting = session.scalar(
+        select(DataObject.status_setting).where(DataObject.connection_id == connection.id, DataObject.parent_id.is_(None))
+    )
+    return "disabled" if root_setting == DISABLED else "enabled"
+
+
+def finish_creation(session: Session, connection: Connection, results: list[dict[str, Any]]) -> bool:
+    connection.validation_results = results
+    passed = all_passed(results)
+    connection.status = settled_status(session, connection) if passed else "createError"
+    return passed
+
+
+def finish_edit(
+    session: Session, connection: Connection, results: list[dict[str, Any]],
+    config: dict[str, Any], encrypted_credentials: bytes,
+) -> bool:
+    """Keep the edited config only if it validates; a failed edit leaves the working one in place."""
+    connection.validation_results = results
+    passed = all_passed(results)
+    if passed:
+        connection.config = config
+        connection.credentials_encrypted = encrypted_credentials
+        connection.status = settled_status(session, connection)
+    else:
+        connection.status = "editError"
+    return passed
+
+
+def revalidate_connections(session_factory: Callable[[], Session]) -> dict[str, int]:
+    """Re-run validation of every settled connection; flip enabled ↔ recurringValidationError.
+
+    The status is only written if nobody changed it meanwhile (an edit or delete wins over this sweep).
+    """
+    with session_factory() as session:
+        rows = session.execute(
+            select(Connection.id, Connection.technology, Connection.config, Connection.credentials_encrypted,
+                   Connection.status).where(Connection.status.in_(RECURRING_STATUSES)).order_by(Connection.id)
+        ).all()
+    counts = {"checked": 0, "failed": 0, "recovered": 0}
+    for row in rows:
+        try:
+            results = run_validation(row.technology, row.config, decrypt_secret(row.credentials_encrypted))
+        except ConnectorError as exc:
+            results = [{"name": "Configuration", "status": FAILED, "message": exc.message}]
+        new_status = "enabled" if all_passed(results) else "recurringValidationError"
+        with session_factory() as session:
+            session.execute(
+                update(Connection)
+                .where(Connection.id == row.id, Connection.status.in_(RECURRING_STATUSES))
+                .values(status=new_status, validation_results=results)
+            )
+            session.commit()
+        counts["checked"] += 1
+        counts["failed"] += new_status == "recurringValidationError"
+        counts["recovered"] += row.status == "recurringValidationError" and new_status == "enabled"
+    return counts

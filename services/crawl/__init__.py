@@ -1,0 +1,1 @@
+"""Crawling: requesting jobs, planning a crawl, one schema subtask, the due-sync dispatcher."""

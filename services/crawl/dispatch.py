@@ -1,0 +1,44 @@
+"""Which connections are due for their scheduled sync; safe with any number of beats running."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from models import Connection, Job
+from catalog.session import session_scope
+from services.crawl.jobs import request_crawl
+from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, send_now
+from domain.schedule import next_run
+from catalog.stalled_jobs import StalledWork, find_stalled_work
+
+SCHEDULABLE_STATUSES = ("enabled", "recurringValidationError")
+
+
+def dispatch_due_syncs(now: datetime | None = None) -> list[str]:
+    """Create a sync job for each due connection and move its next_sync_at on; returns the bulkIds."""
+    now = now or datetime.now(UTC)
+    jobs: list[Job] = []  # their tasks go out when the transaction commits
+    with session_scope() as session:
+        due = session.scalars(
+            select(Connection)
+            .where(Connection.next_sync_at <= now, Connection.status.in_(SCHEDULABLE_STATUSES))
+            .order_by(Connection.next_sync_at)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for connection in due:
+            jobs.append(request_crawl(session, [connection.key], kind="scheduled_sync", requested_by="schedule"))
+            connection.next_sync_at = next_run(connection.cron, now)
+    return [str(job.bulk_id) for job in jobs]
+
+
+def requeue_stalled_work(stale_after_seconds: float | None = None) -> StalledWork:
+    """Send again the messages of jobs that stopped making progress; returns what was re-sent."""
+    work = find_stalled_work(stale_after_seconds)
+    for job_id in work.jobs_to_plan:
+        send_now(CRAWL_CONNECTION, job_id)
+    for subtask_id in work.subtasks:
+        send_now(CRAWL_SCHEMA, subtask_id)
+    return work
+

@@ -1,0 +1,99 @@
+"""Jobs tracked by bulkId: requesting a crawl, enqueueing it after commit, and reading its state."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import DataObject, Job
+from catalog.session import session_factory
+from catalog.connection_store import get_connection
+from domain.errors import DataObjectNotFound
+from services.enqueue import CRAWL_CONNECTION, enqueue
+from domain.paths import validate_path
+
+TERMINAL_STATUSES = frozenset({"succeeded", "partial", "failed"})
+
+
+def request_crawl(
+    session: Session,
+    path: Sequence[str],
+    *,
+    include_disabled: bool | None = None,
+    dry_run: bool = False,
+    allow_mass_deletion: bool = False,
+    requested_by: str | None = None,
+    kind: str = "crawl",
+) -> Job:
+    """Create a queued crawl job for any object path; its task is sent when the session commits.
+
+    A path below the connection must name an object the catalog knows, except the last segment of a
+    manual crawl, which may name a database, schema or table that is new on the platform.
+    """
+    path = tuple(path)
+    validate_path(path)
+    connection = get_connection(session, path[0])
+    if len(path) > 2 and session.scalar(select(DataObject.id).where(DataObject.path == list(path[:-1]))) is None:
+        raise DataObjectNotFound(path[:-1])
+    if include_disabled is None:
+        include_disabled = bool(connection.options.get("forceRecursiveCrawl", False))
+    job = Job(
+        bulk_id=uuid.uuid4(), kind=kind, connection_id=connection.id, connection_key=connection.key,
+        scope_path=list(path), requested_by=requested_by, status="queued",
+        options={"includeDisabled": include_disabled, "dryRun": dry_run, "allowMassDeletion": allow_mass_deletion},
+        errors=[], summary={}, planned_changes=[],
+    )
+    session.add(job)
+    session.flush()
+    enqueue(session, CRAWL_CONNECTION, job.id)
+    return job
+
+
+def start_crawl(session_factory: Any, path: Sequence[str], **options: Any) -> uuid.UUID:
+    """Request and commit a crawl (its task goes out on commit); returns its bulkId."""
+    with session_factory() as session:
+        job = request_crawl(session, path, **options)
+        session.commit()
+    return job.bulk_id
+
+
+def get_job(session: Session, bulk_id: uuid.UUID | str) -> Job | None:
+    return session.scalar(select(Job).where(Job.bulk_id == uuid.UUID(str(bulk_id))))
+
+
+def job_report(job: Job) -> dict[str, Any]:
+    """The job as the API and CLI show it (camelCase, as on the wire)."""
+    return {
+        "bulkId": str(job.bulk_id), "kind": job.kind, "status": job.status, "objectPath": job.scope_path,
+        "options": job.options, "requestedBy": job.requested_by,
+        "subtasks": {"total": job.subtasks_total, "succeeded": job.subtasks_succeeded,
+                     "held": job.subtasks_held, "failed": job.subtasks_failed},
+        "errors": job.errors, "summary": job.summary, "plannedChanges": job.planned_changes,
+        "createdAt": job.created_at.isoformat() if job.created_at else None,
+        "startedAt": job.started_at.isoformat() if job.started_at else None,
+        "finishedAt": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def wait_for_job(bulk_id: uuid.UUID | str, timeout: float = 60.0, poll: float = 0.02,
+                 on_progress: Any = None) -> dict[str, Any]:
+    """Poll until the job is closed; returns its report. `on_progress(report)` sees every poll."""
+    deadline = time.monotonic() + timeout
+    factory = session_factory()
+    while True:
+        with factory() as session:
+            job = get_job(session, bulk_id)
+            report = job_report(job) if job is not None else None
+        if report is not None:
+            if on_progress is not None:
+                on_progress(report)
+            if report["status"] in TERMINAL_STATUSES:
+                return report
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {bulk_id} not finished after {timeout}s (last seen: {report})")
+        time.sleep(poll)

@@ -1,0 +1,206 @@
+"""Events about data objects: created, changed, deleted remotely, restored, deleted by hand; data sources
+switched on or off."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import Field, with_config
+from typing_extensions import TypedDict
+
+from services.delivery.contract.common import (
+    STRICT,
+    AnyPath,
+    ContainerKind,
+    ContainerPath,
+    JobId,
+    NoJob,
+    NoValue,
+    ObjectId,
+    ObjectKind,
+    RemoteKind,
+    RemotePath,
+    Status,
+    StatusState,
+    Strict,
+    TableKind,
+    TablePath,
+)
+from services.delivery.contract.envelope import CloudEvent
+
+
+class TableCreated(Strict):
+    """A new table or view, with its columns already in the dictionary (they are not tagged `New`)."""
+
+    objectPath: TablePath
+    objectId: ObjectId
+    jobId: JobId
+    kind: TableKind
+    remoteKind: str | None = Field(description="The platform's own word: `BASE TABLE`, `VIEW`, …")
+    status: Status = Field(description="Effective status: from the nearest activateNewChildren setting")
+    columns: int = Field(ge=0, description="How many columns it has")
+    before: NoValue
+    after: NoValue
+
+
+class ContainerCreated(Strict):
+    """A new database or schema."""
+
+    objectPath: ContainerPath
+    objectId: ObjectId
+    jobId: JobId
+    kind: ContainerKind
+    status: Status
+    before: NoValue
+    after: NoValue
+
+
+class ObjectCreatedEvent(CloudEvent):
+    """A crawl found a database, schema, table or view the catalog did not hold (also one deleted by hand
+    earlier and seen again)."""
+
+    type: Literal["objectsync.object.created"]
+    data: Annotated[TableCreated | ContainerCreated, Field(discriminator="kind")]
+
+
+@with_config(STRICT)
+class TableAttributes(TypedDict, total=False):
+    """Only the attributes that changed are present."""
+
+    kind: TableKind
+    remoteKind: str | None
+    comment: str | None
+    owner: str | None
+
+
+class ObjectChanged(Strict):
+    objectPath: TablePath
+    objectId: ObjectId
+    jobId: JobId
+    before: TableAttributes
+    after: TableAttributes
+
+
+class ObjectChangedEvent(CloudEvent):
+    """A crawl saw a table's or view's kind, remote kind, comment or owner change on the platform;
+    `before` and `after` hold just the changed attributes."""
+
+    type: Literal["objectsync.object.changed"]
+    data: ObjectChanged
+
+
+class DisabledState(Strict):
+    status: Literal["disabled"]
+
+
+class ObjectDeletedRemotely(Strict):
+    objectPath: RemotePath
+    objectId: ObjectId
+    jobId: JobId
+    kind: RemoteKind
+    before: StatusState = Field(description="Its effective status before")
+    after: DisabledState
+
+
+class ObjectDeletedRemotelyEvent(CloudEvent):
+    """A crawl no longer found a database, schema, table or view: it is disabled and kept, marked deleted
+    remotely, until deleted by hand. Never emitted for a scope whose read failed, nor past the mass-deletion
+    guard (see `sync.guard_tripped`)."""
+
+    type: Literal["objectsync.object.deleted_remotely"]
+    data: ObjectDeletedRemotely
+
+
+class ObjectRestored(Strict):
+    objectPath: RemotePath
+    objectId: ObjectId
+    jobId: JobId
+    kind: RemoteKind
+    status: Status = Field(description="Effective status again, from the setting it had before it vanished")
+    before: NoValue
+    after: NoValue
+
+
+class ObjectRestoredEvent(CloudEvent):
+    """An object marked deleted remotely is back on the platform."""
+
+    type: Literal["objectsync.object.restored"]
+    data: ObjectRestored
+
+
+class ObjectDeleted(Strict):
+    objectPath: AnyPath
+    objectId: ObjectId
+    jobId: NoJob
+    kind: ObjectKind
+    requestedBy: str | None = Field(description="Who asked: the API caller's principal name, when known")
+    objectsDeleted: int = Field(ge=1, description="On the object asked for: the size of its subtree; else 1")
+    before: NoValue
+    after: NoValue
+
+
+class ObjectDeletedEvent(CloudEvent):
+    """Someone deleted an object from the catalog by hand (never anything on the platform): one event for
+    the object asked for and one for every table and view under it. Deleting a connection deregisters it."""
+
+    type: Literal["objectsync.object.deleted"]
+    data: ObjectDeleted
+
+
+class EnabledState(Strict):
+    status: Literal["enabled"]
+
+
+class DataSourceFlip(Strict):
+    objectPath: TablePath
+    objectId: ObjectId
+    jobId: JobId
+    kind: TableKind
+    before: NoValue
+
+
+BulkId = Annotated[uuid.UUID, Field(description="The settings job's bulkId")]
+
+
+class DataSourceEnabledByCrawl(DataSourceFlip):
+    """A crawl found its database or schema back on the platform."""
+
+    after: EnabledState
+
+
+class DataSourceEnabledBySettings(DataSourceFlip):
+    """A status setting changed on it or on a parent."""
+
+    bulkId: BulkId
+    after: EnabledState
+
+
+class DataSourceDisabledByCrawl(DataSourceFlip):
+    """A crawl found its database or schema deleted remotely."""
+
+    after: DisabledState
+
+
+class DataSourceDisabledBySettings(DataSourceFlip):
+    """A status setting changed on it or on a parent."""
+
+    bulkId: BulkId
+    after: DisabledState
+
+
+class DataSourceEnabledEvent(CloudEvent):
+    """A table or view became a data source (effective status enabled) because of a settings change (with
+    its `bulkId`) or because a crawl restored its database or schema. Not emitted for new tables."""
+
+    type: Literal["objectsync.data_source.enabled"]
+    data: DataSourceEnabledBySettings | DataSourceEnabledByCrawl
+
+
+class DataSourceDisabledEvent(CloudEvent):
+    """A table or view stopped being a data source because of a settings change (with its `bulkId`) or
+    because a crawl found its database or schema deleted remotely. A table itself deleted remotely emits
+    `object.deleted_remotely` instead."""
+
+    type: Literal["objectsync.data_source.disabled"]
+    data: DataSourceDisabledBySettings | DataSourceDisabledByCrawl

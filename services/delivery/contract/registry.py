@@ -1,0 +1,86 @@
+"""One CloudEvent model per event type, looked up by either spelling, with its JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Annotated, Any, Union, get_args
+
+from pydantic import Field, TypeAdapter
+
+from services.delivery.contract.columns import ColumnAddedEvent, ColumnChangedEvent, ColumnDeletedEvent, ColumnTypeChangedEvent
+from services.delivery.contract.envelope import CloudEvent
+from services.delivery.contract.jobs import JobFinishedEvent, SyncGuardTrippedEvent
+from services.delivery.contract.objects import (
+    DataSourceDisabledEvent,
+    DataSourceEnabledEvent,
+    ObjectChangedEvent,
+    ObjectCreatedEvent,
+    ObjectDeletedEvent,
+    ObjectDeletedRemotelyEvent,
+    ObjectRestoredEvent,
+)
+from services.delivery.contract.requests import RequestCreatedEvent, RequestResolvedEvent
+from services.delivery.envelope import TYPE_PREFIX, outbox_type_name
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+_MODELS: tuple[type[CloudEvent], ...] = (
+    ObjectCreatedEvent, ObjectChangedEvent, ObjectDeletedRemotelyEvent, ObjectRestoredEvent, ObjectDeletedEvent,
+    DataSourceEnabledEvent, DataSourceDisabledEvent,
+    ColumnAddedEvent, ColumnDeletedEvent, ColumnTypeChangedEvent, ColumnChangedEvent,
+    RequestCreatedEvent, RequestResolvedEvent, JobFinishedEvent, SyncGuardTrippedEvent,
+)
+
+
+def cloudevent_type(model: type[CloudEvent]) -> str:
+    """The `type` a model is bound to: `objectsync.column.added`."""
+    (name,) = get_args(model.model_fields["type"].annotation)
+    return name
+
+
+#: Short event type (as the outbox stores it) → the CloudEvent model of that type.
+EVENT_MODELS: dict[str, type[CloudEvent]] = {outbox_type_name(cloudevent_type(m)): m for m in _MODELS}
+
+
+class UnknownEventType(ValueError):
+    def __init__(self, name: str):
+        super().__init__(f"unknown event type {name!r}; known: {', '.join(EVENT_MODELS)}")
+
+
+class ContractViolation(ValueError):
+    """An event that does not match the contract of its type."""
+
+
+def event_model(name: str) -> type[CloudEvent]:
+    """`column.added` or `objectsync.column.added` → its model."""
+    model = EVENT_MODELS.get(outbox_type_name(name.strip()))
+    if model is None:
+        raise UnknownEventType(name)
+    return model
+
+
+def parse_event(body: str | bytes | dict[str, Any]) -> CloudEvent:
+    """Validate one CloudEvent as JSON, strictly (no coercion), against the contract of its `type`."""
+    text = json.dumps(body) if isinstance(body, dict) else body
+    envelope = json.loads(text)
+    name = envelope.get("type") if isinstance(envelope, dict) else None
+    if not isinstance(name, str) or not name.startswith(TYPE_PREFIX):
+        raise ContractViolation(f"not an objectsync CloudEvent: type {name!r}")
+    return event_model(name).model_validate_json(text, strict=True)
+
+
+def event_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of one event type's CloudEvent."""
+    model = event_model(name)
+    return {"$schema": JSON_SCHEMA_DIALECT, **model.model_json_schema()}
+
+
+@cache
+def _any_event() -> TypeAdapter[Any]:
+    return TypeAdapter(Annotated[Union[_MODELS], Field(discriminator="type")])  # noqa: UP007 - a runtime tuple
+
+
+def contract_schema() -> dict[str, Any]:
+    """The JSON Schema of any objectsync CloudEvent, one branch per type, told apart by `type`."""
+    return {"$schema": JSON_SCHEMA_DIALECT, "title": "objectsync change event", **_any_event().json_schema()}

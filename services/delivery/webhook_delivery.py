@@ -1,0 +1,222 @@
+"""Delivering webhook deliveries per Standard Webhooks: signed, at least once, in event order per endpoint.
+
+Only the oldest pending delivery of an endpoint is ever sent (event N+1 waits until N is delivered or
+dead). One endpoint is served by one worker at a time, under a session-level advisory lock that dies with
+the worker's database connection, so a killed worker never strands an endpoint. A delivery's state lives
+in PostgreSQL and is committed after every attempt; a worker killed mid-request leaves it pending and it
+is sent again (receivers dedupe on `webhook-id`, the stable event id).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.orm import Session
+from standardwebhooks import Webhook
+
+from services.delivery.envelope import serialize, to_cloudevent
+from services.delivery.ssrf import UnsafeWebhookUrl, pinned_target
+from services.delivery.webhook_subscriptions import signing_secrets
+from models import ChangeEvent, WebhookDelivery, WebhookSubscription
+from catalog.session import get_engine
+from settings import Settings, get_settings
+
+ENDPOINT_LOCK_NAMESPACE = 0x6F6277  # "obw": advisory locks on (namespace, subscription id)
+USER_AGENT = "objectsync-webhooks/1"
+ERROR_TEXT_LIMIT = 500
+
+
+@dataclass(slots=True)
+class EndpointRun:
+    subscription_id: int
+    locked: bool = True
+    delivered: list[int] = field(default_factory=list)
+    failed: int = 0
+    dead: list[int] = field(default_factory=list)
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: int = 0
+
+
+def backoff_delay(attempts: int, event_settings: Settings) -> float:
+    """Exponential backoff with equal jitter: half the delay fixed, half random, capped."""
+    delay = min(event_settings.webhook_backoff_max_seconds,
+                event_settings.webhook_backoff_base_seconds * 2 ** max(0, attempts - 1))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def sign_headers(secrets: Sequence[str], message_id: str, body: str, now: datetime) -> dict[str, str]:
+    """One signature per secret, space-separated (Standard Webhooks' way to rotate a secret without a gap)."""
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": " ".join(Webhook(secret).sign(message_id, now, body) for secret in secrets),
+        "content-type": "application/json",
+    }
+
+
+def http_client(event_settings: Settings) -> httpx.Client:
+    """No redirects (a redirect could lead past the SSRF guard), no proxies from the environment."""
+    return httpx.Client(timeout=event_settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False,
+                        headers={"user-agent": USER_AGENT})
+
+
+def send(client: httpx.Client, url: str, secrets: Sequence[str], event: ChangeEvent,
+         event_settings: Settings) -> AttemptResult:
+    """One HTTP attempt; any 2xx is success, anything else (redirects included) a failure to retry."""
+    started = time.monotonic()
+    ok, status_code, error = _post(client, url, secrets, event, event_settings)
+    return AttemptResult(ok, status_code, error, round((time.monotonic() - started) * 1000))
+
+
+def _post(client: httpx.Client, url: str, secrets: Sequence[str], event: ChangeEvent,
+          event_settings: Settings) -> tuple[bool, int | None, str | None]:
+    try:
+        target = pinned_target(url, allow_private=event_settings.webhook_allow_private_addresses)
+    except UnsafeWebhookUrl as exc:
+        return False, None, str(exc)
+    body = serialize(to_cloudevent(event))
+    headers = {**sign_headers(secrets, str(event.event_id), body, datetime.now(UTC)), **target.headers}
+    try:
+        response = client.post(target.url, content=body.encode(), headers=headers, extensions=target.extensions)
+    except httpx.HTTPError as exc:
+        return False, None, f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_LIMIT]
+    if 200 <= response.status_code < 300:
+        return True, response.status_code, None
+    return False, response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def endpoints_due(session: Session) -> tuple[list[int], datetime | None]:
+    """Enabled endpoints whose oldest pending delivery is due now, and when the next not-yet-due one is."""
+    rows = session.execute(text("""
+        SELECT head.subscription_id, head.next_attempt_at, head.next_attempt_at <= now()
+        FROM (
+            SELECT DISTINCT ON (d.subscription_id) d.subscription_id, d.next_attempt_at
+            FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.enabled
+            WHERE d.status = 'pending'
+            ORDER BY d.subscription_id, d.event_id
+        ) head
+    """)).all()
+    due = [sid for sid, _, is_due in rows if is_due]
+    later = [at for _, at, is_due in rows if not is_due and at is not None]
+    return due, min(later) if later else None
+
+
+def deliver_endpoint(subscription_id: int, event_settings: Settings | None = None) -> EndpointRun:
+    """Send an endpoint's due deliveries in event order, up to the per-endpoint batch, if no one else is."""
+    event_settings = event_settings or get_settings()
+    run = EndpointRun(subscription_id)
+    with get_engine().connect() as conn:
+        if not _try_lock(conn, subscription_id):
+            run.locked = False
+            return run
+        try:
+            with Session(bind=conn, expire_on_commit=False) as session, http_client(event_settings) as client:
+                for _ in range(event_settings.webhook_batch_per_endpoint):
+                    if not _deliver_head(session, client, run, event_settings):
+                        break
+        finally:
+            conn.rollback()
+            conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), _lock_params(subscription_id))
+            conn.commit()
+    return run
+
+
+def _lock_params(subscription_id: int) -> dict[str, int]:
+    return {"ns": ENDPOINT_LOCK_NAMESPACE, "key": subscription_id % 2_147_483_647}
+
+
+def _try_lock(conn: Connection, subscription_id: int) -> bool:
+    locked = conn.execute(text("SELECT pg_try_advisory_lock(:ns, :key)"), _lock_params(subscription_id)).scalar()
+    conn.commit()
+    return bool(locked)
+
+
+def _deliver_head(session: Session, client: httpx.Client, run: EndpointRun, event_settings: Settings) -> bool:
+    """Attempt the endpoint's oldest pending delivery if due; True if the next one may follow at once."""
+    head = session.execute(
+        select(WebhookDelivery, ChangeEvent, WebhookSubscription, WebhookDelivery.next_attempt_at <= func.now())
+        .join(ChangeEvent, ChangeEvent.id == WebhookDelivery.event_id)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .where(WebhookDelivery.subscription_id == run.subscription_id, WebhookDelivery.status == "pending",
+               WebhookSubscription.enabled)
+        .order_by(WebhookDelivery.event_id)
+        .limit(1)
+        .execution_options(populate_existing=True)
+    ).first()
+    if head is None or head[3] is False:
+        session.commit()
+        return False
+    delivery, event, subscription, _ = head
+    secrets = signing_secrets(subscription)
+    session.commit()  # no transaction stays open during the HTTP call
+
+    result = send(client, subscription.url, secrets, event, event_settings)
+    return _record(session, run, delivery, subscription, result, event_settings)
+
+
+_RECORD_ATTEMPT = text("""
+    WITH recorded AS (
+        UPDATE webhook_deliveries
+        SET attempts = attempts + 1, last_status_code = :code, last_error = :error,
+            status = CASE WHEN :ok THEN 'delivered' WHEN attempts + 1 >= :max_attempts THEN 'dead'
+                          ELSE 'pending' END,
+            delivered_at = CASE WHEN :ok THEN now() ELSE delivered_at END,
+            next_attempt_at = CASE WHEN :ok OR attempts + 1 >= :max_attempts THEN NULL
+                                   ELSE now() + make_interval(secs => :delay) END
+        WHERE id = :id AND status = 'pending'
+        RETURNING id, attempts, status
+    ), history AS (
+        INSERT INTO webhook_delivery_attempts (delivery_id, attempt, succeeded, status_code, error, duration_ms)
+        SELECT id, attempts, :ok, :code, :error, :duration_ms FROM recorded
+    )
+    SELECT status FROM recorded
+""")
+
+_COUNT_FAILURE = text("""
+    UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1
+    WHERE id = :id RETURNING consecutive_failures, enabled
+""")
+
+_DISABLE = text("UPDATE webhook_subscriptions SET enabled = false, disabled_reason = :reason WHERE id = :id")
+
+
+def _record(session: Session, run: EndpointRun, delivery: WebhookDelivery, subscription: WebhookSubscription,
+            result: AttemptResult, event_settings: Settings) -> bool:
+    """Store the attempt's outcome and its history row: one statement on success, a few more on failure."""
+    status = session.execute(_RECORD_ATTEMPT, {
+        "id": delivery.id, "ok": result.ok, "code": result.status_code, "error": result.error,
+        "duration_ms": result.duration_ms, "max_attempts": event_settings.webhook_max_attempts,
+        "delay": backoff_delay(delivery.attempts + 1, event_settings),
+    }).scalar()
+    if status is None:  # removed or replayed meanwhile: nothing to record
+        session.commit()
+        return False
+    if result.ok:
+        run.delivered.append(delivery.event_id)
+        if subscription.consecutive_failures:
+            session.execute(text("UPDATE webhook_subscriptions SET consecutive_failures = 0 WHERE id = :id"),
+                            {"id": subscription.id})
+    else:
+        run.failed += 1
+        if status == "dead":
+            run.dead.append(delivery.event_id)
+        failures, enabled = session.execute(_COUNT_FAILURE, {"id": subscription.id}).one()
+        if enabled and failures >= event_settings.webhook_disable_after_failures:
+            reason = f"disabled automatically after {failures} consecutive failed attempts; last: {result.error}"
+            session.execute(_DISABLE, {"id": subscription.id, "reason": reason[:ERROR_TEXT_LIMIT]})
+            run.disabled = True
+    session.commit()
+    return result.ok or status == "dead"

@@ -1,0 +1,255 @@
+"""Webhook subscriptions: create, change, remove, list, replay, and their delivery and attempt history."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from services.delivery.subscription_filters import MATCHES_SQL, normalize_event_types, normalize_path_prefix
+from services.delivery.ssrf import check_webhook_url
+from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
+from settings import get_settings
+from services.access.secrets import decrypt_secret, encrypt_secret
+
+SECRET_PREFIX = "whsec_"
+DELIVERY_STATUSES = ("pending", "delivered", "dead")
+
+
+class SubscriptionNotFound(LookupError):
+    def __init__(self, subscription_id: int):
+        super().__init__(f"no webhook subscription with id {subscription_id}")
+
+
+class EventNotFound(LookupError):
+    def __init__(self, reference: str):
+        super().__init__(f"no change event {reference!r}")
+
+
+class DeliveryNotFound(LookupError):
+    def __init__(self, subscription_id: int, delivery_id: int):
+        super().__init__(f"webhook subscription {subscription_id} has no delivery {delivery_id}")
+
+
+class InvalidSecret(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedSubscription:
+    subscription: WebhookSubscription
+    #: Shown once, at creation: receivers verify signatures with it.
+    secret: str
+
+
+def generate_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def validate_secret(secret: str) -> str:
+    """Standard Webhooks secrets: `whsec_` + base64 of 24 to 64 random bytes."""
+    body = secret.removeprefix(SECRET_PREFIX)
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except ValueError:
+        raise InvalidSecret("webhook secret must be 'whsec_' followed by base64") from None
+    if not 24 <= len(raw) <= 64:
+        raise InvalidSecret("webhook secret must encode 24 to 64 bytes")
+    return SECRET_PREFIX + body
+
+
+def subscription_secret(subscription: WebhookSubscription) -> str:
+    return decrypt_secret(subscription.secret_encrypted)
+
+
+def previous_secret_valid_until(subscription: WebhookSubscription, now: datetime | None = None) -> datetime | None:
+    """When the secret before the last rotation stops signing; None when it no longer does."""
+    expires = subscription.previous_secret_expires_at
+    if subscription.previous_secret_encrypted and expires and expires > (now or datetime.now(UTC)):
+        return expires
+    return None
+
+
+def signing_secrets(subscription: WebhookSubscription, now: datetime | None = None) -> list[str]:
+    """The current secret, then the previous one while its rotation grace lasts."""
+    secrets_now = [subscription_secret(subscription)]
+    if previous_secret_valid_until(subscription, now):
+        secrets_now.append(decrypt_secret(subscription.previous_secret_encrypted))
+    return secrets_now
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedSecret:
+    subscription: WebhookSubscription
+    #: Shown once: receivers switch to it; the old one keeps verifying until `previous_valid_until`.
+    secret: str
+    previous_valid_until: datetime | None
+
+
+def rotate_secret(session: Session, subscription_id: int, *, secret: str | None = None,
+                  grace_seconds: int | None = None) -> RotatedSecret:
+    """A new signing secret (given or generated); the old one stays valid for the grace period."""
+    subscription = get_subscription(session, subscription_id, for_update=True)
+    plain = validate_secret(secret) if secret else generate_secret()
+    _replace_secret(subscription, plain, grace_seconds)
+    session.flush()
+    return RotatedSecret(subscription, plain, subscription.previous_secret_expires_at)
+
+
+def _replace_secret(subscription: WebhookSubscription, plain: str, grace_seconds: int | None) -> None:
+    grace = get_settings().webhook_secret_rotation_grace_seconds if grace_seconds is None else grace_seconds
+    if grace < 0:
+        raise InvalidSecret("the rotation grace period cannot be negative")
+    if grace:
+        subscription.previous_secret_encrypted = subscription.secret_encrypted
+        subscription.previous_secret_expires_at = datetime.now(UTC) + timedelta(seconds=grace)
+    else:
+        subscription.previous_secret_encrypted = subscription.previous_secret_expires_at = None
+    subscription.secret_encrypted = encrypt_secret(plain)
+
+
+def create_subscription(
+    session: Session,
+    *,
+    url: str,
+    secret: str | None = None,
+    event_types: Sequence[str] = (),
+    path_prefix: str | Sequence[str] | None = None,
+    enabled: bool = True,
+) -> CreatedSubscription:
+    check_webhook_url(url, allow_private=get_settings().webhook_allow_private_addresses)
+    plain = validate_secret(secret) if secret else generate_secret()
+    subscription = WebhookSubscription(
+        url=url, secret_encrypted=encrypt_secret(plain), event_types=normalize_event_types(event_types),
+        path_prefix=normalize_path_prefix(path_prefix), enabled=enabled, consecutive_failures=0,
+    )
+    session.add(subscription)
+    session.flush()
+    return CreatedSubscription(subscription, plain)
+
+
+def get_subscription(session: Session, subscription_id: int, *, for_update: bool = False) -> WebhookSubscription:
+    query = select(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
+    if for_update:
+        query = query.with_for_update()
+    subscription = session.scalar(query)
+    if subscription is None:
+        raise SubscriptionNotFound(subscription_id)
+    return subscription
+
+
+def list_subscriptions(session: Session) -> list[WebhookSubscription]:
+    return list(session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)))
+
+
+def update_subscription(
+    session: Session,
+    subscription_id: int,
+    *,
+    url: str | None = None,
+    secret: str | None = None,
+    event_types: Sequence[str] | None = None,
+    path_prefix: str | Sequence[str] | None = None,
+    enabled: bool | None = None,
+) -> WebhookSubscription:
+    """Change what is given; enabling by hand clears an automatic disable and its failure count."""
+    subscription = get_subscription(session, subscription_id, for_update=True)
+    if url is not None:
+        subscription.url = check_webhook_url(url, allow_private=get_settings().webhook_allow_private_addresses)
+    if secret is not None:
+        _replace_secret(subscription, validate_secret(secret), None)
+    if event_types is not None:
+        subscription.event_types = normalize_event_types(event_types)
+    if path_prefix is not None:
+        subscription.path_prefix = normalize_path_prefix(path_prefix)
+    if enabled is not None:
+        if enabled and not subscription.enabled:
+            subscription.consecutive_failures = 0
+            subscription.disabled_reason = None
+        subscription.enabled = enabled
+    session.flush()
+    return subscription
+
+
+def delete_subscription(session: Session, subscription_id: int) -> None:
+    session.delete(get_subscription(session, subscription_id))
+    session.flush()
+
+
+def resolve_event_reference(session: Session, reference: int | str) -> int:
+    """An outbox id (the CloudEvent `sequence`) or a stable event id (the CloudEvent `id`) → outbox id."""
+    text_ref = str(reference).strip()
+    if text_ref.isdigit():
+        found = session.scalar(select(ChangeEvent.id).where(ChangeEvent.id == int(text_ref)))
+    else:
+        try:
+            event_uuid = uuid.UUID(text_ref)
+        except ValueError:
+            raise EventNotFound(text_ref) from None
+        found = session.scalar(select(ChangeEvent.id).where(ChangeEvent.event_id == event_uuid))
+    if found is None:
+        raise EventNotFound(text_ref)
+    return found
+
+
+def replay(session: Session, subscription_id: int, from_event: int | str) -> int:
+    """Queue again every matching event from `from_event` on, oldest first; returns how many were queued.
+
+    Already delivered or dead deliveries go back to pending with a fresh attempt budget; the endpoint's
+    ordering still holds because deliveries go out by event id.
+    """
+    get_subscription(session, subscription_id)
+    start = resolve_event_reference(session, from_event)
+    result = session.execute(
+        text(f"""
+            INSERT INTO webhook_deliveries (subscription_id, event_id, status, attempts, next_attempt_at)
+            SELECT s.id, e.id, 'pending', 0, now()
+            FROM change_events e JOIN webhook_subscriptions s ON s.id = :sid AND {MATCHES_SQL}
+            WHERE e.id >= :start
+            ON CONFLICT (subscription_id, event_id) DO UPDATE
+                SET status = 'pending', attempts = 0, next_attempt_at = now()
+        """),
+        {"sid": subscription_id, "start": start},
+    )
+    return result.rowcount
+
+
+def delivery_history(
+    session: Session,
+    subscription_id: int,
+    *,
+    status: str | None = None,
+    after_id: int = 0,
+    limit: int = 100,
+) -> list[tuple[WebhookDelivery, ChangeEvent]]:
+    """Deliveries of one subscription with their events, oldest event first, paged by delivery id."""
+    get_subscription(session, subscription_id)
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(DELIVERY_STATUSES)}")
+    query = (
+        select(WebhookDelivery, ChangeEvent)
+        .join(ChangeEvent, ChangeEvent.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.id > after_id)
+        .order_by(WebhookDelivery.id)
+        .limit(max(1, min(limit, 1000)))
+    )
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    return [(d, e) for d, e in session.execute(query).all()]
+
+
+def delivery_attempts(session: Session, subscription_id: int, delivery_id: int) -> list[WebhookDeliveryAttempt]:
+    """Every attempt at one delivery of a subscription, oldest first."""
+    get_subscription(session, subscription_id)
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != subscription_id:
+        raise DeliveryNotFound(subscription_id, delivery_id)
+    return list(session.scalars(select(WebhookDeliveryAttempt)
+                                .where(WebhookDeliveryAttempt.delivery_id == delivery_id)
+                                .order_by(WebhookDeliveryAttempt.id)))

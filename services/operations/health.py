@@ -1,0 +1,72 @@
+"""Readiness of a process's dependencies: the catalog (reachable, migrated to head) and the broker.
+
+Details name the failure's kind only: no URL, host or credential ever appears in a health answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import redis
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from catalog.migrate import alembic_config
+from catalog.session import get_engine
+from settings import get_settings
+
+BROKER_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    milliseconds: int
+
+
+@cache
+def migrations_head() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def check_catalog() -> Check:
+    started = time.monotonic()
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SET LOCAL statement_timeout = '2s'"))
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return Check("catalog", False, f"unreachable ({type(exc).__name__})", _since(started))
+    head = migrations_head()
+    if revision != head:
+        return Check("catalog", False, f"schema at revision {revision}, code expects {head}: run "
+                     "`objectsync migrate`", _since(started))
+    return Check("catalog", True, f"revision {revision}", _since(started))
+
+
+def check_broker() -> Check:
+    started = time.monotonic()
+    url = get_settings().redis_url
+    if not url:
+        return Check("broker", False, "REDIS_URL is not set", _since(started))
+    client = redis.Redis.from_url(url, socket_timeout=BROKER_TIMEOUT_SECONDS,
+                                  socket_connect_timeout=BROKER_TIMEOUT_SECONDS)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return Check("broker", False, f"unreachable ({type(exc).__name__})", _since(started))
+    finally:
+        client.close()
+    return Check("broker", True, "answers", _since(started))
+
+
+def readiness() -> list[Check]:
+    return [check_catalog(), check_broker()]
+
+
+def _since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)

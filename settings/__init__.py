@@ -1,0 +1,66 @@
+"""The one settings object, read from the environment when first asked for."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OBJECTSYNC_", extra="ignore", populate_by_name=True)
+
+    # Servers. Unset means "embedded" for the CLI demo; services require them.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+
+    home: Path = Path.home() / ".objectsync"
+    secret_key: str | None = None  # Fernet key for credentials at rest
+
+    default_cron: str = "0 1 * * *"
+    mass_deletion_threshold: float = 0.5
+    internal_databases: list[str] = Field(default_factory=list)
+    schema_read_retries: int = 3
+    remote_timeout_seconds: float = 30.0
+    redis_visibility_timeout: int = 600  # an unacknowledged task of a killed worker is redelivered after this
+    #: A job with no progress for this long has lost its task messages (e.g. a Redis restart without
+    #: persistence); the dispatcher then enqueues its pending work again.
+    stalled_job_seconds: int = 600
+    redis_key_prefix: str = ""  # isolates several deployments (or test runs) sharing one Redis
+    dry_run_change_limit: int = 1000
+    bootstrap_token: str | None = None  # an operator-chosen admin API token for a fresh deployment
+
+    # Change events onward: webhook delivery, the Redis stream, owner requests.
+    #: Allow webhook URLs resolving to private, loopback or link-local addresses (off: SSRF guard).
+    webhook_allow_private_addresses: bool = False
+    webhook_timeout_seconds: float = 10.0
+    #: Attempts before a delivery is dead-lettered and the endpoint moves on to its next event.
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    #: Consecutive failed attempts after which an endpoint is disabled (until re-enabled by hand).
+    webhook_disable_after_failures: int = Field(default=50, ge=1)
+    webhook_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    #: Deliveries one endpoint gets per task run before yielding the worker to other endpoints.
+    webhook_batch_per_endpoint: int = Field(default=100, ge=1)
+    #: After a secret rotation, deliveries carry signatures with the old and the new secret this long.
+    webhook_secret_rotation_grace_seconds: int = Field(default=86_400, ge=0)
+    relay_batch_size: int = Field(default=1000, ge=1)
+    event_stream_enabled: bool = True
+    event_stream_key: str = "objectsync:events"
+    event_stream_maxlen: int = Field(default=100_000, ge=1)
+    #: Column added/deleted on a data source raises an owner validation request to its data owners.
+    owner_requests_enabled: bool = True
+
+    # Retention: the nightly prune (and `objectsync prune`) deletes older history; 0 keeps it forever.
+    #: Change events (object history) and their settled webhook deliveries older than this many days, once
+    #: every outbox consumer has relayed them.
+    event_retention_days: int = Field(default=0, ge=0)
+    #: Finished jobs (with their subtasks) that finished more than this many days ago.
+    job_retention_days: int = Field(default=0, ge=0)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,1 +1,0 @@
-"""The sync core: remote snapshots, the pure diff, and the services that crawl and apply."""
