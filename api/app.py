@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.event_webhooks import register_event_webhooks
-from api.routes import connections, crawl, health, jobs, metrics, objects, schedule, settings, users
-from api.routes import requests as owner_requests, webhooks
+from api.routes import connections, crawl, health, jobs, metrics, objects, schedule, settings, users, webhooks
+from api.routes import requests as owner_requests
 from catalog.session import session_scope
 from services.access.tokens import bootstrap_admin_token
 from workers.celery_app import install_enqueue_sender

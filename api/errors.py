@@ -14,15 +14,14 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.exc import OperationalError as CatalogUnavailable
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from connectors import ConfigurationError
 from catalog.session import CatalogNotConfigured
-from domain.errors import ConnectionExists, ConnectionNotFound
-from domain.errors import DataObjectNotFound
-from services.connections.object_settings import InvalidSetting, UnknownPrincipal
+from connectors import ConfigurationError
+from domain.errors import ConnectionExists, ConnectionNotFound, DataObjectNotFound
 from domain.paths import InvalidPath
-from services.access.permissions import NotAuthorized
 from domain.schedule import InvalidCron
+from services.access.permissions import NotAuthorized
 from services.access.secrets import SecretKeyError
+from services.connections.object_settings import InvalidSetting, UnknownPrincipal
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +89,8 @@ def error_body(status: int, message: str, details: Any = None) -> dict[str, Any]
     return body
 
 
-def error_response(status: int, message: str, details: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, message: str, details: Any = None, headers: dict[str,
+                                                                                 str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(status, message, details), status_code=status, headers=headers)
 
 

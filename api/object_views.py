@@ -19,9 +19,9 @@ from api.schemas.objects import (
     OwnerBody,
     TagBody,
 )
+from domain.paths import dotted_name
 from models import ChangeEvent, Column, DataObject, Job, ObjectTag
 from services.connections.object_settings import direct_data_owners
-from domain.paths import dotted_name
 
 DICTIONARY_KINDS = ("table", "view")
 

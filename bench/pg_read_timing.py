@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
-from tests.support.pg_source import create_wide_schema
 from connectors.postgresql import PostgresConnector
+from tests.support.pg_source import create_wide_schema
 
 ADMIN_URL = os.environ.get("TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -94,10 +94,9 @@ def timed_crawl(key: str, repeat: int) -> tuple[float, int, list[float]]:
     """Median wall time from request to closed job; the number of change events it emitted."""
     from sqlalchemy import func, select
 
-    from models import ChangeEvent
     from catalog.session import session_factory
-    from services.crawl.jobs import start_crawl
-    from services.crawl.jobs import wait_for_job
+    from models import ChangeEvent
+    from services.crawl.jobs import start_crawl, wait_for_job
 
     samples, events = [], 0
     for _ in range(repeat):
@@ -143,8 +142,8 @@ def timed_metrics_scrape(repeat: int = 3) -> tuple[float, int]:
     from prometheus_client import generate_latest
     from sqlalchemy import func, select
 
-    from models import DataObject
     from catalog.session import session_factory
+    from models import DataObject
     from services.operations.metrics import registry
     from workers.broker_depths import read_broker_depths
 

@@ -86,7 +86,8 @@ def close_job_if_done(cur: Cursor, job_id: int) -> list[PlannedEvent]:
     if not options.get("dryRun") and connection_id is not None:
         cur.execute("UPDATE connections SET last_sync_at = now() WHERE id = %s", (connection_id,))
     return [ev.planned(ev.JOB_FINISHED, tuple(scope), 0, {
-        "bulkId": str(bulk_id), "jobKind": "crawl", "status": final, "subtasks": {"total": total, "succeeded": succeeded,
+        "bulkId": str(bulk_id), "jobKind": "crawl", "status": final, "subtasks": {"total": total,
+                                                                                  "succeeded": succeeded,
                                                               "held": held, "failed": failed},
         "summary": summary, "dryRun": bool(options.get("dryRun")),
     }, str(bulk_id))]

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 
 from psycopg import Cursor
 
-from domain.schema_diff import SchemaChanges
+from catalog.connection_tags import refresh_connection_tags
 from domain.hierarchy_diff import HierarchyChanges
+from domain.schema_diff import SchemaChanges
 from domain.snapshot import RemoteTable
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
-from catalog.connection_tags import refresh_connection_tags
 
 _TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_state, remote_kind, comment, owner, "
                   "fingerprint, revision, status_before_deletion")

@@ -12,14 +12,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from catalog.session import session_factory, session_scope
 from cli.errors import CliError
 from cli.progress import report_job, wait_for_job
 from connectors import technologies
 from models import Connection, DataObject
-from catalog.session import session_factory, session_scope
+from services.connections import object_deletion
 from services.connections.registry import register_connection
 from services.crawl.jobs import start_crawl
-from services.connections import object_deletion
 
 FILTER_LEVELS = {"database": "databases", "schema": "schemas", "table": "tables and views"}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from cli.progress import report_job, wait_for_job
 from catalog.session import session_factory
-from services.crawl.jobs import start_crawl
+from cli.progress import report_job, wait_for_job
 from domain.paths import parse_path
+from services.crawl.jobs import start_crawl
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy import func, select
 
+from catalog.session import dispose_engines, session_factory, session_scope
 from cli.demo_source import ALTERATIONS, SOURCE_DATABASE, alter_source, recreate_source
 from cli.embedded import (
     Servers,
@@ -27,13 +28,12 @@ from cli.embedded import (
 from cli.events import read_events
 from cli.output import console, describe_change
 from cli.progress import report_job, wait_for_job
-from models import ChangeEvent
-from catalog.session import dispose_engines, session_factory, session_scope
-from settings import get_settings
-from domain.errors import ConnectionNotFound
-from services.connections.registry import deregister_connection, register_connection
 from domain.change_types import JOB_FINISHED
+from domain.errors import ConnectionNotFound
+from models import ChangeEvent
+from services.connections.registry import deregister_connection, register_connection
 from services.crawl.jobs import get_job, start_crawl
+from settings import get_settings
 
 DEMO_CONNECTION = "demo"
 JOB_TIMEOUT_SECONDS = 120.0

@@ -7,10 +7,9 @@ import redis
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import DBAPIError
 
-from connectors.errors import ConnectorError
 from catalog.session import CatalogNotConfigured
-from domain.errors import ConnectionExists, ConnectionNotFound
-from domain.errors import DataObjectNotFound
+from connectors.errors import ConnectorError
+from domain.errors import ConnectionExists, ConnectionNotFound, DataObjectNotFound
 from services.access.secrets import SecretKeyError
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from catalog.session import session_factory
 from cli.errors import CliError
 from cli.output import describe_change
-from services.delivery.contract import UnknownEventType, contract_schema, event_schema
-from models import ChangeEvent
-from catalog.session import session_factory
 from domain.paths import parse_path
+from models import ChangeEvent
+from services.delivery.contract import UnknownEventType, contract_schema, event_schema
 
 BATCH_SIZE = 500
 

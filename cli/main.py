@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from cli import api, connection, crawl, demo, events, prune, runtime, webhooks
-from workers.celery_app import install_enqueue_sender
 from cli.errors import CliError, describe_error
+from workers.celery_app import install_enqueue_sender
 
 #: Every command group; a module exposes `add_parser(subparsers)` and sets `handler` on its parsers.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"objectsync: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except Exception as exc:  # noqa: BLE001 - known domain errors become one clear line, the rest propagate
+    except Exception as exc:
         message = describe_error(exc)
         if message is None:
             raise

@@ -9,14 +9,14 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from catalog.session import session_factory, session_scope
 from cli.errors import CliError
+from domain.paths import format_path
+from models import WebhookSubscription
 from services.delivery import webhook_subscriptions as service
-from services.enqueue import DELIVER_WEBHOOKS, send_now
 from services.delivery.envelope import event_type_name
 from services.delivery.subscription_filters import EVENT_TYPES
-from models import WebhookSubscription
-from catalog.session import session_factory, session_scope
-from domain.paths import format_path
+from services.enqueue import DELIVER_WEBHOOKS, send_now
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add = commands.add_parser("add", help="subscribe an endpoint; prints its signing secret once")
     add.add_argument("url", help="http(s) endpoint (private and loopback addresses need the allow setting)")
     add.add_argument("--type", action="append", dest="types", default=[], metavar="TYPE",
-                     help=f"only this event type or family such as column.* (repeatable); known: {', '.join(EVENT_TYPES)}")
+                     help="only this event type or family such as column.* (repeatable); "
+                          f"known: {', '.join(EVENT_TYPES)}")
     add.add_argument("--path", metavar="PREFIX", help="only events at or below this object path, e.g. pg/app/Sales")
     add.add_argument("--secret-env", metavar="VAR", help="take the whsec_ signing secret from this variable")
     add.add_argument("--disabled", action="store_true", help="create it switched off")
@@ -155,7 +156,8 @@ def show_history(args: argparse.Namespace) -> int:
         rows = _lookup(service.delivery_history, session, args.id, status=args.status, limit=args.limit)
         for delivery, event in rows:
             record = {
-                "id": delivery.id, "sequence": event.id, "eventId": str(event.event_id), "type": event_type_name(event.type),
+                "id": delivery.id, "sequence": event.id, "eventId": str(event.event_id),
+                "type": event_type_name(event.type),
                 "status": delivery.status, "attempts": delivery.attempts,
                 "lastStatusCode": delivery.last_status_code, "lastError": delivery.last_error,
                 "deliveredAt": delivery.delivered_at.isoformat() if delivery.delivered_at else None,

@@ -1,1 +1,2 @@
-"""The pure domain: remote snapshots, stored state, statuses, object paths, change types, filters and the diffs. No database, no Celery, no I/O."""
+"""The pure domain: remote snapshots, stored state, statuses, object paths, change types, filters, the diffs
+and the error kinds. No database, no Celery, no I/O."""

@@ -47,5 +47,6 @@ class PlannedEvent:
         return {"type": self.type, "path": list(self.path), "eventId": str(self.event_id), "payload": self.payload}
 
 
-def planned(event_type: str, path: tuple[str, ...], revision: int, payload: dict[str, Any], detail: str = "") -> PlannedEvent:
+def planned(event_type: str, path: tuple[str, ...], revision: int, payload: dict[str, Any],
+            detail: str = "") -> PlannedEvent:
     return PlannedEvent(event_type, path, stable_event_id(event_type, path, revision, detail), payload)

@@ -11,8 +11,8 @@ from typing import Any
 from domain import change_types as ev
 from domain.schema_diff import DELETED, PRESENT, GuardTrip
 from domain.snapshot import RemoteHierarchy
-from domain.stored_state import HierarchyScope, StoredContainer
 from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
+from domain.stored_state import HierarchyScope, StoredContainer
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from typing import Any
 
 from domain import change_types as ev
 from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
-from domain.stored_state import SchemaScope, StoredColumn, StoredTable
 from domain.status import DISABLED, ENABLED, effective_status, new_child_status_setting
+from domain.stored_state import SchemaScope, StoredColumn, StoredTable
 
 PRESENT = "present"
 DELETED = "deleted"

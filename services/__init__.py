@@ -1,1 +1,1 @@
-"""Use cases on top of the catalog and the connectors; adapters (tasks, API, CLI, console) call these and nothing below."""
+"""Use cases on top of the catalog and the connectors; adapters (tasks, API, CLI, console) call these."""

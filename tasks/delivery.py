@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from services.delivery.outbox_relay import relay_outbox
+from catalog.session import session_scope
+from models import WebhookDelivery
 from services.delivery.event_stream import redis_client
+from services.delivery.outbox_relay import relay_outbox
 from services.delivery.webhook_delivery import deliver_endpoint, endpoints_due
 from services.enqueue import DELIVER_WEBHOOKS, RELAY_EVENTS
-from models import WebhookDelivery
-from catalog.session import session_scope
 from settings import get_settings
 from workers.celery_app import app
 

@@ -18,4 +18,4 @@ def propagate_status_task(self, job_id: int) -> dict[str, int] | None:
         with session_scope() as session:
             return propagate_status(session, job_id)
     except OperationalError as exc:  # the catalog is down or restarting
-        raise self.retry(countdown=min(60.0, 0.5 * 2**self.request.retries), exc=exc)
+        raise self.retry(countdown=min(60.0, 0.5 * 2**self.request.retries), exc=exc) from exc

@@ -6,6 +6,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,6 +15,23 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from workers.process import WorkerProcess
+
+pytest_plugins = ("tests.support.events",)
+
+TESTS = Path(__file__).resolve().parent
+#: Suites whose tests reach real servers (databases, brokers, HTTP doubles, worker processes) directly.
+SERVER_SUITES = frozenset({"api", "catalog", "cli", "conformance", "connectors", "faults", "tasks"})
+#: Fixtures that bring up or need a real server; any test whose fixtures include one is an integration test.
+SERVER_FIXTURES = frozenset({"catalog_url", "catalog", "redis_env", "worker", "source_db"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark integration tests, so `pytest -m "not integration"` runs the fast, server-free set."""
+    for item in items:
+        suite = Path(str(item.path)).resolve().relative_to(TESTS).parts[0]
+        if suite in SERVER_SUITES or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
 
 ADMIN_URL = os.environ.get("TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -95,8 +113,8 @@ def worker(catalog_url: str, redis_env: str, tmp_path_factory: pytest.TempPathFa
 def catalog(catalog_url: str) -> Iterator[None]:
     """An empty catalog for the test (tables truncated afterwards)."""
     yield
-    from models import Base
     from catalog.session import get_engine
+    from models import Base
 
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     for attempt in range(20):  # a worker may still be relaying the last test's events

@@ -8,7 +8,8 @@ from celery.signals import worker_init, worker_process_init
 from services.enqueue import install_sender
 from workers.config import celery_config
 
-app = Celery("objectsync", include=["tasks.crawl", "tasks.schedule", "tasks.status_propagation", "tasks.validation", "tasks.delivery",
+app = Celery("objectsync", include=["tasks.crawl", "tasks.schedule", "tasks.status_propagation", "tasks.validation",
+                                    "tasks.delivery",
                                      "tasks.retention"])
 
 

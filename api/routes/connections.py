@@ -18,14 +18,13 @@ from api.schemas.connections import (
     ConnectionTestResponse,
     ConnectionView,
 )
-from models import Connection
-from catalog.session import session_factory
 from catalog.connection_store import get_connection
-from services.connections.registry import register_connection, updated_options, validate_connection_key
-from services.crawl.jobs import request_crawl
-from services.access.permissions import APPLICATION_ADMIN, require_global, require_object_access
+from catalog.session import session_factory
 from domain.schedule import next_run, validate_cron
+from models import Connection
+from services.access.permissions import APPLICATION_ADMIN, require_global, require_object_access
 from services.access.secrets import decrypt_secret, encrypt_secret
+from services.connections.registry import register_connection, updated_options, validate_connection_key
 from services.connections.validation import (
     BUSY_STATUSES,
     SHARED_FIELDS,
@@ -35,6 +34,7 @@ from services.connections.validation import (
     run_validation,
     split_connection_fields,
 )
+from services.crawl.jobs import request_crawl
 
 router = APIRouter(prefix="/data/connection", tags=["connections"])
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -8,8 +8,8 @@ from api.auth import CurrentPrincipal
 from api.deps import DbSession, raw_object_path
 from api.routes.connections import ERRORS
 from api.schemas.objects import CrawlRequest, CrawlResponse
-from services.crawl.jobs import request_crawl
 from services.access.permissions import require_object_access
+from services.crawl.jobs import request_crawl
 
 router = APIRouter(prefix="/data/crawl", tags=["crawl"])
 PREFIX = "/data/crawl/"

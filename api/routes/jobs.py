@@ -14,8 +14,8 @@ from api.errors import NotFound
 from api.routes.connections import ERRORS
 from api.schemas.objects import JobsResponse
 from models import Job
-from services.crawl.jobs import job_report
 from services.access.permissions import owned_paths
+from services.crawl.jobs import job_report
 
 router = APIRouter(tags=["jobs"])
 

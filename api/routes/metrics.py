@@ -8,9 +8,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentPrincipal
 from api.routes.connections import ERRORS
+from services.access.permissions import APPLICATION_ADMIN, require_global
 from services.operations.metrics import registry
 from workers.broker_depths import read_broker_depths
-from services.access.permissions import APPLICATION_ADMIN, require_global
 
 router = APIRouter(tags=["health"])
 

@@ -10,9 +10,9 @@ from api.object_views import history_page, object_view
 from api.routes.connections import ERRORS
 from api.schemas.objects import DeleteResponse, HistoryPage, ObjectView
 from catalog.session import session_factory
+from services.access.permissions import require_object_access, visible_child_names
 from services.connections.object_deletion import delete_object, mark_connection_delete_failed
 from services.connections.object_settings import get_object
-from services.access.permissions import require_object_access, visible_child_names
 
 router = APIRouter(prefix="/data/object", tags=["objects"])
 PREFIX = "/data/object/"

@@ -13,9 +13,9 @@ from api.deps import DbSession
 from api.errors import Conflict, NotFound
 from api.routes.connections import ERRORS
 from api.schemas.common import CamelModel
-from services.delivery import owner_requests as service
 from domain.paths import format_path
 from services.access.permissions import NotAuthorized, can_manage, owned_paths
+from services.delivery import owner_requests as service
 
 router = APIRouter(tags=["owner requests"])
 

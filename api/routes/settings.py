@@ -10,8 +10,8 @@ from api.object_views import settings_body
 from api.routes.connections import ERRORS
 from api.schemas.common import status_setting_value
 from api.schemas.objects import SettingsRequest, SettingsResponse
-from services.connections.object_settings import OwnerRef, SettingsChange, get_object, update_settings
 from services.access.permissions import require_global
+from services.connections.object_settings import OwnerRef, SettingsChange, get_object, update_settings
 
 router = APIRouter(prefix="/data/settings", tags=["settings"])
 PREFIX = "/data/settings/"

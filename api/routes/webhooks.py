@@ -1,4 +1,4 @@
-"""Webhook subscriptions (APPLICATION_ADMIN or GOVERNANCE): CRUD, replay from any event, delivery and attempt history."""
+"""Webhook subscriptions (APPLICATION_ADMIN or GOVERNANCE): CRUD, replay, delivery and attempt history."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from api.deps import DbSession
 from api.errors import NotFound
 from api.routes.connections import ERRORS
 from api.schemas.common import CamelModel
-from services.delivery import webhook_subscriptions as service
-from services.enqueue import DELIVER_WEBHOOKS, send_now
-from services.delivery.envelope import event_type_name
-from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from domain.paths import format_path
+from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from services.access.permissions import APPLICATION_ADMIN, require_global
+from services.delivery import webhook_subscriptions as service
+from services.delivery.envelope import event_type_name
+from services.enqueue import DELIVER_WEBHOOKS, send_now
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])

@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from models import Base
 from catalog.session import sqlalchemy_url
+from models import Base
 from settings import get_settings
 
 config = context.config

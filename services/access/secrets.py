@@ -46,7 +46,8 @@ def decrypt_secret(token: bytes | None) -> Any:
     try:
         return json.loads(_fernet().decrypt(bytes(token)))
     except InvalidToken as exc:
-        raise SecretKeyError("stored credentials cannot be decrypted with the configured OBJECTSYNC_SECRET_KEY") from exc
+        raise SecretKeyError(
+            "stored credentials cannot be decrypted with the configured OBJECTSYNC_SECRET_KEY") from exc
 
 
 def generate_key() -> str:

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from models import Connection, DataObject
+from catalog.connection_store import get_connection
+from catalog.outbox import renew_event_namespace, write_events
 from catalog.session import raw_cursor
 from domain import change_types as ev
-from services.connections.registry import deregister_connection
-from catalog.connection_store import get_connection
+from models import Connection, DataObject
 from services.connections.object_settings import get_object
-from catalog.outbox import renew_event_namespace, write_events
+from services.connections.registry import deregister_connection
 
 
 def delete_object(session: Session, path: Sequence[str], *, requested_by: str | None = None) -> int:

@@ -16,18 +16,18 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from models import Connection, DataObject, Grant, Group, Job, User
-from catalog.session import raw_cursor
-from domain import change_types as ev
-from services.enqueue import PROPAGATE_STATUS, enqueue
-from services.crawl.jobs import TERMINAL_STATUSES
-from domain.errors import DataObjectNotFound
-from catalog.outbox import write_events
-from domain.paths import validate_path
-from services.access.permissions import DATA_OWNER
-from catalog.status_propagation import data_source_events, refresh_effective_status
-from domain.status import DISABLED, ENABLED, INHERIT
 from catalog.connection_tags import refresh_connection_tags
+from catalog.outbox import write_events
+from catalog.session import raw_cursor
+from catalog.status_propagation import data_source_events, refresh_effective_status
+from domain import change_types as ev
+from domain.errors import DataObjectNotFound
+from domain.paths import validate_path
+from domain.status import DISABLED, ENABLED, INHERIT
+from models import Connection, DataObject, Grant, Group, Job, User
+from services.access.permissions import DATA_OWNER
+from services.crawl.jobs import TERMINAL_STATUSES
+from services.enqueue import PROPAGATE_STATUS, enqueue
 
 SETTINGS_JOB_KIND = "settings"
 

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from catalog.connection_store import get_connection
 from connectors import connector_class
 from domain.errors import ConnectionExists
-from models import ChangeEvent, Connection, DataObject
-from settings import get_settings
 from domain.name_filters import normalize_filters
 from domain.schedule import next_run, validate_cron
-from services.access.secrets import encrypt_secret
 from domain.status import DISABLED, ENABLED
+from models import ChangeEvent, Connection, DataObject
+from services.access.secrets import encrypt_secret
+from settings import get_settings
 
 
 def validate_connection_key(key: str) -> str:

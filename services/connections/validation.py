@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors import ConnectorError, connector_class
-from models import Connection, DataObject
-from settings import get_settings
-from services.access.secrets import decrypt_secret
 from domain.status import DISABLED
+from models import Connection, DataObject
+from services.access.secrets import decrypt_secret
+from settings import get_settings
 
 #: Fields of the `connection` payload that are secrets (or identify who logs in).
 CREDENTIAL_FIELDS = frozenset({
@@ -85,7 +85,8 @@ def all_passed(results: Iterable[Mapping[str, Any]]) -> bool:
 def settled_status(session: Session, connection: Connection) -> str:
     """`enabled`, or `disabled` when the connection object itself is switched off."""
     root_setting = session.scalar(
-        select(DataObject.status_setting).where(DataObject.connection_id == connection.id, DataObject.parent_id.is_(None))
+        select(DataObject.status_setting).where(DataObject.connection_id == connection.id,
+                                                DataObject.parent_id.is_(None))
     )
     return "disabled" if root_setting == DISABLED else "enabled"
 

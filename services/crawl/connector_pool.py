@@ -37,7 +37,8 @@ def open_connector(connection_id: int) -> Iterator[Connector]:
         connection = session.get(Connection, connection_id)
         if connection is None:
             raise ConnectionNotFound(str(connection_id))
-        key = (connection.id, json.dumps(connection.config, sort_keys=True), bytes(connection.credentials_encrypted or b""))
+        key = (connection.id, json.dumps(connection.config, sort_keys=True),
+               bytes(connection.credentials_encrypted or b""))
         connector = _CONNECTORS.pop(key, None) or connector_for(connection)
     try:
         yield connector

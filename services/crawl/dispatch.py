@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from models import Connection, Job
 from catalog.session import session_scope
+from catalog.stalled_jobs import StalledWork, find_stalled_work
+from domain.schedule import next_run
+from models import Connection, Job
 from services.crawl.jobs import request_crawl
 from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, send_now
-from domain.schedule import next_run
-from catalog.stalled_jobs import StalledWork, find_stalled_work
 
 SCHEDULABLE_STATUSES = ("enabled", "recurringValidationError")
 

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import DataObject, Job
-from catalog.session import session_factory
 from catalog.connection_store import get_connection
+from catalog.session import session_factory
 from domain.errors import DataObjectNotFound
-from services.enqueue import CRAWL_CONNECTION, enqueue
 from domain.paths import validate_path
+from models import DataObject, Job
+from services.enqueue import CRAWL_CONNECTION, enqueue
 
 TERMINAL_STATUSES = frozenset({"succeeded", "partial", "failed"})
 

@@ -8,19 +8,19 @@ from dataclasses import dataclass
 
 from psycopg import Cursor
 
-from connectors import ConnectorError
-from catalog.session import raw_cursor, session_scope
-from settings import get_settings
-from domain.name_filters import InvalidFilter, parse_filters
-from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
 from catalog.job_store import add_job_error, close_job_if_done, fail_job, summarize
 from catalog.object_store import apply_hierarchy_changes, load_containers
-from services.crawl.connector_pool import open_connector
 from catalog.outbox import write_events
+from catalog.session import raw_cursor, session_scope
 from catalog.status_propagation import data_source_events, refresh_effective_status
+from connectors import ConnectorError
+from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
+from domain.name_filters import InvalidFilter, parse_filters
 from domain.snapshot import RemoteHierarchy
-from domain.stored_state import HierarchyScope, StoredContainer
 from domain.status import ENABLED
+from domain.stored_state import HierarchyScope, StoredContainer
+from services.crawl.connector_pool import open_connector
+from settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,8 @@ def plan_crawl(job_id: int) -> list[int]:
 
     with session_scope() as session:
         cur = raw_cursor(session)
-        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key("connection", job.connection_id),))
+        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key("connection",
+                                                                                       job.connection_id),))
         # Both sides are filtered before the diff: an object outside the connection's filters is out of scope,
         # neither created nor marked deleted remotely (nor counted by the mass-deletion guard).
         stored = filters.containers(load_containers(cur, job.connection_id))

@@ -7,19 +7,19 @@ from dataclasses import dataclass
 
 from psycopg import Cursor
 
-from connectors import ConnectorError
-from catalog.session import raw_cursor, session_scope
-from settings import get_settings
+from catalog.job_store import complete_subtask, summarize
 from catalog.object_store import apply_schema_changes, load_columns, load_tables
+from catalog.outbox import write_events
+from catalog.session import raw_cursor, session_scope
+from connectors import ConnectorError
+from domain.name_filters import ConnectionFilters, parse_filters
+from domain.schema_diff import diff_schema, tables_needing_columns
+from domain.snapshot import SchemaSnapshot
+from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
+from domain.stored_state import SchemaScope, StoredTable
 from services.crawl.connector_pool import open_connector
 from services.crawl.planning import lock_key
-from domain.schema_diff import diff_schema, tables_needing_columns
-from domain.name_filters import ConnectionFilters, parse_filters
-from catalog.job_store import complete_subtask, summarize
-from catalog.outbox import write_events
-from domain.snapshot import SchemaSnapshot
-from domain.stored_state import SchemaScope, StoredTable
-from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
+from settings import get_settings
 
 log = logging.getLogger(__name__)
 

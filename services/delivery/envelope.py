@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from models import ChangeEvent
 from domain.paths import format_path
+from models import ChangeEvent
 
 SPEC_VERSION = "1.0"
 TYPE_PREFIX = "objectsync."

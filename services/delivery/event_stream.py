@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.outbox_cursors import REDIS_STREAM, advance_cursor, lock_cursor
-from services.delivery.envelope import serialize, to_cloudevent
 from models import ChangeEvent
+from services.delivery.envelope import serialize, to_cloudevent
 from settings import Settings, get_settings
 
 
@@ -72,7 +72,8 @@ def relay_to_stream(session: Session, client: redis.Redis, event_settings: Setti
     """
     cursor = lock_cursor(session, REDIS_STREAM)
     events = list(session.scalars(
-        select(ChangeEvent).where(ChangeEvent.id > cursor).order_by(ChangeEvent.id).limit(event_settings.relay_batch_size)
+        select(ChangeEvent).where(ChangeEvent.id > cursor).order_by(ChangeEvent.id)
+        .limit(event_settings.relay_batch_size)
     ))
     if not events:
         return 0, 0

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import redis
 
-from services.delivery.webhook_fanout import relay_to_webhooks
-from services.delivery.owner_requests import raise_owner_requests
-from services.delivery.event_stream import redis_client, relay_to_stream
 from catalog.session import session_scope
+from services.delivery.event_stream import redis_client, relay_to_stream
+from services.delivery.owner_requests import raise_owner_requests
+from services.delivery.webhook_fanout import relay_to_webhooks
 from settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from catalog.outbox import write_events
 from catalog.outbox_cursors import OWNER_REQUESTS, advance_cursor, lock_cursor
 from domain import change_types as ev
-from catalog.outbox import write_events
 from services.access.permissions import data_owners_of
 
 KIND_BY_EVENT = {ev.COLUMN_ADDED: "column_added", ev.COLUMN_DELETED: "column_deleted"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from services.delivery.envelope import outbox_type_name
 from domain import change_types as ev
 from domain.paths import InvalidPath, parse_path
+from services.delivery.envelope import outbox_type_name
 
 EVENT_TYPES = (
     ev.OBJECT_CREATED, ev.OBJECT_CHANGED, ev.OBJECT_DELETED_REMOTELY, ev.OBJECT_RESTORED, ev.OBJECT_DELETED,

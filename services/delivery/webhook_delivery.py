@@ -20,11 +20,11 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
+from catalog.session import get_engine
+from models import ChangeEvent, WebhookDelivery, WebhookSubscription
 from services.delivery.envelope import serialize, to_cloudevent
 from services.delivery.ssrf import UnsafeWebhookUrl, pinned_target
 from services.delivery.webhook_subscriptions import signing_secrets
-from models import ChangeEvent, WebhookDelivery, WebhookSubscription
-from catalog.session import get_engine
 from settings import Settings, get_settings
 
 ENDPOINT_LOCK_NAMESPACE = 0x6F6277  # "obw": advisory locks on (namespace, subscription id)

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from services.delivery.subscription_filters import MATCHES_SQL, normalize_event_types, normalize_path_prefix
-from services.delivery.ssrf import check_webhook_url
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
-from settings import get_settings
 from services.access.secrets import decrypt_secret, encrypt_secret
+from services.delivery.ssrf import check_webhook_url
+from services.delivery.subscription_filters import MATCHES_SQL, normalize_event_types, normalize_path_prefix
+from settings import get_settings
 
 SECRET_PREFIX = "whsec_"
 DELIVERY_STATUSES = ("pending", "delivered", "dead")

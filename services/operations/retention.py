@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from catalog.outbox_cursors import outbox_consumers
 from catalog.event_retention import count_prunable_events, prune_events
+from catalog.job_retention import count_prunable_jobs, prune_jobs
+from catalog.outbox_cursors import outbox_consumers
 from catalog.session import session_scope
 from settings import Settings, get_settings
-from catalog.job_retention import count_prunable_jobs, prune_jobs
 
 #: Rows deleted per transaction, so pruning never holds locks for long.
 BATCH_SIZE = 10_000

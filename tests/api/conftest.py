@@ -15,8 +15,8 @@ import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from models import DataObject, Grant, Group, GroupMember, Job
 from catalog.session import session_scope
+from models import DataObject, Grant, Group, GroupMember, Job
 from services.access.tokens import create_token, ensure_user, grant_global
 
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from models import ApiToken
 from catalog.session import session_scope
+from models import ApiToken
 from services.access.tokens import bootstrap_admin_token
 
 ENDPOINTS = [
@@ -69,7 +69,8 @@ def test_global_permissions_are_distinguished(users) -> None:
 
 def test_group_membership_carries_global_permissions(users, admin: httpx.Client) -> None:
     assert admin.post("/users", json={"name": "carol"}).status_code == 201
-    response = admin.post("/groups", json={"name": "admins", "members": ["carol"], "permissions": ["APPLICATION_ADMIN"]})
+    response = admin.post("/groups", json={"name": "admins", "members": ["carol"],
+                                           "permissions": ["APPLICATION_ADMIN"]})
     assert response.status_code == 201, response.text
     carol = users.client(admin.post("/users/carol/tokens", json={}).json()["token"])
     assert carol.get("/users").status_code == 200

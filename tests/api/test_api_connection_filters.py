@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from models import Connection, DataObject
 from catalog.session import session_scope
+from models import Connection, DataObject
 from tests.api.conftest import source_connection
 
 pytestmark = pytest.mark.usefixtures("worker", "settled_jobs")

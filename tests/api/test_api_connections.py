@@ -10,8 +10,8 @@ import httpx
 import psycopg
 from sqlalchemy import select, text
 
-from models import Connection, Job
 from catalog.session import get_engine, session_factory, session_scope
+from models import Connection, Job
 from services.connections.validation import revalidate_connections
 from tests.api.conftest import source_connection
 
@@ -103,7 +103,8 @@ def test_registration_stores_encrypted_credentials_and_never_returns_them(admin:
     assert admin.get("/data/connection/nope").status_code == 404
 
 
-def test_failed_validation_keeps_the_connection_in_create_error_until_fixed(admin: httpx.Client, source_db: str) -> None:
+def test_failed_validation_keeps_the_connection_in_create_error_until_fixed(admin: httpx.Client,
+                                                                            source_db: str) -> None:
     response = admin.post("/data/connection", json={
         "connectionKey": "pg", "connection": source_connection(source_db, username="ghost_role", password=PASSWORD)})
     assert response.status_code == 400, response.text
@@ -127,8 +128,8 @@ def test_a_failed_edit_keeps_the_working_configuration(admin: httpx.Client, regi
     assert broken.json()["status"] == "editError"
     assert broken.json()["validationResults"][0]["status"] == "failed"
     with session_factory()() as session:
-        from services.crawl.connector_pool import connector_for
         from catalog.connection_store import get_connection
+        from services.crawl.connector_pool import connector_for
 
         with connector_for(get_connection(session, "pg")) as connector:
             assert {r.status for r in connector.validate()} == {"passed"}

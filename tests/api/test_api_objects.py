@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from models import ChangeEvent, Connection, DataObject
 from catalog.session import session_scope
+from models import ChangeEvent, Connection, DataObject
 
 pytestmark = pytest.mark.usefixtures("worker", "settled_jobs")
 
@@ -177,7 +177,7 @@ def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx
         from services.access.permissions import data_owners_of
 
         table_id = session.scalar(select(DataObject.id).where(DataObject.path == owned_table))
-        owner_names = {u for u in data_owners_of(session, table_id)}
+        owner_names = set(data_owners_of(session, table_id))
         assert len(owner_names) == 2
 
     olga = users.client(users.token("olga"))
@@ -189,7 +189,8 @@ def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx
         assert owner.get(f"/data/object/{url_path('pg', crawled, 'public', 't1')}/history").status_code == 403
         assert owner.post(f"/data/crawl/{url_path('pg', crawled, 'public')}").status_code == 403
         assert owner.delete(f"/data/object/{url_path('pg', crawled, 'public', 't1')}").status_code == 403
-        assert owner.put(f"/data/settings/{url_path(*sales)}", json={"settings": {"isActive": False}}).status_code == 403
+        assert owner.put(f"/data/settings/{url_path(*sales)}",
+                         json={"settings": {"isActive": False}}).status_code == 403
         assert owner.put("/data/connection/pg", json={"cron": "0 0 * * *"}).status_code == 403
         assert owner.get("/data/connection/pg").status_code == 403
         root = owner.get("/data/object/pg").json()

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from connectors.base import Connector
 from connectors.databricks import DatabricksConnector
-from tests.doubles.unity_catalog_server import UcColumn, UcTable, UnityCatalogServer
+from tests.support.doubles.unity_catalog_server import UcColumn, UcTable, UnityCatalogServer
 
 # The suite's logical types as Unity Catalog reports them: (type_text, type_name).
 UC_TYPES = {

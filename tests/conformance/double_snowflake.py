@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from connectors.base import Connector
 from connectors.snowflake import SnowflakeConnector, quote_identifier
-from tests.doubles.snowflake_server import SnowflakeServer
+from tests.support.doubles.snowflake_server import SnowflakeServer
 
 # The suite's logical types, spelled as Snowflake DDL. INT and BIGINT are both NUMBER(38,0) in Snowflake, so the
 # integers get explicit precisions (as migration tools declare them); widening 10 → 19 digits is an ALTER Snowflake

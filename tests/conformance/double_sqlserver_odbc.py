@@ -21,7 +21,7 @@ class SqlServerOdbcDouble(PostgresDouble):
         "permission_denied": (
             "ANSI INFORMATION_SCHEMA hides a schema the credentials may not use, so through it a denied schema is "
             "indistinguishable from a missing one; the T-SQL probe (HAS_PERMS_BY_NAME) is tested on recorded rows "
-            "in tests/test_connector_sqlserver.py"
+            "in tests/connectors/test_sqlserver.py"
         ),
     }
 

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import redis
 
-from tests.pipeline_helpers import wait_until as shared_wait_until
+from tests.support.pipeline import wait_until as shared_wait_until
 from workers.process import WorkerProcess
 
 #: schemas × tables × columns of the source that faults interrupt mid-crawl.
@@ -162,7 +162,7 @@ def elapsed(since: float) -> float:
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, every: float = 0.05, what: str = "condition") -> Any:
-    """As tests.pipeline_helpers.wait_until, treating a server that is down for now as "not yet"."""
+    """As tests.support.pipeline.wait_until, treating a server that is down for now as "not yet"."""
 
     def tolerant() -> Any:
         try:

@@ -80,7 +80,7 @@ class OwnRedis:
     def start(self) -> None:
         persistence = (["--appendonly", "yes", "--appendfsync", "always", "--save", ""] if self.persistent
                        else ["--appendonly", "no", "--save", ""])
-        log = open(self.directory / "redis.log", "ab")  # noqa: SIM115 - owned by the child process
+        log = open(self.directory / "redis.log", "ab")
         self.process = subprocess.Popen(
             [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", str(self.directory), *persistence, "--daemonize", "no"],
@@ -138,7 +138,7 @@ class ApiServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> None:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "info"],
@@ -280,7 +280,7 @@ def wide_source() -> Iterator[str]:
 def clean_wide_run(wide_source: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CleanRun]:
     """The wide source crawled once without faults: what every faulted run must end up equal to."""
     from tests.faults.catalog_state import picture, start_crawl_now, wait_for_job_end
-    from tests.pipeline_helpers import register_source
+    from tests.support.pipeline import register_source
 
     factory = StackFactory(tmp_path_factory.mktemp("clean"), dict(os.environ))
     try:

@@ -76,7 +76,8 @@ def summarize(rows: list[Scenario], returncode: int) -> int:
     print()
     print(table(rows))
     bad = [r for r in rows if r.result in ("failed", "error")]
-    counts = {result: sum(r.result == result for r in rows) for result in ("passed", "failed", "error", "xfail", "skipped")}
+    counts = {result: sum(r.result == result for r in rows) for result in ("passed", "failed", "error", "xfail",
+                                                                           "skipped")}
     print("\n" + ", ".join(f"{n} {k}" for k, n in counts.items() if n) + f" in {sum(r.seconds for r in rows):.0f} s")
     return 1 if bad or returncode not in (0, 5) or not rows else 0
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from sqlalchemy import update
 
-from models import Connection
 from catalog.session import session_scope
+from models import Connection
 from services.crawl.dispatch import dispatch_due_syncs
 from tasks.schedule import dispatch_due_syncs as dispatch_task
 from tests.faults.catalog_state import (
@@ -23,7 +23,7 @@ from tests.faults.catalog_state import (
     wait_until,
 )
 from tests.faults.conftest import CleanRun, StackFactory
-from tests.pipeline_helpers import register_source
+from tests.support.pipeline import register_source
 
 SCHEMAS, _, _ = WIDE_SHAPE
 MANUAL_CRAWLS = 3
@@ -51,7 +51,7 @@ def test_two_beats_two_workers_and_duplicate_crawls(stacks: StackFactory, wide_s
     racers = [threading.Thread(target=lambda: dispatched.append(dispatch_due_syncs())) for _ in range(2)]
     manual = [threading.Thread(target=lambda: dispatched.append([str(start_crawl_now(["pg"]))]))
               for _ in range(MANUAL_CRAWLS)]
-    for beat_tick in range(2):  # what two beat processes send at the same tick, served by the two workers
+    for _beat_tick in range(2):  # what two beat processes send at the same tick, served by the two workers
         dispatch_task.delay()
     for thread in racers + manual:
         thread.start()

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from catalog.session import session_scope
-from services.connections.registry import register_connection
 from services.access.tokens import create_token
+from services.connections.registry import register_connection
 from tests.conftest import create_database, drop_database
 from tests.faults.conftest import ApiServer, Stack, StackFactory
 

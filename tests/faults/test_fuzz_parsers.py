@@ -22,7 +22,8 @@ from domain.paths import InvalidPath, format_path, parse_path
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-json_scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=30)
+json_scalars = st.none() | st.booleans() | st.integers(-(2**40),
+                                                       2**40) | st.floats(allow_nan=False) | st.text(max_size=30)
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
     st.text(max_size=10), inner, max_size=3), max_leaves=6)
 CONFIG_KEYS = ["hostname", "host", "port", "database", "databases", "sslmode", "includeAllDatabases", "account",
@@ -94,7 +95,8 @@ def test_snowflake_quoted_identifiers_unquote_to_the_name(name: str) -> None:
     assert quoted[0] == quoted[-1] == '"' and quoted[1:-1].replace('""', '"') == name
 
 
-odbc_keys = st.text(alphabet=string.ascii_letters + string.digits + " _", min_size=1, max_size=12).map(str.strip).filter(bool)
+odbc_keys = st.text(alphabet=string.ascii_letters + string.digits + " _", min_size=1,
+                    max_size=12).map(str.strip).filter(bool)
 odbc_values = st.text(max_size=30).filter(lambda v: "\x00" not in v)
 
 
@@ -119,7 +121,8 @@ small = st.none() | st.integers(-1, 5000)
 
 
 @FUZZ
-@given(st.lists(st.tuples(names, st.sampled_from(["BASE TABLE", "VIEW", "SYSTEM VIEW"]), st.none() | st.text(max_size=10)),
+@given(st.lists(st.tuples(names, st.sampled_from(["BASE TABLE", "VIEW", "SYSTEM VIEW"]),
+                          st.none() | st.text(max_size=10)),
                 max_size=5, unique_by=lambda r: r[0]),
        st.lists(st.tuples(names, names, st.integers(1, 100), st.text(max_size=10), st.sampled_from(["YES", "NO"]),
                           st.none() | st.text(max_size=10)), max_size=15),
@@ -143,8 +146,10 @@ def test_narrowed_queries_bind_every_name(schema: str, tables: set | None) -> No
 
 
 @FUZZ
-@given(st.lists(st.tuples(names, st.sampled_from(["BASE TABLE", "VIEW", "table"])), max_size=5, unique_by=lambda r: r[0]),
-       st.lists(st.tuples(names, names, st.integers(1, 100), st.sampled_from(["int", "nvarchar", "decimal", "datetime2", "x"]),
+@given(st.lists(st.tuples(names, st.sampled_from(["BASE TABLE", "VIEW", "table"])), max_size=5,
+                unique_by=lambda r: r[0]),
+       st.lists(st.tuples(names, names, st.integers(1, 100), st.sampled_from(["int", "nvarchar", "decimal",
+                                                                              "datetime2", "x"]),
                           small, small, small, small, st.sampled_from(["YES", "NO", "yes"])), max_size=15),
        st.lists(st.tuples(names, st.none() | names, st.text(max_size=10)), max_size=5))
 def test_sqlserver_snapshot_from_rows(table_rows: list, column_rows: list, comment_rows: list) -> None:

@@ -11,7 +11,7 @@ from domain.paths import format_path
 from services.access.tokens import create_token
 from tests.faults.catalog_state import picture, start_crawl_now, wait_for_job_end
 from tests.faults.conftest import StackFactory
-from tests.pipeline_helpers import register_source
+from tests.support.pipeline import register_source
 
 LONGEST = "é" * 31 + "x"  # 63 bytes in UTF-8, PostgreSQL's identifier limit (NAMEDATALEN - 1)
 SCHEMAS = ["Mixed Case", 'quo"te; DROP SCHEMA public;--', "ünï côdé ☃", LONGEST]
@@ -45,7 +45,8 @@ def test_odd_identifiers_round_trip_through_crawl_and_api(stacks: StackFactory, 
     found = picture(stack.catalog_url)
     expected_tables = {("pg", database, s, t) for s in SCHEMAS for t in TABLES}
     assert {p for p, v in found.objects.items() if v[0] == "table"} == expected_tables
-    assert {p for p, v in found.objects.items() if v[0] == "schema"} == {("pg", database, s) for s in SCHEMAS + ["public"]}
+    assert {p for p, v in found.objects.items() if v[0] == "schema"} == {("pg", database,
+                                                                          s) for s in SCHEMAS + ["public"]}
     for path in expected_tables:
         assert [c[0] for c in sorted(found.columns[path], key=lambda c: c[1])] == COLUMNS
 

@@ -14,13 +14,13 @@ import psycopg
 import pytest
 from sqlalchemy import select, update
 
-from models import Connection
 from catalog.session import session_factory, session_scope
+from models import Connection
 from services.connections.validation import revalidate_connections
 from tests.conftest import ADMIN_URL
 from tests.faults.catalog_state import picture, start_crawl_now, wait_for_job_end
 from tests.faults.conftest import Stack, StackFactory, free_port
-from tests.pipeline_helpers import register_source, run_sql
+from tests.support.pipeline import register_source, run_sql
 
 REMOTE_TIMEOUT = 2
 SOURCE = [

@@ -16,14 +16,14 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from models import DataObject, Grant
 from catalog.session import session_scope
 from domain.paths import format_path
+from models import DataObject, Grant
 from services.access.tokens import create_token, ensure_user
 from tests.conftest import create_database, drop_database
 from tests.faults.catalog_state import wait_for_job_end, wait_until
 from tests.faults.conftest import ApiServer, Stack, StackFactory, free_port
-from tests.pipeline_helpers import run_sql
+from tests.support.pipeline import run_sql
 
 #: Distinctive enough that any occurrence anywhere is a leak (trust auth on the test server ignores it).
 SECRET = f"Fault-Secret-{uuid.uuid4().hex}"
@@ -146,7 +146,8 @@ def test_data_owner_of_one_schema_cannot_read_or_crawl_another(secured: Secured)
 
 def test_secrets_never_appear_in_logs_events_responses_or_outbox(secured: Secured) -> None:
     closed = free_port()
-    assert secured.admin.post("/data/connection/test", json={"connection": secured.connection(port=closed)}).status_code == 200
+    assert secured.admin.post("/data/connection/test",
+                              json={"connection": secured.connection(port=closed)}).status_code == 200
     assert secured.admin.post("/data/connection/test", json={"connection": secured.connection(
         username=f"nobody_{uuid.uuid4().hex[:6]}")}).status_code == 200
     failed = secured.admin.post("/data/connection", json={"connectionKey": "down",
@@ -154,7 +155,8 @@ def test_secrets_never_appear_in_logs_events_responses_or_outbox(secured: Secure
     assert failed.status_code == 400, failed.text
     assert secured.admin.get("/data/connection/pg").status_code == 200
     assert secured.admin.get("/data/connection/down").status_code == 200
-    assert secured.admin.get(f"/data/object/{format_path(['pg', secured.database, 'sales', 'orders'])}").status_code == 200
+    orders = format_path(["pg", secured.database, "sales", "orders"])
+    assert secured.admin.get(f"/data/object/{orders}").status_code == 200
     crawl = secured.admin.post("/data/crawl/pg", json={})
     assert crawl.status_code == 202
     assert wait_for_job_end(secured.stack.catalog_url, crawl.json()["bulkId"], 60)["status"] == "succeeded"

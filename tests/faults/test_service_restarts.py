@@ -25,7 +25,7 @@ from tests.faults.conftest import (
     OwnRedis,
     StackFactory,
 )
-from tests.pipeline_helpers import register_source
+from tests.support.pipeline import register_source
 
 SCHEMAS, TABLES, COLUMNS = WIDE_SHAPE
 # What a worker logs when its broker goes away: the consumer reconnecting, the result backend retrying, or kombu's

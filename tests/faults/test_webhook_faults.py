@@ -15,12 +15,12 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
 from werkzeug import Request, Response
 
-from services.delivery.webhook_subscriptions import create_subscription
 from catalog.session import session_scope
+from services.delivery.webhook_subscriptions import create_subscription
 from tasks.delivery import deliver, relay
 from tests.faults.catalog_state import start_crawl_now, wait_for_job_end, wait_until
 from tests.faults.conftest import VISIBILITY_TIMEOUT, StackFactory
-from tests.pipeline_helpers import register_source, run_sql
+from tests.support.pipeline import register_source, run_sql
 
 SOURCE = ["CREATE SCHEMA sales"] + [f"CREATE TABLE sales.t{i} (id int, name text)" for i in range(12)]
 HOLD_AT = 6  # the request held open while the worker is killed

@@ -16,7 +16,7 @@ from tests.faults.catalog_state import (
     wait_until,
 )
 from tests.faults.conftest import VISIBILITY_TIMEOUT, CleanRun, StackFactory
-from tests.pipeline_helpers import register_source
+from tests.support.pipeline import register_source
 
 SCHEMAS, TABLES, COLUMNS = WIDE_SHAPE
 

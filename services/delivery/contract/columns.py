@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Required
 
 from pydantic import Field, with_config
-from typing_extensions import Required, TypedDict
+from typing_extensions import TypedDict
 
 from services.delivery.contract.common import STRICT, ColumnState, JobId, NoValue, ObjectId, Strict, TablePath
 from services.delivery.contract.envelope import CloudEvent

@@ -8,7 +8,12 @@ from typing import Annotated, Any, Union, get_args
 
 from pydantic import Field, TypeAdapter
 
-from services.delivery.contract.columns import ColumnAddedEvent, ColumnChangedEvent, ColumnDeletedEvent, ColumnTypeChangedEvent
+from services.delivery.contract.columns import (
+    ColumnAddedEvent,
+    ColumnChangedEvent,
+    ColumnDeletedEvent,
+    ColumnTypeChangedEvent,
+)
 from services.delivery.contract.envelope import CloudEvent
 from services.delivery.contract.jobs import JobFinishedEvent, SyncGuardTrippedEvent
 from services.delivery.contract.objects import (

@@ -1,0 +1,348 @@
+"""The `objectsync` command line as a user runs it: real subprocesses against real PostgreSQL, Redis and a worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg
+import pytest
+from sqlalchemy import select
+
+from catalog.session import session_factory, session_scope
+from models import ChangeEvent, Connection, DataObject
+from services.access.secrets import decrypt_secret
+from tests.conftest import create_database, drop_database
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "s3cr3t-Pässword-never-printed"
+
+pytestmark = pytest.mark.usefixtures("catalog", "redis_env")
+
+SOURCE = [
+    'CREATE SCHEMA sales',
+    'CREATE TABLE sales.customers (id int PRIMARY KEY, name text NOT NULL)',
+    'CREATE TABLE sales."Order Items" ("Line No" int, sku text)',
+    'CREATE TABLE sales.returns (id int, reason text)',
+]
+
+
+def objectsync(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+               timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env or dict(os.environ), input=stdin,
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def assert_clean_error(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode == 1, result
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def assert_no_secret(*results: subprocess.CompletedProcess[str]) -> None:
+    for result in results:
+        assert PASSWORD not in result.stdout + result.stderr
+
+
+def run_sql(url: str, *statements: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def add_args(key: str, source_url: str, *extra: str) -> list[str]:
+    url = urlparse(source_url)
+    return ["connection", "add", key, "--technology", "postgresql", "--hostname", url.hostname or "127.0.0.1",
+            "--port", str(url.port or 5432), "--database", url.path.lstrip("/"), "--username",
+            url.username or "postgres", *extra]
+
+
+@pytest.fixture
+def source(source_db: str) -> str:
+    run_sql(source_db, *SOURCE)
+    return source_db
+
+
+def stored_connection(key: str) -> Connection | None:
+    with session_factory()() as session:
+        return session.scalar(select(Connection).where(Connection.key == key))
+
+
+def object_paths(key: str) -> set[tuple[str, ...]]:
+    with session_factory()() as session:
+        return {tuple(p) for p in session.scalars(select(DataObject.path).where(DataObject.path[1] == key))}
+
+
+def event_records(*args: str) -> list[dict]:
+    result = objectsync("events", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def crawl_events(*args: str) -> list[dict]:
+    """Events written by crawls: not job.finished, nor the owner requests the outbox relay adds later."""
+    return [e for e in event_records(*args) if e["type"] != "job.finished" and not e["type"].startswith("request.")]
+
+
+def test_add_list_remove_with_password_from_env(worker, source: str) -> None:
+    env = {**os.environ, "SOURCE_PASSWORD": PASSWORD}
+    added = objectsync(*add_args("pg", source, "--password-env", "SOURCE_PASSWORD", "--activate-new-children",
+                                 "--cron", "30 2 * * *", "--wait"), env=env)
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "registered connection 'pg'" in added.stdout
+    assert "succeeded" in added.stdout
+
+    stored = stored_connection("pg")
+    assert stored is not None and stored.cron == "30 2 * * *"
+    assert PASSWORD.encode() not in stored.credentials_encrypted
+    assert decrypt_secret(stored.credentials_encrypted) == {"username": "postgres", "password": PASSWORD}
+    database = urlparse(source).path.lstrip("/")
+    assert ("pg", database, "sales", "Order Items") in object_paths("pg")
+
+    listed = objectsync("connection", "list", "--json")
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(r["key"], r["technology"], r["cron"], r["dataSources"]) for r in rows] == [
+        ("pg", "postgresql", "30 2 * * *", 3)]
+    table = objectsync("connection", "list")
+    assert "pg" in table.stdout and "postgresql" in table.stdout
+
+    removed = objectsync("connection", "remove", "pg")
+    assert removed.returncode == 0, removed.stderr
+    assert stored_connection("pg") is None and object_paths("pg") == set()
+    with session_scope() as session:
+        deleted = list(session.execute(select(ChangeEvent.object_path).where(
+            ChangeEvent.connection_key == "pg", ChangeEvent.type == "object.deleted")).scalars())
+    assert ["pg"] in deleted  # announced like DELETE on the connection path
+    assert ["pg", database, "sales", "Order Items"] in deleted
+    assert "removed connection 'pg' and its" in removed.stdout
+    assert objectsync("connection", "list").stdout.strip() == "no connections registered"
+    run_sql(source, "SELECT 1 FROM sales.customers")  # nothing on the platform was touched
+    assert_no_secret(added, listed, table, removed)
+    assert PASSWORD not in worker.log_path.read_text(errors="replace")
+
+
+def test_password_from_stdin_is_stored_encrypted(source: str) -> None:
+    added = objectsync(*add_args("stdin-pg", source, "--password-stdin", "--no-crawl"), stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert_no_secret(added)
+    stored = stored_connection("stdin-pg")
+    assert decrypt_secret(stored.credentials_encrypted)["password"] == PASSWORD
+
+
+def test_crawl_wait_dry_run_and_events(worker, source: str) -> None:
+    assert objectsync(*add_args("shop", source, "--activate-new-children", "--no-crawl")).returncode == 0
+    database = urlparse(source).path.lstrip("/")
+
+    first = objectsync("crawl", "shop", "--wait", "--timeout", "60")
+    assert first.returncode == 0, first.stderr
+    assert "succeeded" in first.stdout and "object.created=" in first.stdout
+    created = event_records("--path", "shop", "--type", "object.created")
+    assert {tuple(e["objectPath"]) for e in created} >= {("shop", database, "sales", "Order Items")}
+    mark = max(e["id"] for e in event_records())
+
+    run_sql(source, "ALTER TABLE sales.customers ADD COLUMN email text")
+    schema_path = f"shop/{database}/sales"
+    dry = objectsync("crawl", schema_path, "--dry-run", "--wait", "--timeout", "60")
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run: 1 planned change(s), nothing applied" in dry.stdout
+    assert "column.added" in dry.stdout and "email" in dry.stdout
+    assert crawl_events("--since", str(mark)) == []
+
+    table_path = f"shop/{database}/sales/Order%20Items"
+    run_sql(source, 'ALTER TABLE sales."Order Items" ALTER COLUMN "Line No" TYPE bigint')
+    narrow = objectsync("crawl", table_path, "--wait", "--timeout", "60")
+    assert narrow.returncode == 0, narrow.stderr
+    applied = objectsync("crawl", schema_path, "--wait", "--timeout", "60")
+    assert applied.returncode == 0, applied.stderr
+    changes = [(e["type"], e["objectPath"][-1], e["payload"].get("column"))
+               for e in crawl_events("--since", str(mark), "--path", schema_path)]
+    assert changes == [("column.type_changed", "Order Items", "Line No"), ("column.added", "customers", "email")]
+
+    [line] = objectsync("events", "--since", str(mark), "--type", "column.type_changed").stdout.splitlines()
+    expected = f"column.type_changed      shop/{database}/sales/Order Items  Line No: dataType integer → bigint"
+    assert line.endswith(expected)
+    assert objectsync("events", "--path", f"shop/{database}/nope").stdout == ""
+
+
+def test_include_disabled_scans_objects_that_are_not_active(worker, source: str) -> None:
+    assert objectsync(*add_args("quiet", source, "--no-crawl")).returncode == 0
+    database = urlparse(source).path.lstrip("/")
+    assert objectsync("crawl", "quiet", "--wait", "--timeout", "60").returncode == 0
+    assert ("quiet", database, "sales", "customers") not in object_paths("quiet")
+
+    scanned = objectsync("crawl", "quiet", "--include-disabled", "--wait", "--timeout", "60")
+    assert scanned.returncode == 0, scanned
+    assert ("quiet", database, "sales", "customers") in object_paths("quiet")
+    listed = json.loads(objectsync("connection", "list", "--json").stdout)
+    assert listed["dataSources"] == 0, "tables found under disabled objects stay disabled"
+
+
+def test_mass_deletion_is_held_until_allowed(worker, source: str) -> None:
+    assert objectsync(*add_args("guarded", source, "--activate-new-children", "--no-crawl")).returncode == 0
+    assert objectsync("crawl", "guarded", "--wait", "--timeout", "60").returncode == 0
+    database = urlparse(source).path.lstrip("/")
+    run_sql(source, "DROP TABLE sales.returns", 'DROP TABLE sales."Order Items"')
+
+    held = objectsync("crawl", f"guarded/{database}/sales", "--wait", "--timeout", "60")
+    assert held.returncode == 3, held
+    assert "partial" in held.stdout and "error:" in held.stdout
+    allowed = objectsync("crawl", f"guarded/{database}/sales", "--allow-mass-deletion", "--wait", "--timeout", "60")
+    assert allowed.returncode == 0, allowed
+    deleted = event_records("--path", "guarded", "--type", "object.deleted_remotely")
+    assert sorted(e["objectPath"][-1] for e in deleted) == ["Order Items", "returns"]
+
+
+def test_failed_crawl_exits_non_zero_with_the_error(worker, source: str) -> None:
+    missing = source.rsplit("/", 1)[0] + "/objectsync_no_such_database"
+    assert objectsync(*add_args("broken", missing, "--no-crawl")).returncode == 0
+    failed = objectsync("crawl", "broken", "--wait", "--timeout", "90")
+    assert failed.returncode == 1, failed
+    assert "failed" in failed.stdout and "error:" in failed.stdout
+    assert "Traceback" not in failed.stdout + failed.stderr
+
+
+def test_events_follow_tails_new_events(worker, source: str) -> None:
+    assert objectsync(*add_args("tail", source, "--activate-new-children", "--no-crawl")).returncode == 0
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "events", "--follow", "--json", "--path", "tail", "--interval", "0.2"],
+        cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(1.0)
+        assert objectsync("crawl", "tail").returncode == 0
+        seen: list[dict] = []
+        deadline = time.monotonic() + 60
+        while not any(e["type"] == "job.finished" for e in seen) and time.monotonic() < deadline:
+            line = follower.stdout.readline()
+            assert line, follower.stderr.read()
+            seen.append(json.loads(line))
+        assert any(e["type"] == "object.created" and e["objectPath"][-1] == "Order Items" for e in seen)
+        ids = [e["id"] for e in seen]
+        assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    finally:
+        follower.terminate()
+        follower.wait(10)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["connection", "add", "x", "--technology", "oracle-9i"], "unknown technology 'oracle-9i'"),
+    (["connection", "add", " spaced", "--technology", "postgresql"], "connectionKey must be"),
+    (["connection", "add", "x", "--technology", "postgresql", "--cron", "every day"], "not a valid 5-field cron"),
+    (["connection", "add", "x", "--technology", "postgresql", "--password-env", "OBJECTSYNC_UNSET_VAR"],
+     "environment variable OBJECTSYNC_UNSET_VAR is not set"),
+    (["connection", "add", "x", "--technology", "postgresql", "--option", "novalue"], "--option expects NAME=VALUE"),
+    (["connection", "add", "x", "--technology", "postgresql", "--exclude-table", "ok", "--exclude-table", "tmp_("],
+     "invalid regular expression 'tmp_(' in filters.tables.exclude: missing ), unterminated subpattern"),
+    (["connection", "add", "x", "--technology", "postgresql", "--include-schema", "[z-a]"],
+     "invalid regular expression '[z-a]' in filters.schemas.include"),
+    (["connection", "remove", "nobody"], "no connection with key 'nobody'"),
+    (["crawl", "a//b"], "object path segments must not be empty"),
+    (["crawl", "a/b/c/d/e"], "object path must have 1 to 4 segments"),
+    (["crawl", "nobody/db"], "no connection with key 'nobody'"),
+    (["events", "--path", "/"], "object path is empty"),
+])
+def test_bad_input_gives_one_clear_line(args: list[str], message: str) -> None:
+    result = objectsync(*args)
+    assert_clean_error(result, message)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert stored_connection("x") is None
+
+
+def test_filter_flags_are_stored_and_honoured(worker, source: str) -> None:
+    added = objectsync(*add_args("filtered", source, "--activate-new-children", "--include-schema", "sales",
+                                 "--exclude-table", "returns", "--exclude-table", "Order Items",
+                                 "--exclude-database", "other_.*", "--wait"))
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert stored_connection("filtered").options == {"forceRecursiveCrawl": False, "filters": {
+        "databases": {"include": [], "exclude": ["other_.*"]},
+        "schemas": {"include": ["sales"], "exclude": []},
+        "tables": {"include": [], "exclude": ["returns", "Order Items"]},
+    }}
+    database = urlparse(source).path.lstrip("/")
+    assert object_paths("filtered") == {("filtered",), ("filtered", database), ("filtered", database, "sales"),
+                                        ("filtered", database, "sales", "customers")}
+    assert {tuple(e["objectPath"]) for e in crawl_events("--path", "filtered")} == object_paths("filtered") - {
+        ("filtered",)}
+
+
+def test_duplicate_key_and_unknown_parent_path(source: str) -> None:
+    assert objectsync(*add_args("dup", source, "--no-crawl")).returncode == 0
+    assert_clean_error(objectsync(*add_args("dup", source, "--no-crawl")), "a connection with key 'dup' already exists")
+    assert_clean_error(objectsync("crawl", "dup/nodb/noschema"), "no data object at path")
+
+
+def test_unconfigured_and_unreachable_servers() -> None:
+    bare = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    assert_clean_error(objectsync("connection", "list", env=bare), "DATABASE_URL is not set")
+    assert_clean_error(objectsync("worker", env=bare), "DATABASE_URL and REDIS_URL must be set")
+    assert_clean_error(objectsync("beat", env=bare), "DATABASE_URL and REDIS_URL must be set")
+    unreachable = {**os.environ, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/objectsync"}
+    assert_clean_error(objectsync("connection", "list", env=unreachable), "cannot reach the catalog database")
+
+
+def test_migrate_creates_the_catalog() -> None:
+    name = f"objectsync_migrate_{os.getpid()}"
+    url = create_database(name)
+    try:
+        unmigrated = objectsync("connection", "list", env={**os.environ, "DATABASE_URL": url})
+        assert_clean_error(unmigrated, "the catalog is not migrated (run `objectsync migrate`)")
+        migrated = objectsync("migrate", env={**os.environ, "DATABASE_URL": url})
+        assert migrated.returncode == 0, migrated.stderr
+        listed = objectsync("connection", "list", env={**os.environ, "DATABASE_URL": url})
+        assert listed.returncode == 0 and listed.stdout.strip() == "no connections registered"
+    finally:
+        drop_database(name)
+
+
+def wait_for_output(log: Path, text: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        assert process.poll() is None, log.read_text(errors="replace")
+        assert time.monotonic() < deadline, f"{text!r} not seen; log:\n{log.read_text(errors='replace')[-3000:]}"
+        time.sleep(0.2)
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait(5)
+
+
+def test_worker_and_beat_commands_serve_their_own_redis_namespace(source: str, tmp_path: Path) -> None:
+    """A crawl sent under a key prefix no other worker reads can only be done by `objectsync worker`."""
+    import redis
+
+    prefix = f"objectsync-cli-{os.getpid()}:"
+    env = {**os.environ, "OBJECTSYNC_REDIS_KEY_PREFIX": prefix, "OBJECTSYNC_HOME": str(tmp_path)}
+    worker = start(["worker", "--concurrency", "1", "--hostname", f"cli-{os.getpid()}@%h"], env, tmp_path / "w.log")
+    beat = start(["beat"], env, tmp_path / "beat.log")
+    try:
+        wait_for_output(tmp_path / "w.log", " ready.", worker)
+        assert objectsync(*add_args("served", source, "--activate-new-children", "--no-crawl")).returncode == 0
+        crawled = objectsync("crawl", "served", "--wait", "--timeout", "60", env=env)
+        assert crawled.returncode == 0, crawled.stdout + crawled.stderr
+        wait_for_output(tmp_path / "beat.log", "Sending due task relay-change-events", beat)
+        assert (tmp_path / "celerybeat-schedule").exists() or list(tmp_path.glob("celerybeat-schedule*"))
+    finally:
+        stop(beat)
+        stop(worker)
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)

@@ -1,0 +1,268 @@
+"""The Databricks connector through the real databricks-sdk WorkspaceClient against the local Unity Catalog server."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from connectors.databricks import DatabricksConnector, client_config
+from connectors.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    ObjectNotFound,
+    PermissionDenied,
+    RemoteUnavailable,
+)
+from connectors.registry import connector_class
+from tests.support.doubles.unity_catalog_server import (
+    TABLES_PATH,
+    UcColumn,
+    UcTable,
+    UnityCatalogServer,
+)
+
+
+@pytest.fixture
+def server() -> Iterator[UnityCatalogServer]:
+    started = UnityCatalogServer(page_size=10).start()
+    yield started
+    started.stop()
+
+
+def connector(
+    server: UnityCatalogServer, credentials: dict[str, Any] | None = None, internal_databases: tuple[str, ...] = (),
+    **config: Any,
+) -> DatabricksConnector:
+    return DatabricksConnector(
+        {"host": server.host, **config}, {"token": server.token} if credentials is None else credentials, timeout=5,
+        internal_databases=internal_databases,
+    )
+
+
+def int_table(name: str) -> UcTable:
+    return UcTable(name, [UcColumn("id", "int", "INT")])
+
+
+def test_registered_by_name() -> None:
+    assert connector_class("databricks") is DatabricksConnector
+
+
+def test_reads_tables_views_and_columns(server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    server.create_schema("main", "sales_ünï")
+    server.put_table(
+        "main",
+        "sales_ünï",
+        UcTable(
+            'Or"ders',
+            [
+                UcColumn("id", "bigint", "LONG", nullable=False),
+                UcColumn("Amount EUR", "decimal(10,2)", "DECIMAL", comment="gross", type_precision=10, type_scale=2),
+                UcColumn("tags", "array<string>", "ARRAY"),
+            ],
+            comment="all orders",
+            owner="data-eng",
+        ),
+    )
+    server.put_table(
+        "main", "sales_ünï", UcTable("daily", [UcColumn("day", "date", "DATE")], table_type="MATERIALIZED_VIEW")
+    )
+    server.put_table("main", "sales_ünï", UcTable("v", [UcColumn("id", "bigint", "LONG")], table_type="VIEW"))
+    server.put_table("main", "sales_ünï", UcTable("ext", [UcColumn("x", "string", "STRING")], table_type="EXTERNAL"))
+
+    with connector(server) as c:
+        snapshot = c.read_schema("main", "sales_ünï")
+
+    tables = {t.name: t for t in snapshot.tables}
+    assert {name: (t.kind, t.remote_kind) for name, t in tables.items()} == {
+        'or"ders': ("table", "MANAGED"),
+        "daily": ("view", "MATERIALIZED_VIEW"),
+        "v": ("view", "VIEW"),
+        "ext": ("table", "EXTERNAL"),
+    }
+    orders = tables['or"ders']
+    assert (orders.comment, orders.owner) == ("all orders", "data-eng")
+    assert [(c.name, c.ordinal, c.data_type, c.nullable, c.comment) for c in orders.columns] == [
+        ("id", 1, "bigint", False, None),
+        ("Amount EUR", 2, "decimal(10,2)", True, "gross"),
+        ("tags", 3, "array<string>", True, None),
+    ]
+
+
+def test_every_list_call_is_paged(server: UnityCatalogServer) -> None:
+    for i in range(12):
+        server.create_catalog(f"cat_{i:02}")
+    for i in range(24):
+        server.create_schema("cat_00", f"schema_{i:02}")
+    for i in range(25):
+        server.put_table("cat_00", "schema_00", int_table(f"t_{i:02}"))
+
+    with connector(server) as c:
+        hierarchy = c.list_hierarchy()
+        server.requests.clear()
+        snapshot = c.read_schema("cat_00", "schema_00")
+
+    assert sorted(hierarchy.databases) == [f"cat_{i:02}" for i in range(12)]
+    assert hierarchy.databases["cat_00"] == tuple(f"schema_{i:02}" for i in range(24))  # information_schema left out
+    assert [t.name for t in snapshot.tables] == [f"t_{i:02}" for i in range(25)]
+    assert server.requests.count(("GET", TABLES_PATH)) == 3  # 25 tables, 10 a page
+
+
+def test_hierarchy_leaves_out_system_internal_and_excluded_catalogs(server: UnityCatalogServer) -> None:
+    for catalog in ("main", "__databricks_internal", "objectsync_catalog", "app_own", "scratch", "samples"):
+        server.create_catalog(catalog)
+        server.create_schema(catalog, "default")
+    with connector(server, internal_databases=("objectsync_catalog",), internalCatalog="APP_OWN",
+                   excludedCatalogs=["scratch"]) as c:
+        hierarchy = c.list_hierarchy()
+    assert hierarchy.databases == {"main": ("default",), "samples": ("default",)}
+    assert hierarchy.failed_databases == {}
+
+
+def test_configured_catalogs_restrict_the_listing_and_missing_ones_fail(server: UnityCatalogServer) -> None:
+    for catalog in ("main", "other"):
+        server.create_catalog(catalog)
+    with connector(server, catalogs=["MAIN", "missing"]) as c:
+        hierarchy = c.list_hierarchy()
+    assert hierarchy.databases == {"main": ()}
+    assert set(hierarchy.failed_databases) == {"missing"}
+
+
+def test_a_catalog_whose_listing_is_refused_is_reported_and_the_rest_listed(server: UnityCatalogServer) -> None:
+    for catalog in ("main", "restricted"):
+        server.create_catalog(catalog)
+        server.create_schema(catalog, "s")
+    server.denied_catalogs.add("restricted")
+    with connector(server) as c:
+        hierarchy = c.list_hierarchy()
+    assert hierarchy.databases == {"main": ("s",)}
+    assert "USE CATALOG" in hierarchy.failed_databases["restricted"]
+
+
+def test_missing_denied_and_system_schemas(server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    server.create_schema("main", "locked")
+    server.put_table("main", "locked", int_table("t"))
+    server.denied_schemas.add(("main", "locked"))
+    with connector(server) as c:
+        with pytest.raises(ObjectNotFound, match="main.nope"):
+            c.read_schema("main", "nope")
+        with pytest.raises(ObjectNotFound):
+            c.read_schema("nowhere", "s")
+        with pytest.raises(PermissionDenied, match="locked"):
+            c.read_schema("main", "locked")
+        with pytest.raises(ObjectNotFound):
+            c.read_schema("system", "access")
+        with pytest.raises(ObjectNotFound):
+            c.read_schema("main", "information_schema")
+
+
+def test_tables_filter_is_case_insensitive_like_unity_catalog(server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    server.create_schema("main", "s")
+    for name in ("a", "b", "c"):
+        server.put_table("main", "s", int_table(name))
+    with connector(server) as c:
+        assert [t.name for t in c.read_schema("Main", "S", ["A", "c", "zz"]).tables] == ["a", "c"]
+        assert c.read_schema("main", "s", []).tables == ()
+
+
+def test_validation_passes(server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    with connector(server) as c:
+        results = c.validate()
+    assert [(r.name, r.status) for r in results] == [
+        ("Connection test", "passed"),
+        ("Database access test", "passed"),
+        ("Metadata privileges test", "passed"),
+    ]
+
+
+def test_validation_fails_the_metadata_test_when_schemas_cannot_be_listed(server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    server.denied_catalogs.add("main")
+    with connector(server, catalogs=["main"]) as c:
+        results = c.validate()
+    assert [r.status for r in results] == ["passed", "passed", "failed"]
+    assert "USE CATALOG" in (results[2].message or "")
+
+
+def test_wrong_token_is_authentication_failed_without_the_secret(server: UnityCatalogServer) -> None:
+    wrong = "dapi-not-the-right-one"
+    with connector(server, {"token": wrong}) as c:
+        with pytest.raises(AuthenticationFailed) as raised:
+            c.list_hierarchy()
+        results = c.validate()
+    assert wrong not in raised.value.message
+    assert [r.status for r in results] == ["failed", "skipped", "skipped"]
+    assert wrong not in str(results)
+
+
+def test_oauth_m2m_gets_a_token_from_the_workspace_token_endpoint(server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    credentials = {"clientSecret": server.client_secret}
+    with connector(server, credentials, authenticationType="oauthM2M", clientId=server.client_id) as c:
+        assert c.list_hierarchy().databases == {"main": ()}
+    assert len(server.issued_tokens) == 1
+    assert ("POST", "/oidc/v1/token") in server.requests
+
+    wrong = {"clientSecret": "dose-wrong-secret"}
+    with (
+        connector(server, wrong, authenticationType="oauthM2M", clientId=server.client_id) as c,
+        pytest.raises(AuthenticationFailed) as raised,
+    ):
+        c.list_hierarchy()
+    assert "dose-wrong-secret" not in raised.value.message
+
+
+def test_unreachable_workspace_is_remote_unavailable() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    started = time.monotonic()
+    with (
+        DatabricksConnector({"host": f"http://127.0.0.1:{closed_port}"}, {"token": "t"}, timeout=1) as c,
+        pytest.raises(RemoteUnavailable) as raised,
+    ):
+        c.list_hierarchy()
+    assert raised.value.transient
+    assert time.monotonic() - started < 15
+
+
+def test_client_config_for_each_authentication_type() -> None:
+    pat = client_config({"host": "adb-1.azuredatabricks.net/"}, {"token": "dapi1"}, timeout=7.2)
+    assert pat == {
+        "host": "https://adb-1.azuredatabricks.net",
+        "http_timeout_seconds": 8,
+        "retry_timeout_seconds": 8,
+        "product": "objectsync",
+        "product_version": "0.1.0",
+        "auth_type": "pat",
+        "token": "dapi1",
+    }
+    m2m = client_config(
+        {"host": "https://x", "authenticationType": "oauthM2M", "clientId": "cid"}, {"clientSecret": "sec"}, 30
+    )
+    assert (m2m["auth_type"], m2m["client_id"], m2m["client_secret"]) == ("oauth-m2m", "cid", "sec")
+    assert "token" not in m2m
+
+
+@pytest.mark.parametrize(
+    ("config", "credentials", "needle"),
+    [
+        ({}, {"token": "t"}, "host"),
+        ({"host": "h"}, {}, "token"),
+        ({"host": "h", "authenticationType": "oauthM2M"}, {"clientSecret": "s"}, "clientId"),
+        ({"host": "h", "authenticationType": "oauthM2M", "clientId": "c"}, {}, "clientSecret"),
+        ({"host": "h", "authenticationType": "azureCli"}, {"token": "t"}, "authenticationType"),
+    ],
+)
+def test_unusable_configuration_is_a_clear_error(config: dict, credentials: dict, needle: str) -> None:
+    with pytest.raises(ConfigurationError, match=needle):
+        client_config(config, credentials, 30)
+    with DatabricksConnector(config, credentials) as c:
+        assert [r.status for r in c.validate()] == ["failed", "skipped", "skipped"]

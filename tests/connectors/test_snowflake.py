@@ -1,0 +1,312 @@
+"""The Snowflake connector through the real snowflake-connector-python, over HTTP, against the local double."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from snowflake.connector.errors import ProgrammingError
+
+import connectors.snowflake as snowflake_module
+from connectors.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    ObjectNotFound,
+    PermissionDenied,
+    RemoteTimeout,
+    RemoteUnavailable,
+)
+from connectors.registry import connector_class
+from connectors.snowflake import SnowflakeConnector, connect_arguments, map_error
+from tests.support.doubles.snowflake_server import SnowflakeServer
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def server(key: rsa.RSAPrivateKey) -> Iterator[SnowflakeServer]:
+    started = SnowflakeServer(public_key=key.public_key()).start()
+    yield started
+    started.stop()
+
+
+def pem(key: rsa.RSAPrivateKey, passphrase: str | None = None) -> str:
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    )
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
+
+
+def connector(server: SnowflakeServer, credentials: dict[str, Any] | None = None,
+              internal_databases: tuple[str, ...] = (), **config: Any) -> SnowflakeConnector:
+    return SnowflakeConnector(
+        server.connection_config(user="objectsync", **config),
+        {"password": server.password} if credentials is None else credentials,
+        timeout=5, internal_databases=internal_databases,
+    )
+
+
+def test_registered_by_name() -> None:
+    assert connector_class("snowflake") is SnowflakeConnector
+
+
+def test_reads_tables_views_types_comments_and_platform_casing(server: SnowflakeServer) -> None:
+    server.execute("CREATE DATABASE ANALYTICS")
+    server.create_schema("ANALYTICS", "Sales Ünï")
+    server.execute(
+        'CREATE TABLE ANALYTICS."Sales Ünï".orders_unquoted (id INT NOT NULL, "Mixed ""Case""" VARCHAR(20), '
+        "amount NUMBER(10,2), paid BOOLEAN, placed DATE, body TEXT, ratio FLOAT, seen_at TIMESTAMP_NTZ) "
+        "COMMENT = 'all orders'"
+    )
+    server.execute("COMMENT ON COLUMN ANALYTICS.\"Sales Ünï\".orders_unquoted.amount IS 'in EUR'")
+    server.execute(
+        'CREATE VIEW ANALYTICS."Sales Ünï"."paid view" AS SELECT id FROM ANALYTICS."Sales Ünï".orders_unquoted'
+    )
+
+    with connector(server) as c:
+        snapshot = c.read_schema("ANALYTICS", "Sales Ünï")
+
+    assert (snapshot.database, snapshot.schema) == ("ANALYTICS", "Sales Ünï")
+    tables = {t.name: t for t in snapshot.tables}
+    assert set(tables) == {"ORDERS_UNQUOTED", "paid view"}  # unquoted names upper-cased, quoted ones kept
+    orders = tables["ORDERS_UNQUOTED"]
+    assert (orders.kind, orders.remote_kind, orders.comment) == ("table", "BASE TABLE", "all orders")
+    assert [(col.name, col.ordinal, col.data_type, col.nullable) for col in orders.columns] == [
+        ("ID", 1, "NUMBER(38,0)", False),
+        ('Mixed "Case"', 2, "VARCHAR(20)", True),
+        ("AMOUNT", 3, "NUMBER(10,2)", True),
+        ("PAID", 4, "BOOLEAN", True),
+        ("PLACED", 5, "DATE", True),
+        ("BODY", 6, "VARCHAR(16777216)", True),
+        ("RATIO", 7, "FLOAT", True),
+        ("SEEN_AT", 8, "TIMESTAMP_NTZ", True),
+    ]
+    assert {col.name: col.comment for col in orders.columns}["AMOUNT"] == "in EUR"
+    view = tables["paid view"]
+    assert (view.kind, view.remote_kind, [col.name for col in view.columns]) == ("view", "VIEW", ["ID"])
+
+
+def test_tables_filter_narrows_the_one_query(server: SnowflakeServer) -> None:
+    server.execute("CREATE DATABASE D")
+    server.create_schema("D", "S")
+    for name in ("A", "B", "it's"):
+        server.execute(f'CREATE TABLE D.S."{name}" (x INT)')
+    with connector(server) as c:
+        assert [t.name for t in c.read_schema("D", "S", ["it's", "B", "gone"]).tables] == ["B", "it's"]
+        assert c.read_schema("D", "S", []).tables == ()
+        with pytest.raises(ObjectNotFound):
+            c.read_schema("D", "nope", [])
+
+
+def test_missing_schema_or_database_is_object_not_found(server: SnowflakeServer) -> None:
+    server.execute("CREATE DATABASE D")
+    with connector(server) as c:
+        with pytest.raises(ObjectNotFound, match="D.nope"):
+            c.read_schema("D", "nope")
+        with pytest.raises(ObjectNotFound):
+            c.read_schema("NO_SUCH_DB", "S")
+        with pytest.raises(ObjectNotFound):
+            c.read_schema("D", "INFORMATION_SCHEMA")
+
+
+def test_access_control_error_is_permission_denied_not_an_empty_schema(server: SnowflakeServer) -> None:
+    server.execute("CREATE DATABASE D")
+    server.create_schema("D", "Locked")
+    server.execute('CREATE TABLE D."Locked".T (x INT)')
+    server.denied_schemas.add("Locked")
+    with connector(server) as c, pytest.raises(PermissionDenied, match="Locked"):
+        c.read_schema("D", "Locked")
+
+
+def test_hierarchy_excludes_system_and_internal_databases_and_schemas(server: SnowflakeServer) -> None:
+    for database in ("ANALYTICS", "SNOWFLAKE", "SNOWFLAKE_SAMPLE_DATA", "OBJECTSYNC_CATALOG", "APP_OWN", "EMPTY"):
+        server.execute(f"CREATE DATABASE {database}")
+        server.create_schema(database, "PUBLIC")
+    server.create_schema("ANALYTICS", "raw data")
+
+    with connector(server, internal_databases=("objectsync_catalog",), internalDatabase="app_own") as c:
+        hierarchy = c.list_hierarchy()
+
+    assert hierarchy.databases == {"ANALYTICS": ("PUBLIC", "raw data"), "EMPTY": ("PUBLIC",)}
+    assert hierarchy.failed_databases == {}
+
+
+def test_configured_databases_restrict_the_listing_and_missing_ones_fail(server: SnowflakeServer) -> None:
+    for database in ("ANALYTICS", "OTHER"):
+        server.execute(f"CREATE DATABASE {database}")
+        server.create_schema(database, "S")
+    with connector(server, databases=["analytics", "MISSING"]) as c:
+        hierarchy = c.list_hierarchy()
+    assert hierarchy.databases == {"ANALYTICS": ("S",)}
+    assert set(hierarchy.failed_databases) == {"MISSING"}
+    with connector(server, database="OTHER") as c:
+        assert c.list_hierarchy().databases == {"OTHER": ("S",)}
+
+
+def test_a_database_whose_listing_fails_is_reported_and_the_rest_listed(server: SnowflakeServer) -> None:
+    for database in ("GOOD", "SHARED"):
+        server.execute(f"CREATE DATABASE {database}")
+        server.create_schema(database, "S")
+    server.denied_databases.add("SHARED")
+    with connector(server) as c:
+        hierarchy = c.list_hierarchy()
+    assert hierarchy.databases == {"GOOD": ("S",)}
+    assert "Insufficient privileges" in hierarchy.failed_databases["SHARED"]
+
+
+def test_show_databases_is_paged(server: SnowflakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"DB_{i}" for i in range(7)]
+    for database in names:
+        server.execute(f"CREATE DATABASE {database}")
+    monkeypatch.setattr(snowflake_module, "SHOW_PAGE_SIZE", 3)
+    with connector(server) as c:
+        assert sorted(c.list_hierarchy().databases) == names
+
+
+def test_validation_passes_and_uses_one_login(server: SnowflakeServer) -> None:
+    server.execute("CREATE DATABASE D")
+    with connector(server) as c:
+        results = c.validate()
+    assert [(r.name, r.status) for r in results] == [
+        ("Connection test", "passed"),
+        ("Database access test", "passed"),
+        ("Metadata privileges test", "passed"),
+    ]
+    assert server.logins == 1
+
+
+def test_validation_reports_a_missing_configured_database(server: SnowflakeServer) -> None:
+    server.execute("CREATE DATABASE D")
+    with connector(server, database="ELSEWHERE") as c:
+        statuses = [(r.status, r.message) for r in c.validate()]
+    assert statuses[0] == ("passed", None)
+    assert statuses[1][0] == "failed" and "ELSEWHERE" in statuses[1][1]
+    assert statuses[2] == ("skipped", "skipped because Database access test did not pass")
+
+
+def test_wrong_password_is_authentication_failed_without_the_secret(server: SnowflakeServer) -> None:
+    wrong = "hunter2-not-it"
+    with connector(server, {"password": wrong}) as c:
+        with pytest.raises(AuthenticationFailed) as raised:
+            c.list_hierarchy()
+        assert wrong not in raised.value.message and "Incorrect username or password" in raised.value.message
+        results = c.validate()
+    assert [r.status for r in results] == ["failed", "skipped", "skipped"]
+    assert wrong not in str(results)
+
+
+def test_key_pair_login_signs_a_jwt_the_double_verifies(server: SnowflakeServer, key: rsa.RSAPrivateKey) -> None:
+    server.execute("CREATE DATABASE D")
+    server.create_schema("D", "S")
+    encrypted = {"privateKey": pem(key, PASSPHRASE), "privateKeyPassphrase": PASSPHRASE}
+    with connector(server, encrypted, authenticationType="keyPair") as c:
+        assert c.list_hierarchy().databases == {"D": ("S",)}
+    with connector(server, {"privateKey": pem(key)}, authenticationType="keyPair") as c:
+        assert c.list_hierarchy().databases == {"D": ("S",)}
+
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with (
+        connector(server, {"privateKey": pem(stranger)}, authenticationType="keyPair") as c,
+        pytest.raises(AuthenticationFailed, match="JWT"),
+    ):
+        c.list_hierarchy()
+
+
+def test_wrong_passphrase_is_a_configuration_error_without_the_key(
+    server: SnowflakeServer, key: rsa.RSAPrivateKey
+) -> None:
+    credentials = {"privateKey": pem(key, PASSPHRASE), "privateKeyPassphrase": "wrong passphrase"}
+    with connector(server, credentials, authenticationType="keyPair") as c:
+        with pytest.raises(ConfigurationError) as raised:
+            c.list_hierarchy()
+        results = c.validate()
+    assert "passphrase" in raised.value.message
+    assert "wrong passphrase" not in raised.value.message and "PRIVATE KEY" not in raised.value.message
+    assert [r.status for r in results] == ["failed", "skipped", "skipped"]
+
+
+def test_oauth_token_login(server: SnowflakeServer) -> None:
+    server.execute("CREATE DATABASE D")
+    with connector(server, {"token": server.oauth_token}, authenticationType="oauth") as c:
+        assert list(c.list_hierarchy().databases) == ["D"]
+    bad = "expired-token-value"
+    with (
+        connector(server, {"token": bad}, authenticationType="oauth") as c,
+        pytest.raises(AuthenticationFailed) as raised,
+    ):
+        c.list_hierarchy()
+    assert bad not in raised.value.message
+
+
+def test_unreachable_host_is_remote_unavailable_within_the_timeout() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    config = {"account": "nowhere", "user": "u", "host": "127.0.0.1", "port": closed_port, "protocol": "http"}
+    started = time.monotonic()
+    with SnowflakeConnector(config, {"password": "p"}, timeout=2) as c, pytest.raises(RemoteUnavailable) as raised:
+        c.list_hierarchy()
+    assert time.monotonic() - started < 10
+    assert raised.value.transient
+
+
+def test_connect_arguments_for_each_authentication_type(key: rsa.RSAPrivateKey) -> None:
+    base = {"account": "myorg-acct", "user": "SVC", "warehouse": "WH", "role": "READER"}
+    password = connect_arguments(base, {"password": "pw"}, timeout=12.5)
+    assert password["user"] == "SVC" and password["password"] == "pw" and "authenticator" not in password
+    assert (password["login_timeout"], password["network_timeout"], password["socket_timeout"]) == (13, 13, 13)
+    assert password["session_parameters"]["STATEMENT_TIMEOUT_IN_SECONDS"] == 13
+    assert (password["warehouse"], password["role"]) == ("WH", "READER")
+
+    key_pair = connect_arguments(
+        base | {"authenticationType": "keyPair"},
+        {"privateKey": pem(key, PASSPHRASE), "privateKeyPassphrase": PASSPHRASE},
+        30,
+    )
+    assert key_pair["authenticator"] == "SNOWFLAKE_JWT" and "password" not in key_pair
+    loaded = serialization.load_der_private_key(key_pair["private_key"], password=None)
+    assert loaded.private_numbers() == key.private_numbers()
+
+    oauth = connect_arguments({"account": "a", "authenticationType": "oauth"}, {"token": "tok"}, 30)
+    assert (oauth["authenticator"], oauth["token"]) == ("oauth", "tok") and "user" not in oauth
+
+
+@pytest.mark.parametrize(
+    ("config", "credentials", "needle"),
+    [
+        ({"user": "u"}, {"password": "p"}, "account"),
+        ({"account": "a"}, {"password": "p"}, "user"),
+        ({"account": "a", "user": "u"}, {}, "password"),
+        ({"account": "a", "user": "u", "authenticationType": "keyPair"}, {}, "privateKey"),
+        ({"account": "a", "user": "u", "authenticationType": "keyPair"}, {"privateKey": "not a key"}, "PEM"),
+        ({"account": "a", "authenticationType": "oauth"}, {}, "token"),
+        ({"account": "a", "authenticationType": "kerberos"}, {"password": "p"}, "authenticationType"),
+    ],
+)
+def test_unusable_configuration_is_a_clear_error(config: dict, credentials: dict, needle: str) -> None:
+    with pytest.raises(ConfigurationError, match=needle):
+        connect_arguments(config, credentials, 30)
+
+
+def test_error_codes_map_to_domain_errors() -> None:
+    def mapped(errno: int, sqlstate: str = "") -> type:
+        return type(map_error(ProgrammingError(msg="boom s3cret", errno=errno, sqlstate=sqlstate), "ctx", ["s3cret"]))
+
+    assert mapped(630) is RemoteTimeout
+    assert mapped(390100) is AuthenticationFailed
+    assert mapped(2003) is ObjectNotFound
+    assert mapped(3001, "42501") is PermissionDenied
+    assert mapped(250001) is RemoteUnavailable
+    assert "s3cret" not in map_error(ProgrammingError(msg="boom s3cret", errno=1), "ctx", ["s3cret"]).message

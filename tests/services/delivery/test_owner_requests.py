@@ -1,0 +1,129 @@
+"""Owner validation requests from column events, for inherited owners; validating removes `New`."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from catalog.session import session_scope
+from domain import change_types as ev
+from models import ChangeEvent, OwnerRequest
+from services.delivery.owner_requests import (
+    RequestAlreadyResolved,
+    RequestNotFound,
+    list_requests,
+    raise_owner_requests,
+    validate_request,
+)
+from tests.support.events import build_hierarchy, column_events, write_outbox
+
+pytestmark = pytest.mark.usefixtures("events_catalog")
+
+ORDERS = ("pg", "app", "Sales", "Orders")
+DRAFTS = ("pg", "app", "Sales", "Drafts")
+
+
+def make_owners(ids: dict[tuple[str, ...], int]) -> dict[str, int]:
+    """ana owns the connection; bob owns the schema through group 'stewards'; eve owns nothing."""
+    with session_scope() as session:
+        users = {name: session.execute(text("INSERT INTO users (name) VALUES (:n) RETURNING id"), {"n": name})
+                 .scalar_one() for name in ("ana", "bob", "eve")}
+        group = session.execute(text("INSERT INTO groups (name) VALUES ('stewards') RETURNING id")).scalar_one()
+        session.execute(text("INSERT INTO group_members (group_id, user_id) VALUES (:g, :u)"),
+                        {"g": group, "u": users["bob"]})
+        session.execute(text("INSERT INTO grants (permission, user_id, object_id) VALUES ('DATA_OWNER', :u, :o)"),
+                        {"u": users["ana"], "o": ids[("pg",)]})
+        session.execute(text("INSERT INTO grants (permission, group_id, object_id) VALUES ('DATA_OWNER', :g, :o)"),
+                        {"g": group, "o": ids[("pg", "app", "Sales")]})
+    return users
+
+
+def add_column(table_id: int, name: str, tags: list[str]) -> None:
+    with session_scope() as session:
+        session.execute(text("""INSERT INTO columns (table_id, name, ordinal, data_type, nullable, tags)
+                                VALUES (:t, :n, 1, 'int', true, :tags)"""), {"t": table_id, "n": name, "tags": tags})
+
+
+def raise_requests(enabled: bool = True) -> int:
+    with session_scope() as session:
+        return raise_owner_requests(session, enabled=enabled)[1]
+
+
+def events_of(event_type: str) -> list[ChangeEvent]:
+    with session_scope() as session:
+        return list(session.scalars(select(ChangeEvent).where(ChangeEvent.type == event_type).order_by(ChangeEvent.id)))
+
+
+def test_column_events_on_data_sources_raise_requests_for_inherited_owners() -> None:
+    hierarchy = build_hierarchy(tables={"Orders": "enabled", "Drafts": "disabled"})
+    users = make_owners(hierarchy.ids)
+    ids = hierarchy.ids
+    write_outbox("pg", [
+        *column_events(ORDERS, 1),
+        *column_events(ORDERS, 1, start=1, event_type=ev.COLUMN_DELETED),
+        *column_events(ORDERS, 1, start=2, event_type=ev.COLUMN_TYPE_CHANGED),  # no request for type changes
+        *column_events(DRAFTS, 1),  # not a data source: no request
+    ], {ORDERS: ids[ORDERS], DRAFTS: ids[DRAFTS]})
+
+    assert raise_requests() == 2
+    assert raise_requests() == 0  # the outbox is read once; re-reading raises nothing twice
+    with session_scope() as session:
+        requests = list_requests(session)
+    assert [(r.kind, r.column_name, r.table_path, r.status) for r in requests] == [
+        ("column_added", "c0", ORDERS, "pending"), ("column_deleted", "c1", ORDERS, "pending")]
+
+    created = events_of(ev.REQUEST_CREATED)
+    assert len(created) == 2
+    assert created[0].payload["owners"] == sorted([users["ana"], users["bob"]])
+    assert created[0].payload["requestId"] == requests[0].id
+    assert created[0].object_path == list(ORDERS) and created[0].object_id == ids[ORDERS]
+
+
+def test_the_setting_turns_requests_off() -> None:
+    hierarchy = build_hierarchy()
+    write_outbox("pg", column_events(ORDERS, 2), {ORDERS: hierarchy.ids[ORDERS]})
+    assert raise_requests(enabled=False) == 0
+    assert raise_requests(enabled=True) == 0  # those events were passed by; later ones count again
+    write_outbox("pg", column_events(ORDERS, 1, start=2), {ORDERS: hierarchy.ids[ORDERS]})
+    assert raise_requests(enabled=True) == 1
+
+
+def test_validating_a_column_added_request_removes_new_and_emits_an_event() -> None:
+    hierarchy = build_hierarchy()
+    users = make_owners(hierarchy.ids)
+    table_id = hierarchy.ids[ORDERS]
+    add_column(table_id, "c0", ["PII", ev.NEW_TAG])
+    add_column(table_id, "c1", [ev.NEW_TAG])
+    write_outbox("pg", column_events(ORDERS, 2), {ORDERS: table_id})
+    raise_requests()
+    with session_scope() as session:
+        first, _second = list_requests(session)
+        resolved = validate_request(session, first.id, user_id=users["bob"])
+    assert resolved.status == "validated" and resolved.resolved_by == users["bob"]
+    with session_scope() as session:
+        tags = dict(session.execute(text("SELECT name, tags FROM columns WHERE table_id = :t"), {"t": table_id}).all())
+        assert tags == {"c0": ["PII"], "c1": [ev.NEW_TAG]}  # only the validated column loses New
+        with pytest.raises(RequestAlreadyResolved):
+            validate_request(session, first.id, user_id=users["ana"])
+        with pytest.raises(RequestNotFound):
+            validate_request(session, 999_999, user_id=None)
+    [event] = events_of(ev.REQUEST_RESOLVED)
+    assert event.payload["requestId"] == first.id
+    assert event.payload["before"] == {"status": "pending", "tags": ["PII", ev.NEW_TAG]}
+    assert event.payload["after"] == {"status": "validated", "tags": ["PII"]}
+
+
+def test_owners_see_only_requests_under_what_they_own() -> None:
+    hierarchy = build_hierarchy(tables={"Orders": "enabled", "Items": "enabled"})
+    items = ("pg", "app", "Sales", "Items")
+    write_outbox("pg", [*column_events(ORDERS, 1), *column_events(items, 1)],
+                 {ORDERS: hierarchy.ids[ORDERS], items: hierarchy.ids[items]})
+    raise_requests()
+    with session_scope() as session:
+        assert len(list_requests(session, owned_paths=[("pg",)])) == 2
+        assert [r.table_path for r in list_requests(session, owned_paths=[items])] == [items]
+        assert list_requests(session, owned_paths=[("pg", "other")]) == []
+        assert list_requests(session, owned_paths=[]) == []
+        assert len(list_requests(session, status="pending")) == 2
+        assert list_requests(session, status="validated") == []
+        assert session.scalar(select(OwnerRequest.id).where(OwnerRequest.status == "validated")) is None
