@@ -186,9 +186,11 @@ def main() -> None:
     os.environ["OBJECTSYNC_INTERNAL_DATABASES"] = json.dumps([catalog_name])
 
     from catalog.migrate import upgrade
+    from workers.celery_app import install_enqueue_sender
     from workers.process import WorkerProcess
 
     upgrade(catalog)
+    install_enqueue_sender()  # start_crawl's messages leave this process after commit
     log_path = Path(tempfile.mkstemp(prefix="objectsync-bench-worker-", suffix=".log")[1])
     worker = WorkerProcess(dict(os.environ), log_path, concurrency=args.concurrency, name="bench")
     worker.start()
