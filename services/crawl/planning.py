@@ -15,7 +15,7 @@ from catalog.session import raw_cursor, session_scope
 from catalog.status_propagation import data_source_events, refresh_effective_status
 from connectors import ConnectorError
 from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
-from domain.name_filters import InvalidFilter, parse_filters
+from domain.name_filters import InvalidNameFilter, parse_filters
 from domain.snapshot import RemoteHierarchy
 from domain.status import ENABLED
 from domain.stored_state import HierarchyScope, StoredContainer
@@ -77,7 +77,7 @@ def plan_crawl(job_id: int) -> list[int]:
 
     try:
         filters = parse_filters(job.filters)
-    except InvalidFilter as exc:
+    except InvalidNameFilter as exc:
         _fail(job, f"the connection's filters are invalid: {exc}")
         return []
     try:
