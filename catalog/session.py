@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from psycopg import Cursor
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +64,19 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
-def raw_cursor(session: Session):  # -> psycopg.Cursor
-    """A psycopg cursor on the session's own connection and transaction, for bulk COPY/unnest work."""
-    return session.connection().connection.driver_connection.cursor()
+#: What the store functions services/connections still call with `raw_cursor(session)` accept (transitional:
+#: a psycopg cursor on the session's connection works the same as the session itself).
+SessionOrCursor = Session | Cursor[Any]
+
+
+def raw_cursor(session: SessionOrCursor) -> Cursor[Any]:
+    """A psycopg cursor on the session's own connection and transaction, for COPY, unnest and executemany.
+
+    Only catalog store modules use it; a cursor given instead of a session is returned as it is.
+    """
+    if isinstance(session, Cursor):
+        return session
+    driver = session.connection().connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the session's database connection is closed")
+    return driver.cursor()
