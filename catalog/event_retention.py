@@ -31,8 +31,8 @@ class EventPruning:
 def relayed_bound(session: Session, consumers: Sequence[str]) -> int:
     """The highest outbox id every consumer has relayed; 0 while one of them has no cursor yet.
 
-    The newest event always stays: max(change_events.id) is the high-water mark that event namespaces
-    (sync/connections.py, sync/outbox.py) are taken from.
+    The newest event always stays: max(change_events.id) is the high-water mark that event namespaces are
+    taken from (catalog/outbox.py, and a connection registered again under an old key).
     """
     cursors = dict(session.execute(
         text("SELECT name, last_event_id FROM relay_cursors WHERE name = ANY(:names)"), {"names": list(consumers)},
