@@ -109,7 +109,7 @@ def timed_crawl(key: str, repeat: int) -> tuple[float, int, list[float]]:
             raise RuntimeError(f"benchmark crawl did not succeed: {report}")
         with session_factory()() as session:
             events = session.scalar(select(func.count()).select_from(ChangeEvent).where(
-                ChangeEvent.id > mark, ChangeEvent.type != "job.finished"))
+                ChangeEvent.id > mark, ChangeEvent.type != "job.finished")) or 0
     return sorted(samples)[len(samples) // 2], events, samples
 
 
@@ -153,7 +153,7 @@ def timed_metrics_scrape(repeat: int = 3) -> tuple[float, int]:
         generate_latest(registry(read_broker_depths))
         samples.append(time.perf_counter() - started)
     with session_factory()() as session:
-        objects = session.scalar(select(func.count()).select_from(DataObject))
+        objects = session.scalar(select(func.count()).select_from(DataObject)) or 0
     return sorted(samples)[len(samples) // 2], objects
 
 
@@ -195,6 +195,7 @@ def main() -> None:
     worker = WorkerProcess(dict(os.environ), log_path, concurrency=args.concurrency, name="bench")
     worker.start()
     warm_up()
+    assert worker.process is not None  # started just above
     sampler = MemorySampler(worker.process.pid)
     sampler.start()
     results: list[Result] = []

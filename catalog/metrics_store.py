@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from catalog.session import get_engine
+from domain.jobs import OPEN_STATUSES
 
 #: A scrape never waits on the catalog longer than this.
 STATEMENT_TIMEOUT = "10s"
@@ -40,7 +41,7 @@ def read_catalog_figures() -> CatalogFigures:
             jobs=_rows(conn, "SELECT status, count(*) FROM jobs GROUP BY 1 ORDER BY 1"),
             oldest_unfinished_job_seconds=float(_value(conn, """
                 SELECT coalesce(extract(epoch FROM now() - min(coalesce(started_at, created_at))), 0) FROM jobs
-                WHERE status IN ('queued', 'running')""")),
+                WHERE status = ANY(:open)""", open=list(OPEN_STATUSES))),
             last_event_id=int(_value(conn, "SELECT coalesce(max(id), 0) FROM change_events")),
             consumer_positions=_rows(conn, "SELECT name, last_event_id FROM relay_cursors ORDER BY name"),
             endpoints=_rows(conn, "SELECT id, enabled, consecutive_failures FROM webhook_subscriptions ORDER BY id"),
@@ -54,8 +55,8 @@ def _rows(conn: Connection, statement: str) -> list[Any]:
     return [tuple(row) for row in conn.execute(text(statement))]
 
 
-def _value(conn: Connection, statement: str) -> Any:
-    value = conn.execute(text(statement)).scalar()
+def _value(conn: Connection, statement: str, **params: Any) -> Any:
+    value = conn.execute(text(statement), params).scalar()
     return 0 if value is None else value
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from psycopg import Cursor
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import CursorResult, Engine, Result, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from settings import get_settings
@@ -80,3 +80,8 @@ def raw_cursor(session: SessionOrCursor) -> Cursor[Any]:
     if driver is None:
         raise RuntimeError("the session's database connection is closed")
     return driver.cursor()
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE run through `session.execute` touched."""
+    return cast(CursorResult[Any], result).rowcount

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import redis
+from redis.typing import EncodableT, FieldT
 from sqlalchemy.orm import Session
 
 from catalog.outbox_cursors import REDIS_STREAM, advance_cursor, events_after, lock_cursor
@@ -28,7 +29,7 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def stream_fields(event: ChangeEvent) -> dict[str, str]:
+def stream_fields(event: ChangeEvent) -> dict[FieldT, EncodableT]:
     """Flat fields for filtering without parsing, plus the whole CloudEvent as JSON."""
     cloudevent = to_cloudevent(event)
     return {
@@ -47,8 +48,7 @@ def last_stream_sequence(client: redis.Redis, key: str) -> int:
     if not newest:
         return 0
     entry_id = newest[0][0]
-    entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    return int(entry_id.split("-", 1)[0])
+    return int((entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)).split("-", 1)[0])
 
 
 def publish(client: redis.Redis, key: str, events: Sequence[ChangeEvent], maxlen: int) -> int:
