@@ -193,19 +193,21 @@ def main() -> None:
     install_enqueue_sender()  # start_crawl's messages leave this process after commit
     log_path = Path(tempfile.mkstemp(prefix="objectsync-bench-worker-", suffix=".log")[1])
     worker = WorkerProcess(dict(os.environ), log_path, concurrency=args.concurrency, name="bench")
-    worker.start()
-    warm_up()
-    assert worker.process is not None  # started just above
-    sampler = MemorySampler(worker.process.pid)
-    sampler.start()
+    sampler: MemorySampler | None = None
     results: list[Result] = []
-    try:
+    try:  # whatever fails, the worker stops and the catalog database goes
+        worker.start()
+        warm_up()
+        assert worker.process is not None  # started just above
+        sampler = MemorySampler(worker.process.pid)
+        sampler.start()
         for size in args.sizes.split(","):
             results.extend(bench_size(size.strip(), args.repeat))
             print_results(results[-3:])
         scrape_seconds, scraped_objects = timed_metrics_scrape()
     finally:
-        sampler.running = False
+        if sampler is not None:
+            sampler.running = False
         worker.stop()
         from catalog.session import dispose_engines
 
