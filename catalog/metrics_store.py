@@ -12,6 +12,7 @@ from domain.jobs import OPEN_STATUSES
 
 #: A scrape never waits on the catalog longer than this.
 STATEMENT_TIMEOUT = "10s"
+_OPEN_STATUSES = ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +40,9 @@ def read_catalog_figures() -> CatalogFigures:
             objects=_rows(conn, "SELECT kind, effective_status, count(*) FROM data_objects "
                                 "GROUP BY 1, 2 ORDER BY 1, 2"),
             jobs=_rows(conn, "SELECT status, count(*) FROM jobs GROUP BY 1 ORDER BY 1"),
-            oldest_unfinished_job_seconds=float(_value(conn, """
+            oldest_unfinished_job_seconds=float(_value(conn, f"""
                 SELECT coalesce(extract(epoch FROM now() - min(coalesce(started_at, created_at))), 0) FROM jobs
-                WHERE status = ANY(:open)""", open=list(OPEN_STATUSES))),
+                WHERE status IN ({_OPEN_STATUSES})""")),
             last_event_id=int(_value(conn, "SELECT coalesce(max(id), 0) FROM change_events")),
             consumer_positions=_rows(conn, "SELECT name, last_event_id FROM relay_cursors ORDER BY name"),
             endpoints=_rows(conn, "SELECT id, enabled, consecutive_failures FROM webhook_subscriptions ORDER BY id"),
@@ -55,8 +56,8 @@ def _rows(conn: Connection, statement: str) -> list[Any]:
     return [tuple(row) for row in conn.execute(text(statement))]
 
 
-def _value(conn: Connection, statement: str, **params: Any) -> Any:
-    value = conn.execute(text(statement), params).scalar()
+def _value(conn: Connection, statement: str) -> Any:
+    value = conn.execute(text(statement)).scalar()
     return 0 if value is None else value
 
 
