@@ -7,17 +7,17 @@ import argparse
 import json
 from typing import Any
 
-from rich.table import Table
-
 from catalog.session import session_factory
 from cli.errors import job_exit_code
-from cli.output import console, display_path
+from cli.output import display_path
 from cli.progress import report_job, wait_for_job
 from services.crawl.jobs import TERMINAL_STATUSES, find_job, job_report, list_jobs
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    jobs = subparsers.add_parser("jobs", help="list crawl and settings jobs, newest first")
+    jobs = subparsers.add_parser("jobs", help="list crawl and settings jobs, newest first",
+                                 description="One job per line: bulkId, kind, status, object path, schemas done, "
+                                             "requested by, created.")
     jobs.add_argument("--failed", action="store_true", help="only jobs that did not fully succeed (failed or partial)")
     jobs.add_argument("--connection", metavar="KEY", help="only jobs of this connection")
     jobs.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
@@ -43,12 +43,9 @@ def print_jobs(args: argparse.Namespace) -> int:
     if not reports:
         print("no jobs")
         return 0
-    table = Table("bulkId", "kind", "status", "object path", "schemas done", "requested by", "created", "finished")
     for report in reports:
-        table.add_row(report["bulkId"], report["kind"], report["status"], display_path(report["objectPath"]),
-                      _done(report), report["requestedBy"] or "-", report["createdAt"] or "-",
-                      report["finishedAt"] or "-")
-    console().print(table)
+        print("\t".join((report["bulkId"], report["kind"], report["status"], display_path(report["objectPath"]),
+                         f"{_done(report)} schemas", report["requestedBy"] or "-", report["createdAt"] or "-")))
     return 0
 
 
