@@ -78,6 +78,8 @@ def describe_error(exc: BaseException) -> tuple[str, int] | None:
         original = exc.orig
         if isinstance(original, psycopg.errors.UndefinedTable):
             return "the catalog is not migrated (run `objectsync migrate`)", EXIT_UNAVAILABLE
+        if isinstance(original, psycopg.errors.LockNotAvailable):
+            return f"another change holds the rows this one needs; retry ({_first_line(original)})", EXIT_CONFLICT
         if isinstance(original, psycopg.OperationalError):
             return f"cannot reach the catalog database: {_first_line(original)}", EXIT_UNAVAILABLE
         return None

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from catalog.session import session_factory
 from models import ChangeEvent, Connection
@@ -213,3 +213,14 @@ def test_both_doors_store_the_same_failed_registration(admin: httpx.Client, sour
         (r["name"], r["status"]) for r in rows["via-cli"].validation_results]
     assert (decrypt_secret(rows["via-http"].credentials_encrypted)
             == decrypt_secret(rows["via-cli"].credentials_encrypted))
+
+
+def test_a_connection_busy_with_another_change_refuses_an_edit_through_every_door(door: Door, source_db: str) -> None:
+    assert door.register("pg", source_connection(source_db)).ok
+    wait_for_first_crawl("pg")
+    with session_factory()() as session:  # as while another request waits for the platform's answer
+        session.execute(update(Connection).where(Connection.key == "pg").values(status="editing"))
+        session.commit()
+    refused = door.edit("pg", {"port": 5432})
+    assert not refused.ok and refused.message == "connection 'pg' is editing; retry when it has settled"
+    assert stored("pg").status == "editing"

@@ -180,6 +180,18 @@ def test_a_failed_edit_keeps_the_working_configuration_and_options_change_withou
     assert stored("pg").status == "enabled"
 
 
+def test_a_failed_deregistration_is_left_in_delete_error_and_can_be_retried(source: str) -> None:
+    assert objectsync(*pg_args("pg", source, "--no-crawl")).returncode == 0
+    with psycopg.connect(os.environ["DATABASE_URL"]) as holder:  # another change holding the root object
+        holder.execute("SELECT id FROM data_objects WHERE path = ARRAY['pg'] FOR UPDATE")
+        blocked = objectsync("connection", "remove", "pg", env=with_env(PGOPTIONS="-c lock_timeout=300ms"))
+        assert_clean_error(blocked, "another change holds the rows this one needs; retry", 4)
+        assert stored("pg").status == "deleteError"
+    removed = objectsync("connection", "remove", "pg")
+    assert removed.returncode == 0, removed.stderr
+    assert stored("pg") is None
+
+
 @pytest.mark.parametrize(("option", "flag"), [
     (f"password={PASSWORD}", "--password-env VAR or --password-stdin"),
     (f"token={PASSWORD}", "--token-env VAR or --token-stdin"),
