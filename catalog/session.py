@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.errors import Unavailable
 from settings import get_settings
 
 _engines: dict[tuple[int, str], Engine] = {}
 
 
-class CatalogNotConfigured(RuntimeError):
+class CatalogNotConfigured(Unavailable):
     pass
 
 

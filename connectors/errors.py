@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+from domain.errors import Invalid
+
 
 def redact(text: str, secrets: Iterable[object]) -> str:
     """The text with every non-empty secret replaced, so no error message ever carries one."""
@@ -19,7 +21,7 @@ class ConnectorError(Exception):
         self.message = message
 
 
-class ConfigurationError(ConnectorError):
+class ConfigurationError(ConnectorError, Invalid):
     """The connection's configuration is unusable (missing field, unsupported auth type)."""
 
 

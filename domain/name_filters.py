@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from domain.errors import Invalid
 from domain.snapshot import RemoteHierarchy, SchemaSnapshot
 from domain.stored_state import StoredContainer
 
@@ -28,7 +29,7 @@ MAX_PATTERN_LENGTH = 1000
 T = TypeVar("T")
 
 
-class InvalidFilter(ValueError):
+class InvalidFilter(Invalid):
     """A filter option that is malformed or holds a pattern that does not compile."""
 
 

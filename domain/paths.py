@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote
 
+from domain.errors import Invalid
+
 KINDS_BY_DEPTH = {1: "connection", 2: "database", 3: "schema", 4: "table"}
 
 
-class InvalidPath(ValueError):
+class InvalidPath(Invalid):
     pass
 
 

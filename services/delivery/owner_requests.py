@@ -20,18 +20,19 @@ from sqlalchemy.orm import Session
 from catalog.outbox import write_events
 from catalog.outbox_cursors import OWNER_REQUESTS, advance_cursor, lock_cursor
 from domain import change_types as ev
+from domain.errors import Conflict, NotFound
 from services.access.permissions import data_owners_of
 
 KIND_BY_EVENT = {ev.COLUMN_ADDED: "column_added", ev.COLUMN_DELETED: "column_deleted"}
 PENDING, VALIDATED = "pending", "validated"
 
 
-class RequestNotFound(LookupError):
+class OwnerRequestNotFound(NotFound):
     def __init__(self, request_id: int):
         super().__init__(f"no owner request with id {request_id}")
 
 
-class RequestAlreadyResolved(Exception):
+class OwnerRequestAlreadyResolved(Conflict):
     def __init__(self, request_id: int):
         super().__init__(f"owner request {request_id} is already validated")
 
@@ -148,7 +149,7 @@ def get_request(session: Session, request_id: int) -> OwnerRequestView:
     for view in list_requests(session, after_id=request_id - 1, limit=1):
         if view.id == request_id:
             return view
-    raise RequestNotFound(request_id)
+    raise OwnerRequestNotFound(request_id)
 
 
 def validate_request(session: Session, request_id: int, *, user_id: int | None) -> OwnerRequestView:
@@ -159,10 +160,10 @@ def validate_request(session: Session, request_id: int, *, user_id: int | None) 
         WHERE r.id = :id FOR UPDATE OF r
     """), {"id": request_id}).first()
     if row is None:
-        raise RequestNotFound(request_id)
+        raise OwnerRequestNotFound(request_id)
     status, kind, table_id, column, source_event, path, connection_key = row
     if status != PENDING:
-        raise RequestAlreadyResolved(request_id)
+        raise OwnerRequestAlreadyResolved(request_id)
     tags_before = tags_after = None
     if kind == "column_added":
         tagged = session.execute(text("""

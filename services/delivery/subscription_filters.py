@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from domain import change_types as ev
+from domain.errors import Invalid
 from domain.paths import InvalidPath, parse_path
 from services.delivery.envelope import outbox_type_name
 
@@ -26,7 +27,7 @@ MATCHES_SQL = """
 """
 
 
-class InvalidFilter(ValueError):
+class InvalidSubscriptionFilter(Invalid):
     pass
 
 
@@ -36,7 +37,7 @@ def normalize_event_types(types: Iterable[str]) -> list[str]:
     for raw in types:
         name = outbox_type_name(str(raw).strip())
         if name not in EVENT_TYPES and name not in EVENT_FAMILIES:
-            raise InvalidFilter(
+            raise InvalidSubscriptionFilter(
                 f"unknown event type {raw!r}; known: {', '.join(EVENT_TYPES)} (or a family such as 'column.*')"
             )
         if name not in result:
@@ -56,4 +57,4 @@ def normalize_path_prefix(prefix: str | Sequence[str] | None) -> list[str]:
             raise InvalidPath("path prefix must have 1 to 4 non-empty segments")
         return segments
     except InvalidPath as exc:
-        raise InvalidFilter(f"invalid path prefix: {exc}") from None
+        raise InvalidSubscriptionFilter(f"invalid path prefix: {exc}") from None

@@ -243,13 +243,13 @@ def test_filters_by_event_type_family_path_prefix_and_enabled(receiver: Receiver
 
 def test_invalid_subscriptions_are_refused(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     from services.delivery.ssrf import UnsafeWebhookUrl
-    from services.delivery.subscription_filters import InvalidFilter
+    from services.delivery.subscription_filters import InvalidSubscriptionFilter
     from services.delivery.webhook_subscriptions import InvalidSecret
 
     with session_scope() as session:
-        with pytest.raises(InvalidFilter, match="unknown event type"):
+        with pytest.raises(InvalidSubscriptionFilter, match="unknown event type"):
             create_subscription(session, url=receiver.url, event_types=["column.renamed"])
-        with pytest.raises(InvalidFilter, match="path prefix"):
+        with pytest.raises(InvalidSubscriptionFilter, match="path prefix"):
             create_subscription(session, url=receiver.url, path_prefix=["a", "b", "c", "d", "e"])
         with pytest.raises(InvalidSecret):
             create_subscription(session, url=receiver.url, secret="whsec_not base64!")
