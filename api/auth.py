@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from api.deps import DbSession
-from api.errors import NotAuthenticated
-from services.access.permissions import Principal, load_principal
-from services.access.tokens import verify_token
+from domain.errors import NotAuthenticated
+from services.access.permissions import Principal
+from services.access.tokens import authenticate
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `objectsync token create`")
 
@@ -19,15 +18,13 @@ bearer = HTTPBearer(auto_error=False, description="an API token from `objectsync
 def current_principal(
     session: DbSession, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
+    """The token's principal. Its use is committed at once, apart from the request's own work, so the token
+    row is not held locked while the endpoint runs, and a failed request still counts as a use."""
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated("missing bearer token: send 'Authorization: Bearer <token>'")
-    user_id = verify_token(session, credentials.credentials)
-    if user_id is None:
-        raise NotAuthenticated("invalid or revoked API token")
-    principal = load_principal(session, user_id)
-    session.commit()  # records last_used_at
+    principal = authenticate(session, credentials.credentials)
+    session.commit()
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-__all__ = ["CurrentPrincipal", "Session", "current_principal"]

@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: a catalog session, paging, and object paths read from the raw URL."""
+"""Request-scoped dependencies: the request's unit of work, paging, and object paths read from the raw URL."""
 
 from __future__ import annotations
 
@@ -12,15 +12,28 @@ from catalog.session import session_factory
 from domain.paths import parse_path
 
 
-def db_session() -> Iterator[Session]:
+def unit_of_work() -> Iterator[Session]:
+    """One catalog session per request: committed when the endpoint returns, rolled back when it raises.
+
+    Routes never commit. The work services asked to send (`services.enqueue`) leaves on that commit, and the
+    dependency's scope is "function" so it all happens before the response is sent: a client that gets 201 or
+    202 finds the rows committed and the task messages queued. (With the default "request" scope FastAPI would
+    run this teardown only after the response went out.) A failing commit, such as the broker refusing the
+    messages, still becomes the error response.
+    """
     session = session_factory()()
     try:
         yield session
+    except BaseException:
+        session.rollback()
+        raise
+    else:
+        session.commit()
     finally:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]
 
 
 class Paging:

@@ -1,4 +1,6 @@
-"""Domain exceptions → HTTP responses, in one place. Bodies: {statusCode, error, message[, details]}."""
+"""Errors → HTTP responses, in one place: each kind of `domain.errors` has one status, and the few library
+errors that can escape a service (the catalog or the broker unreachable, a constraint hit by a race) have
+theirs. Bodies: {statusCode, error, message[, details]}."""
 
 from __future__ import annotations
 
@@ -14,68 +16,29 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.exc import OperationalError as CatalogUnavailable
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from catalog.session import CatalogNotConfigured
-from connectors import ConfigurationError
-from domain.errors import ConnectionExists, ConnectionNotFound, DataObjectNotFound
-from domain.paths import InvalidPath
-from domain.schedule import InvalidCron
-from services.access.permissions import NotAuthorized
-from services.access.secrets import SecretKeyError
-from services.connections.object_settings import InvalidSetting, UnknownPrincipal
+from api.schemas.connections import ConnectionView
+from domain.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, ObjectsyncError, Unavailable
+from services.connections.connection_admin import ConnectionValidationFailed
 
 log = logging.getLogger(__name__)
 
-
-class NotAuthenticated(Exception):
-    """No token, or one that is unknown or revoked."""
-
-
-class NotFound(Exception):
-    pass
-
-
-class Conflict(Exception):
-    """The request clashes with the current state (a duplicate, or a connection busy with another change)."""
-
-
-class BadRequest(ValueError):
-    pass
-
-
-class ValidationFailed(Exception):
-    """The platform rejected the connection; the body carries the validation results and stored status."""
-
-    def __init__(self, message: str, body: dict[str, Any]):
-        super().__init__(message)
-        self.message = message
-        self.body = body
-
-
 #: Most specific first: the first matching class decides the status code.
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
+    (ConnectionValidationFailed, 400),
     (NotAuthenticated, 401),
-    (NotAuthorized, 403),
-    (ConnectionNotFound, 404),
-    (DataObjectNotFound, 404),
+    (Forbidden, 403),
     (NotFound, 404),
-    (ConnectionExists, 409),
     (Conflict, 409),
     (IntegrityError, 409),
+    (Invalid, 422),
     (DataError, 422),
-    (InvalidPath, 422),
-    (InvalidCron, 422),
-    (InvalidSetting, 422),
-    (UnknownPrincipal, 422),
-    (ConfigurationError, 422),
-    (BadRequest, 400),
-    (ValueError, 422),
-    (SecretKeyError, 503),
-    (CatalogNotConfigured, 503),
+    (ValueError, 422),  # input that a library rejected before any of our checks could name it
+    (Unavailable, 503),
     (CatalogUnavailable, 503),
     (BrokerUnavailable, 503),
 )
 
-SERVICE_UNAVAILABLE_MESSAGES: dict[type[Exception], str] = {
+LIBRARY_ERROR_MESSAGES: dict[type[Exception], str] = {
     CatalogUnavailable: "the catalog database is unavailable; retry later",
     IntegrityError: "the request conflicts with data stored meanwhile (for example a duplicate name); retry",
     BrokerUnavailable: "the task broker (Redis) is unavailable; the request was stored but not dispatched",
@@ -89,35 +52,42 @@ def error_body(status: int, message: str, details: Any = None) -> dict[str, Any]
     return body
 
 
-def error_response(status: int, message: str, details: Any = None, headers: dict[str,
-                                                                                 str] | None = None) -> JSONResponse:
+def error_response(status: int, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(status, message, details), status_code=status, headers=headers)
 
 
+def status_of(exc: Exception) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
 def _message(exc: Exception) -> str:
-    for cls, message in SERVICE_UNAVAILABLE_MESSAGES.items():
+    for cls, message in LIBRARY_ERROR_MESSAGES.items():
         if isinstance(exc, cls):
             return message
-    if isinstance(exc, ConfigurationError):
-        return exc.message
     if isinstance(exc, DataError):  # the driver's first line only: the wrapper would echo SQL parameters
         return f"a value cannot be stored in the catalog: {str(exc.orig).splitlines()[0]}"
     return str(exc) or type(exc).__name__
 
 
-async def domain_error(_: Request, exc: Exception) -> JSONResponse:
-    for cls, status in STATUS_BY_ERROR:
-        if isinstance(exc, cls):
-            if status >= 500:
-                log.warning("service unavailable: %s", type(exc).__name__)
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return error_response(status, _message(exc), headers=headers)
-    log.error("unhandled %s", type(exc).__name__, exc_info=exc)
-    return error_response(500, "internal error")
+async def mapped_error(_: Request, exc: Exception) -> JSONResponse:
+    status = status_of(exc)
+    if status == 500:
+        log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+        return error_response(500, "internal error")
+    if status >= 500:
+        log.warning("service unavailable: %s", type(exc).__name__)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error_response(status, _message(exc), headers=headers)
 
 
-async def validation_failed(_: Request, exc: ValidationFailed) -> JSONResponse:
-    return JSONResponse({**error_body(400, exc.message), **exc.body}, status_code=400)
+async def connection_validation_failed(_: Request, exc: ConnectionValidationFailed) -> JSONResponse:
+    """400 with the connection as stored now (status, validation results), as a registration or edit answers."""
+    view = ConnectionView.of(exc.details).model_dump(mode="json", by_alias=True)
+    return JSONResponse({**error_body(400, str(exc)), **view, "bulkId": None}, status_code=400)
 
 
 async def request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -138,7 +108,7 @@ async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(ValidationFailed, validation_failed)  # type: ignore[arg-type]
-    for cls, _ in STATUS_BY_ERROR:
-        app.add_exception_handler(cls, domain_error)
-    app.add_exception_handler(Exception, domain_error)
+    mapped: tuple[type[Exception], ...] = (ObjectsyncError, *(cls for cls, _ in STATUS_BY_ERROR), Exception)
+    for cls in mapped:
+        app.add_exception_handler(cls, mapped_error)
+    app.add_exception_handler(ConnectionValidationFailed, connection_validation_failed)  # type: ignore[arg-type]

@@ -9,14 +9,14 @@ the contract tests validate.
 
 import inspect
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Header, Response
 
 from services.delivery.contract import EVENT_MODELS, CloudEvent, cloudevent_type
 
 TAG = "change events"
-RESPONSES = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     "default": {"description": "Any other answer (redirects included) is a failed attempt: retried with "
                                "backoff, in event order per endpoint, dead-lettered after the last attempt"},
 }

@@ -21,16 +21,15 @@ from api.schemas.objects import (
 )
 from domain.paths import dotted_name
 from models import ChangeEvent, Column, DataObject, Job, ObjectTag
-from services.connections.object_settings import direct_data_owners
+from services.connections.object_settings import ObjectSettings, settings_of
 
 DICTIONARY_KINDS = ("table", "view")
 
 
-def settings_body(session: Session, obj: DataObject) -> ObjectSettingsBody:
-    owners = direct_data_owners(session, [obj.id]).get(obj.id, [])
+def settings_body(settings: ObjectSettings) -> ObjectSettingsBody:
     return ObjectSettingsBody(
-        is_active=obj.status_setting, activate_new_children=obj.activate_new_children,
-        data_owners=[OwnerBody(type=o.type, name=o.name) for o in owners],
+        is_active=settings.is_active, activate_new_children=settings.activate_new_children,
+        data_owners=[OwnerBody(type=o.type, name=o.name) for o in settings.data_owners],
     )
 
 
@@ -66,7 +65,8 @@ def object_view(session: Session, obj: DataObject, paging: Paging, only_children
     return ObjectView(
         object_path=list(obj.path), name=obj.name, kind=obj.kind, remote_kind=obj.remote_kind,
         effective_status=obj.effective_status, data_source_name=dotted_name(obj.path) if is_data_source else None,
-        remote_state=obj.remote_state, settings=settings_body(session, obj), comment=obj.comment, owner=obj.owner,
+        remote_state=obj.remote_state, settings=settings_body(settings_of(session, obj)), comment=obj.comment,
+        owner=obj.owner,
         revision=obj.revision, first_seen_at=obj.first_seen_at, last_changed_at=obj.last_changed_at,
         deleted_remotely_at=obj.deleted_remotely_at, tags=[TagBody(name=t.name, system=t.system) for t in tags],
         children=children_page(session, obj, paging, only_children), dictionary=dictionary(session, obj),

@@ -11,12 +11,13 @@ from psycopg import Cursor
 from sqlalchemy import CursorResult, Engine, Result, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.errors import Unavailable
 from settings import get_settings
 
 _engines: dict[tuple[int, str], Engine] = {}
 
 
-class CatalogNotConfigured(RuntimeError):
+class CatalogNotConfigured(Unavailable):
     pass
 
 

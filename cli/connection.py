@@ -1,148 +1,123 @@
-"""`objectsync connection add|list|remove`: register, inspect and deregister connections."""
+"""`objectsync connection add|test|list|show|edit|remove`: the connection use cases, as the API runs them."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from datetime import datetime
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
 
 from catalog.session import session_factory, session_scope
-from cli.errors import CliError
+from cli.connection_fields import add_field_arguments, add_filter_arguments, connection_fields, connection_filters
+from cli.errors import EXIT_INVALID, UsageError
+from cli.output import console
 from cli.progress import report_job, wait_for_job
 from connectors import technologies
-from models import Connection, DataObject
-from services.connections import object_deletion
-from services.connections.registry import register_connection
-from services.crawl.jobs import start_crawl
+from services.connections import connection_admin, object_deletion
+from services.connections.connection_admin import ConnectionChanges, ConnectionDetails, NewConnection
+from services.connections.validation import describe_failures
 
-FILTER_LEVELS = {"database": "databases", "schema": "schemas", "table": "tables and views"}
+OPERATOR = "cli"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("connection", help="register, list and remove connections")
+    parser = subparsers.add_parser("connection", help="register, test, show, edit, list and remove connections")
     commands = parser.add_subparsers(dest="connection_command", metavar="ACTION", required=True)
 
-    add = commands.add_parser("add", help="register a connection and start its first crawl")
+    add = commands.add_parser(
+        "add", help="validate and register a connection, then start its first crawl",
+        description="Runs the validation tests first: a connection that fails them is kept with status createError "
+                    "(fix it with `connection edit`, or remove it) and the command exits 2.")
     add.add_argument("key", help="the connectionKey: first segment of every object path")
     add.add_argument("--technology", required=True, help=f"one of: {', '.join(technologies())}")
-    add.add_argument("--hostname")
-    add.add_argument("--port", type=int)
-    add.add_argument("--database")
-    add.add_argument("--username")
-    add.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                     help="another non-secret setting of the technology (repeatable)")
-    password = add.add_mutually_exclusive_group()
-    password.add_argument("--password-env", metavar="VAR", help="read the password from this environment variable")
-    password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add_field_arguments(add)
+    add.add_argument("--disabled", action="store_true", help="register the connection switched off (isActive false)")
     add.add_argument("--activate-new-children", action="store_true",
                      help="objects found later are enabled (data sources) instead of disabled")
     add.add_argument("--force-recursive-crawl", action="store_true", help="scheduled crawls also scan disabled objects")
-    for level, objects in FILTER_LEVELS.items():
-        for kind in ("include", "exclude"):
-            add.add_argument(
-                f"--{kind}-{level}", action="append", default=[], metavar="PATTERN",
-                help=f"{'only' if kind == 'include' else 'never'} crawl {objects} whose name fully "
-                     f"matches this regular expression (repeatable{', any one matches' if kind == 'include' else ''})")
+    add_filter_arguments(add)
     add.add_argument("--cron", help="sync schedule, 5-field cron in UTC (default: daily 01:00)")
     add.add_argument("--no-crawl", action="store_true", help="register only; the schedule starts the first crawl")
     add.add_argument("--wait", action="store_true", help="wait for the first crawl and show its outcome")
     add.set_defaults(handler=add_connection)
 
+    test = commands.add_parser("test", help="run the validation tests on connection settings; nothing is stored")
+    test.add_argument("--technology", required=True, help=f"one of: {', '.join(technologies())}")
+    add_field_arguments(test)
+    test.add_argument("--json", action="store_true", help="the results as one JSON object")
+    test.set_defaults(handler=test_connection)
+
     listing = commands.add_parser("list", help="list registered connections")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(handler=list_connections)
+
+    show = commands.add_parser("show", help="a connection's settings, status and validation results (never secrets)")
+    show.add_argument("key")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=show_connection)
+
+    edit = commands.add_parser(
+        "edit", help="change a connection's settings, secrets, options or schedule",
+        description="New settings or secrets are validated first: if they fail, the previous configuration is "
+                    "kept (status editError) and the command exits 2. Fields not given keep their value.")
+    edit.add_argument("key")
+    add_field_arguments(edit)
+    edit.add_argument("--force-recursive-crawl", action=argparse.BooleanOptionalAction, default=None,
+                      help="scheduled crawls also scan disabled objects (or no longer)")
+    add_filter_arguments(edit)
+    edit.add_argument("--clear-filters", action="store_true", help="remove every include/exclude filter")
+    edit.add_argument("--cron", help="sync schedule, 5-field cron in UTC")
+    edit.add_argument("--json", action="store_true", help="the connection afterwards as one JSON object")
+    edit.set_defaults(handler=edit_connection)
 
     remove = commands.add_parser("remove", help="deregister a connection (nothing on the platform is touched)")
     remove.add_argument("key")
     remove.set_defaults(handler=remove_connection)
 
 
-def connection_config(args: argparse.Namespace) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        name: value for name in ("hostname", "port", "database")
-        if (value := getattr(args, name)) is not None
-    }
-    for option in args.option:
-        name, sep, value = option.partition("=")
-        if not sep or not name:
-            raise CliError(f"--option expects NAME=VALUE, got {option!r}")
-        config[name] = value
-    return config
-
-
-def connection_filters(args: argparse.Namespace) -> dict[str, dict[str, list[str]]]:
-    """options.filters from --include-/--exclude-database|schema|table (checked by register_connection)."""
-    filters: dict[str, dict[str, list[str]]] = {}
-    for level in FILTER_LEVELS:
-        include, exclude = getattr(args, f"include_{level}"), getattr(args, f"exclude_{level}")
-        if include or exclude:
-            filters[f"{level}s"] = {"include": include, "exclude": exclude}
-    return filters
-
-
-def connection_credentials(args: argparse.Namespace) -> dict[str, Any]:
-    """Secrets, encrypted at rest: the username travels with the password, as connectors expect."""
-    credentials: dict[str, Any] = {}
-    if args.username is not None:
-        credentials["username"] = args.username
-    password = read_password(args)
-    if password is not None:
-        credentials["password"] = password
-    return credentials
-
-
-def read_password(args: argparse.Namespace) -> str | None:
-    """Passwords come from the environment or stdin, never from argv (visible in `ps`)."""
-    if args.password_env:
-        value = os.environ.get(args.password_env)
-        if value is None:
-            raise CliError(f"environment variable {args.password_env} is not set")
-        return value
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return None
-
-
 def add_connection(args: argparse.Namespace) -> int:
-    credentials = connection_credentials(args)
+    new = NewConnection(
+        key=args.key, technology=args.technology, fields=connection_fields(args), is_active=not args.disabled,
+        activate_new_children=args.activate_new_children, force_recursive_crawl=args.force_recursive_crawl,
+        filters=connection_filters(args), cron=args.cron,
+    )
     with session_scope() as session:
-        connection = register_connection(
-            session, key=args.key, technology=args.technology, config=connection_config(args),
-            credentials=credentials, activate_new_children=args.activate_new_children,
-            force_recursive_crawl=args.force_recursive_crawl, filters=connection_filters(args), cron=args.cron,
-        )
-        cron = connection.cron
-    print(f"registered connection {args.key!r} ({args.technology}), scheduled {cron!r} UTC")
-    if args.no_crawl:
+        registration = connection_admin.register_connection(session, new, requested_by=OPERATOR,
+                                                            first_crawl=not args.no_crawl)
+    details = registration.details
+    print(f"registered connection {details.key!r} ({details.technology}), status {details.status}, scheduled "
+          f"{details.cron!r} UTC; validation passed ({', '.join(r['name'] for r in details.validation_results)})")
+    if registration.first_crawl is None:
         return 0
-    bulk_id = start_crawl(session_factory(), [args.key])
-    print(f"first crawl requested: bulkId {bulk_id}")
+    print(f"first crawl requested: bulkId {registration.first_crawl}")
     if not args.wait:
         return 0
-    return report_job(wait_for_job(bulk_id))
+    return report_job(wait_for_job(registration.first_crawl))
+
+
+def test_connection(args: argparse.Namespace) -> int:
+    report = connection_admin.run_connection_test(args.technology, connection_fields(args))
+    if args.json:
+        print(json.dumps({"passed": report.passed, "validationResults": report.results}, ensure_ascii=False))
+    else:
+        print_validation_results(report.results)
+    if report.passed:
+        return 0
+    print(f"objectsync: error: validation failed ({describe_failures(report.results)})", file=sys.stderr)
+    return EXIT_INVALID
 
 
 def list_connections(args: argparse.Namespace) -> int:
-    with session_scope() as session:
-        counts = dict(session.execute(
-            select(DataObject.connection_id, func.count())
-            .where(DataObject.kind.in_(("table", "view")), DataObject.effective_status == "enabled",
-                   DataObject.remote_state == "present")
-            .group_by(DataObject.connection_id)
-        ).tuples().all())
-        rows = [
-            {"key": c.key, "technology": c.technology, "status": c.status, "cron": c.cron,
-             "dataSources": counts.get(c.id, 0),
-             "lastSyncAt": c.last_sync_at.isoformat() if c.last_sync_at else None,
-             "nextSyncAt": c.next_sync_at.isoformat() if c.next_sync_at else None}
-            for c in session.scalars(select(Connection).order_by(Connection.key))
-        ]
+    with session_factory()() as session:
+        summaries = connection_admin.list_connections(session)
+    rows = [
+        {"key": s.key, "technology": s.technology, "status": s.status, "cron": s.cron, "dataSources": s.data_sources,
+         "lastSyncAt": _iso(s.last_sync_at), "nextSyncAt": _iso(s.next_sync_at)}
+        for s in summaries
+    ]
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
@@ -151,16 +126,77 @@ def list_connections(args: argparse.Namespace) -> int:
         print("no connections registered")
         return 0
     table = Table("key", "technology", "status", "cron (UTC)", "data sources", "last sync", "next sync")
-    for row in rows:
-        table.add_row(row["key"], row["technology"], row["status"], row["cron"], str(row["dataSources"]),
-                      row["lastSyncAt"] or "-", row["nextSyncAt"] or "-")
-    Console().print(table)
+    for s in summaries:
+        table.add_row(s.key, s.technology, s.status, s.cron, str(s.data_sources), _iso(s.last_sync_at) or "-",
+                      _iso(s.next_sync_at) or "-")
+    console().print(table)
+    return 0
+
+
+def show_connection(args: argparse.Namespace) -> int:
+    with session_factory()() as session:
+        details = connection_admin.show_connection(session, args.key)
+    print_details(details, as_json=args.json)
+    return 0
+
+
+def edit_connection(args: argparse.Namespace) -> int:
+    fields = connection_fields(args)
+    filters = connection_filters(args)
+    if args.clear_filters and filters:
+        raise UsageError("--clear-filters cannot be combined with --include-… or --exclude-… flags")
+    changes = ConnectionChanges(
+        fields=fields or None, force_recursive_crawl=args.force_recursive_crawl,
+        filters={} if args.clear_filters else filters or None, cron=args.cron,
+    )
+    with session_scope() as session:
+        details = connection_admin.edit_connection(session, args.key, changes)
+    if args.json:
+        print_details(details, as_json=True)
+    else:
+        validated = " (validated)" if fields else ""
+        print(f"edited connection {details.key!r}{validated}: status {details.status}")
     return 0
 
 
 def remove_connection(args: argparse.Namespace) -> int:
-    with session_scope() as session:
-        removed = object_deletion.remove_connection(session, args.key, requested_by="cli")
+    with session_factory()() as session:
+        removed = object_deletion.deregister_connection(session, args.key, requested_by=OPERATOR)
     print(f"removed connection {args.key!r} and its {removed} objects from the catalog "
           "(nothing on the platform was touched)")
     return 0
+
+
+def details_record(details: ConnectionDetails) -> dict[str, Any]:
+    """The connection as `show --json` prints it: the keys of the API's view."""
+    return {
+        "connectionKey": details.key, "objectPath": [details.key], "technology": details.technology,
+        "connection": {"technology": details.technology, **details.config}, "credentialsSet": details.credentials_set,
+        "status": details.status, "validationResults": details.validation_results, "options": details.options,
+        "cron": details.cron, "nextSyncAt": _iso(details.next_sync_at), "lastSyncAt": _iso(details.last_sync_at),
+        "createdAt": _iso(details.created_at), "updatedAt": _iso(details.updated_at),
+    }
+
+
+def print_details(details: ConnectionDetails, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(details_record(details), ensure_ascii=False))
+        return
+    print(f"connection {details.key!r} ({details.technology}): {details.status}")
+    for name, value in sorted(details.config.items()):
+        print(f"  {name}: {value}")
+    print(f"  credentials set: {', '.join(details.credentials_set) or 'none'}")
+    print(f"  options: {json.dumps(details.options, ensure_ascii=False)}")
+    print(f"  schedule: {details.cron} UTC, next {_iso(details.next_sync_at) or '-'}, "
+          f"last {_iso(details.last_sync_at) or '-'}")
+    print_validation_results(details.validation_results)
+
+
+def print_validation_results(results: list[dict[str, Any]]) -> None:
+    for result in results:
+        message = " ".join(str(result.get("message") or "").split())
+        print(f"  {result.get('status', '?'):<8} {result.get('name')}{': ' + message if message else ''}")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

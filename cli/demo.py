@@ -31,8 +31,9 @@ from cli.progress import report_job, wait_for_job
 from domain.change_types import JOB_FINISHED
 from domain.errors import ConnectionNotFound
 from models import ChangeEvent
-from services.connections.registry import deregister_connection, register_connection
-from services.crawl.jobs import get_job, start_crawl
+from services.connections.connection_admin import NewConnection, register_connection
+from services.connections.object_deletion import deregister_connection
+from services.crawl.jobs import find_job, start_crawl
 from settings import get_settings
 
 DEMO_CONNECTION = "demo"
@@ -100,7 +101,7 @@ def reset_demo_connection() -> None:
     """Re-running the demo starts over with a fresh registration; earlier events stay as history."""
     with session_scope() as session:
         try:
-            deregister_connection(session, DEMO_CONNECTION)
+            deregister_connection(session, DEMO_CONNECTION, requested_by="demo")
         except ConnectionNotFound:
             pass
 
@@ -110,20 +111,21 @@ def register_demo_connection(source_url: str) -> None:
     config = {"hostname": params.get("host") or "localhost", "port": int(params.get("port") or 5432),
               "database": SOURCE_DATABASE}
     credentials = {"username": params.get("user") or "postgres", "password": params.get("password") or ""}
-    with session_scope() as session:
-        register_connection(session, key=DEMO_CONNECTION, technology="postgresql", config=config,
-                            credentials=credentials, activate_new_children=True)
+    with session_scope() as session:  # validated like any registration; the demo starts its crawls itself
+        register_connection(session, NewConnection(key=DEMO_CONNECTION, technology="postgresql",
+                                                   fields={**config, **credentials}, activate_new_children=True),
+                            requested_by="demo", first_crawl=False)
 
 
 def sync_and_show() -> int:
     """Crawl the demo database through the worker, wait for the job, print its new change events."""
     with session_factory()() as session:
-        last_event_id = session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0)))
+        last_event_id = session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))) or 0
     bulk_id = start_crawl(session_factory(), [DEMO_CONNECTION], requested_by="demo")
     report = wait_for_job(bulk_id, timeout=JOB_TIMEOUT_SECONDS)
     exit_code = report_job(report)
     with session_factory()() as session:
-        job_id = get_job(session, bulk_id).id
+        job_id = find_job(session, bulk_id).id
     show_events(last_event_id, job_id)
     return exit_code
 

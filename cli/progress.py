@@ -14,18 +14,18 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from cli.errors import CliError
+from cli.errors import job_exit_code
 from cli.output import console, describe_change, display_path
 from services.crawl.jobs import wait_for_job as poll_job
 
-#: Exit codes of a finished job, so scripts can tell a held (partial) crawl from a failed one.
-EXIT_CODES = {"succeeded": 0, "partial": 3, "failed": 1}
 NO_TIMEOUT = 10 * 365 * 24 * 3600.0
 
 
 def wait_for_job(bulk_id: uuid.UUID | str, *, timeout: float | None = None, poll_seconds: float = 0.2,
                  show_progress: bool = True) -> dict[str, Any]:
-    """Poll the jobs row until it is terminal, showing finished/total subtasks (counted in PostgreSQL)."""
+    """Poll the jobs row until it is terminal, showing finished/total subtasks (counted in PostgreSQL).
+
+    Raises JobNotFinished (unavailable: is a worker running?) after `timeout` seconds."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("schemas"), TimeElapsedColumn(), console=console(stderr=True),
                   disable=not show_progress) as progress:
@@ -34,18 +34,14 @@ def wait_for_job(bulk_id: uuid.UUID | str, *, timeout: float | None = None, poll
         def show(report: dict[str, Any]) -> None:
             subtasks = report["subtasks"]
             done = subtasks["succeeded"] + subtasks["held"] + subtasks["failed"]
-            progress.update(task, description=f"crawl {display_path(report['objectPath'])}: {report['status']}",
-                            total=subtasks["total"], completed=done)
+            progress.update(task, description=f"{report['kind']} {display_path(report['objectPath'])}: "
+                                              f"{report['status']}", total=subtasks["total"], completed=done)
 
-        try:
-            return poll_job(bulk_id, timeout=timeout or NO_TIMEOUT, poll=poll_seconds, on_progress=show)
-        except TimeoutError:
-            raise CliError(f"job {bulk_id} is not finished after {timeout:g}s (is a worker running?)",
-                           exit_code=4) from None
+        return poll_job(bulk_id, timeout=timeout or NO_TIMEOUT, poll=poll_seconds, on_progress=show)
 
 
 def report_job(report: dict[str, Any]) -> int:
-    """Print the outcome of a finished job and return the exit code that matches it."""
+    """Print the outcome of a job and return the exit code that matches it (see cli.errors)."""
     out = console()
     subtasks = report["subtasks"]
     out.print(f"job {report['bulkId']} {report['status']}: {subtasks['succeeded']} of {subtasks['total'] or 0} "
@@ -62,4 +58,4 @@ def report_job(report: dict[str, Any]) -> int:
         for change in changes:
             out.print("  " + describe_change(change.get("type", "?"), change.get("path") or [],
                                              change.get("payload") or {}), markup=False)
-    return EXIT_CODES.get(report["status"], 1)
+    return job_exit_code(report["status"])

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from cli.errors import CliError
+from cli.errors import ServersNotConfigured
 from settings import get_settings
 from workers.queues import QUEUES
 
@@ -34,7 +34,8 @@ def require_servers() -> None:
     missing = [name for name, value in (("DATABASE_URL", settings.database_url),
                                         ("REDIS_URL", settings.redis_url)) if not value]
     if missing:
-        raise CliError(f"{' and '.join(missing)} must be set (embedded servers exist only in `objectsync demo`)")
+        raise ServersNotConfigured(
+            f"{' and '.join(missing)} must be set (embedded servers exist only in `objectsync demo`)")
 
 
 def worker_command(queues: str, loglevel: str = "INFO", concurrency: int | None = None,
@@ -71,7 +72,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     url = get_settings().database_url
     if not url:
-        raise CliError("DATABASE_URL must be set")
+        raise ServersNotConfigured("DATABASE_URL must be set")
     upgrade(url, args.revision)
     print(f"catalog migrated to {args.revision}")
     return 0

@@ -1,4 +1,5 @@
-"""`objectsync webhook add|list|remove|rotate-secret|replay|history|attempts`: manage webhook subscriptions."""
+"""`objectsync webhook add|list|enable|disable|remove|rotate-secret|replay|history|attempts`: manage webhook
+subscriptions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from catalog.session import session_factory, session_scope
-from cli.errors import CliError
+from cli.errors import UsageError
 from domain.paths import format_path
 from models import WebhookSubscription
 from services.delivery import webhook_subscriptions as service
@@ -37,6 +38,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     listing = commands.add_parser("list", help="list subscriptions")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(handler=list_webhooks)
+
+    enable = commands.add_parser("enable", help="switch a subscription on again, e.g. after it was disabled for "
+                                                "failing; its failure count starts over")
+    enable.add_argument("id", type=int)
+    enable.set_defaults(handler=enable_webhook)
+
+    disable = commands.add_parser("disable", help="switch a subscription off; its events wait until it is enabled")
+    disable.add_argument("id", type=int)
+    disable.set_defaults(handler=disable_webhook)
 
     remove = commands.add_parser("remove", help="delete a subscription and its delivery history")
     remove.add_argument("id", type=int)
@@ -90,7 +100,7 @@ def _secret_from_env(variable: str | None) -> str | None:
         return None
     secret = os.environ.get(variable)
     if not secret:
-        raise CliError(f"environment variable {variable} is not set or empty")
+        raise UsageError(f"environment variable {variable} is not set or empty")
     return secret
 
 
@@ -124,9 +134,9 @@ def list_webhooks(args: argparse.Namespace) -> int:
 def rotate_webhook_secret(args: argparse.Namespace) -> int:
     secret = _secret_from_env(args.secret_env)
     if args.grace is not None and args.grace < 0:
-        raise CliError("--grace cannot be negative")
+        raise UsageError("--grace cannot be negative")
     with session_scope() as session:
-        rotated = _lookup(service.rotate_secret, session, args.id, secret=secret, grace_seconds=args.grace)
+        rotated = service.rotate_secret(session, args.id, secret=secret, grace_seconds=args.grace)
     until = _isoformat(rotated.previous_valid_until)
     if args.json:
         print(json.dumps({"id": args.id, "secret": rotated.secret, "previousSecretValidUntil": until}))
@@ -136,16 +146,32 @@ def rotate_webhook_secret(args: argparse.Namespace) -> int:
     return 0
 
 
+def enable_webhook(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        subscription = service.update_subscription(session, args.id, enabled=True)
+        url = subscription.url
+    print(f"webhook {args.id} → {url} enabled")
+    _kick_delivery()
+    return 0
+
+
+def disable_webhook(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        service.update_subscription(session, args.id, enabled=False)
+    print(f"webhook {args.id} disabled")
+    return 0
+
+
 def remove_webhook(args: argparse.Namespace) -> int:
     with session_scope() as session:
-        _lookup(service.delete_subscription, session, args.id)
+        service.delete_subscription(session, args.id)
     print(f"webhook {args.id} removed")
     return 0
 
 
 def replay_webhook(args: argparse.Namespace) -> int:
     with session_scope() as session:
-        queued = _lookup(service.replay, session, args.id, args.from_event)
+        queued = service.replay(session, args.id, args.from_event)
     print(f"{queued} deliveries queued for webhook {args.id}")
     _kick_delivery()
     return 0
@@ -153,7 +179,7 @@ def replay_webhook(args: argparse.Namespace) -> int:
 
 def show_history(args: argparse.Namespace) -> int:
     with session_factory()() as session:
-        rows = _lookup(service.delivery_history, session, args.id, status=args.status, limit=args.limit)
+        rows = service.delivery_history(session, args.id, status=args.status, limit=args.limit)
         for delivery, event in rows:
             record = {
                 "id": delivery.id, "sequence": event.id, "eventId": str(event.event_id),
@@ -172,7 +198,7 @@ def show_history(args: argparse.Namespace) -> int:
 
 def show_attempts(args: argparse.Namespace) -> int:
     with session_factory()() as session:
-        for attempt in _lookup(service.delivery_attempts, session, args.id, args.delivery):
+        for attempt in service.delivery_attempts(session, args.id, args.delivery):
             record = {
                 "attempt": attempt.attempt, "succeeded": attempt.succeeded, "statusCode": attempt.status_code,
                 "error": attempt.error, "durationMs": attempt.duration_ms,
@@ -187,14 +213,8 @@ def show_attempts(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lookup(function: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return function(*args, **kwargs)
-    except (service.SubscriptionNotFound, service.EventNotFound, service.DeliveryNotFound) as exc:
-        raise CliError(str(exc), exit_code=2) from None
-
-
 def _kick_delivery() -> None:
+    """Deliver now rather than at the next beat sweep (which delivers anyway if this fails)."""
     try:
         send_now(DELIVER_WEBHOOKS)
     except Exception as exc:  # noqa: BLE001 - the beat sweep delivers anyway

@@ -1,5 +1,7 @@
 """Errors raised by connectors; `transient` ones are worth retrying."""
 
+from domain.errors import Invalid
+
 
 class ConnectorError(Exception):
     transient = False
@@ -9,7 +11,7 @@ class ConnectorError(Exception):
         self.message = message
 
 
-class ConfigurationError(ConnectorError):
+class ConfigurationError(ConnectorError, Invalid):
     """The connection's configuration is unusable (missing field, unsupported auth type)."""
 
 

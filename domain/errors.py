@@ -1,8 +1,13 @@
-"""One error hierarchy for everything a user can cause or meet; each adapter maps the four kinds once
-(HTTP statuses in the API, exit codes in the CLI, messages next to the field in the console)."""
+"""One error hierarchy for everything a user can cause or meet; each adapter maps the kinds once (HTTP statuses
+in the API, exit codes in the CLI, messages next to the field in the console).
+
+The kinds: NotFound, Conflict, Invalid, Unavailable, NotAuthenticated, Forbidden. Every exception a user may
+see subclasses one of them, so a door never needs to know the concrete class to answer correctly.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 
@@ -23,7 +28,15 @@ class Invalid(ObjectsyncError, ValueError):
 
 
 class Unavailable(ObjectsyncError):
-    """A dependency (catalog, broker, platform) cannot be reached now; retrying later may succeed."""
+    """A dependency (catalog, broker, platform, key material) cannot be used now; retrying later may succeed."""
+
+
+class NotAuthenticated(ObjectsyncError):
+    """No credential, or one that is unknown or revoked: the caller is not known."""
+
+
+class Forbidden(ObjectsyncError):
+    """The caller is known but lacks the permission the action needs."""
 
 
 class ConnectionNotFound(NotFound):
@@ -38,7 +51,22 @@ class ConnectionExists(Conflict):
         self.key = key
 
 
+class ConnectionBusy(Conflict):
+    """Another change of the connection (registration, edit, deregistration) has not settled yet."""
+
+    def __init__(self, key: str, status: str):
+        super().__init__(f"connection {key!r} is {status}; retry when it has settled")
+        self.key = key
+        self.status = status
+
+
 class DataObjectNotFound(NotFound):
     def __init__(self, path: Sequence[str]):
         super().__init__(f"no data object at path {list(path)!r}")
         self.path = list(path)
+
+
+class JobNotFound(NotFound):
+    def __init__(self, bulk_id: uuid.UUID | str):
+        super().__init__(f"no job with bulkId {bulk_id}")
+        self.bulk_id = str(bulk_id)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from urllib.parse import quote, unquote
 
+from domain.errors import Invalid
+
 
 class ObjectKind(StrEnum):
     """What a data object is; a path's depth says which (a table-depth object is a table or a view)."""
@@ -25,7 +27,7 @@ DATA_SOURCE_KINDS = frozenset({ObjectKind.TABLE, ObjectKind.VIEW})
 KINDS_BY_DEPTH = {1: ObjectKind.CONNECTION, 2: ObjectKind.DATABASE, 3: ObjectKind.SCHEMA, 4: ObjectKind.TABLE}
 
 
-class InvalidPath(ValueError):
+class InvalidPath(Invalid):
     pass
 
 

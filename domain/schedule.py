@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 from croniter import CroniterBadDateError, croniter
 
+from domain.errors import Invalid
 
-class InvalidCron(ValueError):
+
+class InvalidCron(Invalid):
     pass
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, status
 
 from api.auth import CurrentPrincipal
 from api.deps import DbSession, raw_object_path
-from api.routes.connections import ERRORS
+from api.error_responses import ERROR_RESPONSES
 from api.schemas.objects import CrawlRequest, CrawlResponse
 from services.access.permissions import require_object_access
 from services.crawl.jobs import request_crawl
@@ -16,7 +16,7 @@ PREFIX = "/data/crawl/"
 
 
 @router.post("/{objectPath:path}", response_model=CrawlResponse, status_code=status.HTTP_202_ACCEPTED,
-             responses=ERRORS)
+             responses=ERROR_RESPONSES)
 def crawl(
     objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession,
     body: CrawlRequest | None = None,
@@ -32,5 +32,4 @@ def crawl(
         session, path, include_disabled=body.force_recursive_crawl, dry_run=body.dry_run,
         allow_mass_deletion=body.allow_mass_deletion, requested_by=principal.name, kind="crawl",
     )
-    session.commit()
     return CrawlResponse(bulk_id=str(job.bulk_id), object_path=list(path))

@@ -6,34 +6,26 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import or_, select
 
 from api.auth import CurrentPrincipal
 from api.deps import DbSession, PagingParams
-from api.errors import NotFound
-from api.routes.connections import ERRORS
+from api.error_responses import ERROR_RESPONSES
 from api.schemas.objects import JobsResponse
-from models import Job
-from services.access.permissions import owned_paths
-from services.crawl.jobs import job_report
+from services.crawl.jobs import find_job, job_report, list_jobs
 
 router = APIRouter(tags=["jobs"])
 
 
-@router.get("/jobs", response_model=JobsResponse, responses=ERRORS)
-def list_jobs(
+@router.get("/jobs", response_model=JobsResponse, responses=ERROR_RESPONSES)
+def read_jobs(
     principal: CurrentPrincipal, session: DbSession, paging: PagingParams,
     bulkId: Annotated[uuid.UUID | None, Query(description="one job")] = None,
+    failed: Annotated[bool, Query(description="only jobs that did not fully succeed (failed or partial)")] = False,
+    connection: Annotated[str | None, Query(max_length=255, description="only jobs of this connection key")] = None,
 ) -> JobsResponse:
     """One job by bulkId, or the newest jobs; data owners see jobs on what they own and jobs they requested."""
-    query = select(Job)
-    if not principal.sees_everything:
-        scopes = [Job.scope_path[1:len(p)] == list(p) for p in owned_paths(session, principal)]  # type: ignore[index]
-        query = query.where(or_(Job.requested_by == principal.name, *scopes))
     if bulkId is not None:
-        job = session.scalar(query.where(Job.bulk_id == bulkId))
-        if job is None:
-            raise NotFound(f"no job with bulkId {bulkId}")
-        return JobsResponse(jobs=[job_report(job)])
-    jobs = session.scalars(query.order_by(Job.id.desc()).offset(paging.offset).limit(paging.size))
+        return JobsResponse(jobs=[job_report(find_job(session, bulkId, visible_to=principal))])
+    jobs = list_jobs(session, visible_to=principal, failed_only=failed, connection_key=connection,
+                     offset=paging.offset, limit=paging.size)
     return JobsResponse(jobs=[job_report(j) for j in jobs])

@@ -7,7 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentPrincipal
-from api.routes.connections import ERRORS
+from api.error_responses import ERROR_RESPONSES
 from services.access.permissions import APPLICATION_ADMIN, require_global
 from services.operations.metrics import registry
 from workers.broker_depths import read_broker_depths
@@ -16,7 +16,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/metrics", response_class=Response, responses={
-    **ERRORS, 200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
+    **ERROR_RESPONSES, 200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
 async def metrics(principal: CurrentPrincipal) -> Response:
     require_global(principal, APPLICATION_ADMIN)
     body = await run_in_threadpool(generate_latest, registry(read_broker_depths))

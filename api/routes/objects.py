@@ -6,12 +6,11 @@ from fastapi import APIRouter, Request
 
 from api.auth import CurrentPrincipal
 from api.deps import DbSession, PagingParams, ends_with_literal, raw_object_path
+from api.error_responses import ERROR_RESPONSES
 from api.object_views import history_page, object_view
-from api.routes.connections import ERRORS
 from api.schemas.objects import DeleteResponse, HistoryPage, ObjectView
-from catalog.session import session_factory
 from services.access.permissions import require_object_access, visible_child_names
-from services.connections.object_deletion import delete_object, mark_connection_delete_failed
+from services.connections.object_deletion import delete_object
 from services.connections.object_settings import get_object
 
 router = APIRouter(prefix="/data/object", tags=["objects"])
@@ -19,7 +18,7 @@ PREFIX = "/data/object/"
 HISTORY = "/history"
 
 
-@router.get("/{objectPath:path}/history", response_model=HistoryPage | ObjectView, responses=ERRORS)
+@router.get("/{objectPath:path}/history", response_model=HistoryPage | ObjectView, responses=ERROR_RESPONSES)
 def read_history(
     objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession, paging: PagingParams
 ) -> HistoryPage | ObjectView:
@@ -38,7 +37,7 @@ def read_history(
     return page
 
 
-@router.get("/{objectPath:path}", response_model=ObjectView, responses=ERRORS)
+@router.get("/{objectPath:path}", response_model=ObjectView, responses=ERROR_RESPONSES)
 def read_object(
     objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession, paging: PagingParams
 ) -> ObjectView:
@@ -51,19 +50,10 @@ def read_object(
     return object_view(session, get_object(session, path), paging, only_children)
 
 
-@router.delete("/{objectPath:path}", response_model=DeleteResponse, responses=ERRORS)
+@router.delete("/{objectPath:path}", response_model=DeleteResponse, responses=ERROR_RESPONSES)
 def delete(objectPath: str, request: Request, principal: CurrentPrincipal, session: DbSession) -> DeleteResponse:
     """Remove the subtree from the catalog (never anything on the platform); the connection path deregisters it."""
     path = raw_object_path(request, PREFIX)
     require_object_access(session, principal, path)
-    try:
-        deleted = delete_object(session, path, requested_by=principal.name)
-        session.commit()
-    except Exception:
-        session.rollback()
-        if len(path) == 1:
-            with session_factory()() as marking:
-                mark_connection_delete_failed(marking, path[0])
-                marking.commit()
-        raise
+    deleted = delete_object(session, path, requested_by=principal.name)
     return DeleteResponse(object_path=list(path), objects_deleted=deleted)

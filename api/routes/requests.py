@@ -10,11 +10,10 @@ from fastapi import APIRouter, Query
 
 from api.auth import CurrentPrincipal
 from api.deps import DbSession
-from api.errors import Conflict, NotFound
-from api.routes.connections import ERRORS
+from api.error_responses import ERROR_RESPONSES
 from api.schemas.common import CamelModel
 from domain.paths import format_path
-from services.access.permissions import NotAuthorized, can_manage, owned_paths
+from services.access.permissions import PermissionRequired, can_manage, owned_paths
 from services.delivery import owner_requests as service
 
 router = APIRouter(tags=["owner requests"])
@@ -41,7 +40,7 @@ def request_body(view: service.OwnerRequestView) -> OwnerRequestBody:
     )
 
 
-@router.get("/requests", response_model=list[OwnerRequestBody], responses=ERRORS)
+@router.get("/requests", response_model=list[OwnerRequestBody], responses=ERROR_RESPONSES)
 def list_requests(
     principal: CurrentPrincipal,
     session: DbSession,
@@ -54,17 +53,10 @@ def list_requests(
     return [request_body(v) for v in views]
 
 
-@router.post("/requests/{request_id}/validate", response_model=OwnerRequestBody, responses=ERRORS)
+@router.post("/requests/{request_id}/validate", response_model=OwnerRequestBody, responses=ERROR_RESPONSES)
 def validate_request(request_id: int, principal: CurrentPrincipal, session: DbSession) -> OwnerRequestBody:
     """Validate the change; for an added column this removes its `New` tag. Emits `request.resolved`."""
-    try:
-        view = service.get_request(session, request_id)
-        if not can_manage(session, principal, view.table_path):
-            raise NotAuthorized(f"DATA_OWNER on {format_path(view.table_path)!r} or one of its parents is required")
-        resolved = service.validate_request(session, request_id, user_id=principal.user_id)
-    except service.RequestNotFound as exc:
-        raise NotFound(str(exc)) from None
-    except service.RequestAlreadyResolved as exc:
-        raise Conflict(str(exc)) from None
-    session.commit()
-    return request_body(resolved)
+    view = service.get_request(session, request_id)
+    if not can_manage(session, principal, view.table_path):
+        raise PermissionRequired(f"DATA_OWNER on {format_path(view.table_path)!r} or one of its parents is required")
+    return request_body(service.validate_request(session, request_id, user_id=principal.user_id))

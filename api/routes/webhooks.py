@@ -6,13 +6,12 @@ import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from pydantic import Field
 
 from api.auth import CurrentPrincipal
 from api.deps import DbSession
-from api.errors import NotFound
-from api.routes.connections import ERRORS
+from api.error_responses import ERROR_RESPONSES
 from api.schemas.common import CamelModel
 from domain.paths import format_path
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
@@ -130,101 +129,79 @@ def delivery_view(delivery: WebhookDelivery, event: ChangeEvent) -> DeliveryView
     )
 
 
-def _not_found(exc: LookupError) -> NotFound:
-    return NotFound(str(exc))
-
-
-def _kick_delivery() -> None:
-    """Deliver now rather than at the next beat; if the broker is down the beat sweep does it."""
+def kick_delivery() -> None:
+    """Deliver now rather than at the next beat; if the broker is down the beat sweep does it. Run as a
+    background task: after the request's unit of work committed, so the sweep sees what it changed."""
     try:
         send_now(DELIVER_WEBHOOKS)
     except Exception as exc:  # noqa: BLE001 - the state is committed; only the nudge is lost
         log.warning("could not enqueue a webhook delivery sweep: %s", type(exc).__name__)
 
 
-@router.post("/webhooks", response_model=SubscriptionCreated, status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/webhooks", response_model=SubscriptionCreated, status_code=status.HTTP_201_CREATED,
+             responses=ERROR_RESPONSES)
 def create_webhook(body: SubscriptionCreate, principal: CurrentPrincipal, session: DbSession) -> SubscriptionCreated:
     require_global(principal, APPLICATION_ADMIN)
     created = service.create_subscription(
         session, url=body.url, secret=body.secret, event_types=body.event_types, path_prefix=body.path_prefix,
         enabled=body.enabled)
-    session.commit()
-    session.refresh(created.subscription)
+    session.refresh(created.subscription)  # created_at, set by the database
     return SubscriptionCreated(**subscription_view(created.subscription).model_dump(), secret=created.secret)
 
 
-@router.get("/webhooks", response_model=list[SubscriptionView], responses=ERRORS)
+@router.get("/webhooks", response_model=list[SubscriptionView], responses=ERROR_RESPONSES)
 def list_webhooks(principal: CurrentPrincipal, session: DbSession) -> list[SubscriptionView]:
     require_global(principal, APPLICATION_ADMIN)
     return [subscription_view(s) for s in service.list_subscriptions(session)]
 
 
-@router.get("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERRORS)
+@router.get("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERROR_RESPONSES)
 def get_webhook(subscription_id: int, principal: CurrentPrincipal, session: DbSession) -> SubscriptionView:
     require_global(principal, APPLICATION_ADMIN)
-    try:
-        return subscription_view(service.get_subscription(session, subscription_id))
-    except service.SubscriptionNotFound as exc:
-        raise _not_found(exc) from None
+    return subscription_view(service.get_subscription(session, subscription_id))
 
 
-@router.patch("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERRORS)
+@router.patch("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERROR_RESPONSES)
 def update_webhook(subscription_id: int, body: SubscriptionUpdate, principal: CurrentPrincipal,
-                   session: DbSession) -> SubscriptionView:
+                   session: DbSession, background: BackgroundTasks) -> SubscriptionView:
     require_global(principal, APPLICATION_ADMIN)
-    try:
-        subscription = service.update_subscription(
-            session, subscription_id, url=body.url, secret=body.secret, event_types=body.event_types,
-            path_prefix=body.path_prefix, enabled=body.enabled)
-    except service.SubscriptionNotFound as exc:
-        raise _not_found(exc) from None
-    session.commit()
+    subscription = service.update_subscription(
+        session, subscription_id, url=body.url, secret=body.secret, event_types=body.event_types,
+        path_prefix=body.path_prefix, enabled=body.enabled)
     if subscription.enabled:
-        _kick_delivery()
+        background.add_task(kick_delivery)
     return subscription_view(subscription)
 
 
-@router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+@router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERROR_RESPONSES)
 def delete_webhook(subscription_id: int, principal: CurrentPrincipal, session: DbSession) -> Response:
     require_global(principal, APPLICATION_ADMIN)
-    try:
-        service.delete_subscription(session, subscription_id)
-    except service.SubscriptionNotFound as exc:
-        raise _not_found(exc) from None
-    session.commit()
+    service.delete_subscription(session, subscription_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/webhooks/{subscription_id}/secret/rotate", response_model=SecretRotated, responses=ERRORS)
+@router.post("/webhooks/{subscription_id}/secret/rotate", response_model=SecretRotated, responses=ERROR_RESPONSES)
 def rotate_webhook_secret(subscription_id: int, body: SecretRotation, principal: CurrentPrincipal,
                           session: DbSession) -> SecretRotated:
     """A new signing secret; deliveries carry both signatures during the grace period, so receivers can switch
     to the new secret whenever they like within it."""
     require_global(principal, APPLICATION_ADMIN)
-    try:
-        rotated = service.rotate_secret(session, subscription_id, secret=body.secret, grace_seconds=body.grace_seconds)
-    except service.SubscriptionNotFound as exc:
-        raise _not_found(exc) from None
-    session.commit()
+    rotated = service.rotate_secret(session, subscription_id, secret=body.secret, grace_seconds=body.grace_seconds)
     return SecretRotated(secret=rotated.secret, previous_secret_valid_until=rotated.previous_valid_until)
 
 
 @router.post("/webhooks/{subscription_id}/replay", response_model=ReplayQueued,
-             status_code=status.HTTP_202_ACCEPTED, responses=ERRORS)
+             status_code=status.HTTP_202_ACCEPTED, responses=ERROR_RESPONSES)
 def replay_webhook(subscription_id: int, body: ReplayRequest, principal: CurrentPrincipal,
-                   session: DbSession) -> ReplayQueued:
+                   session: DbSession, background: BackgroundTasks) -> ReplayQueued:
     """Send every matching event from `fromEvent` on again, oldest first (delivered and dead ones too)."""
     require_global(principal, APPLICATION_ADMIN)
-    try:
-        queued = service.replay(session, subscription_id, body.from_event)
-    except (service.SubscriptionNotFound, service.EventNotFound) as exc:
-        raise _not_found(exc) from None
-    session.commit()
-    _kick_delivery()
+    queued = service.replay(session, subscription_id, body.from_event)
+    background.add_task(kick_delivery)
     return ReplayQueued(queued=queued)
 
 
-@router.get("/webhooks/{subscription_id}/deliveries", response_model=list[DeliveryView], responses=ERRORS)
+@router.get("/webhooks/{subscription_id}/deliveries", response_model=list[DeliveryView], responses=ERROR_RESPONSES)
 def list_deliveries(
     subscription_id: int,
     principal: CurrentPrincipal,
@@ -234,21 +211,14 @@ def list_deliveries(
     size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeliveryView]:
     require_global(principal, APPLICATION_ADMIN)
-    try:
-        rows = service.delivery_history(session, subscription_id, status=delivery_status, after_id=after_id,
-                                        limit=size)
-    except service.SubscriptionNotFound as exc:
-        raise _not_found(exc) from None
+    rows = service.delivery_history(session, subscription_id, status=delivery_status, after_id=after_id, limit=size)
     return [delivery_view(d, e) for d, e in rows]
 
 
 @router.get("/webhooks/{subscription_id}/deliveries/{delivery_id}/attempts", response_model=list[AttemptView],
-            responses=ERRORS)
+            responses=ERROR_RESPONSES)
 def list_delivery_attempts(subscription_id: int, delivery_id: int, principal: CurrentPrincipal,
                            session: DbSession) -> list[AttemptView]:
     require_global(principal, APPLICATION_ADMIN)
-    try:
-        attempts = service.delivery_attempts(session, subscription_id, delivery_id)
-    except (service.SubscriptionNotFound, service.DeliveryNotFound) as exc:
-        raise _not_found(exc) from None
+    attempts = service.delivery_attempts(session, subscription_id, delivery_id)
     return [attempt_view(a) for a in attempts]

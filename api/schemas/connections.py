@@ -9,6 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import CamelModel, ValidationResultBody
 from domain.name_filters import MAX_PATTERNS, normalize_filters
+from services.connections.connection_admin import (
+    ConnectionChanges,
+    ConnectionDetails,
+    ConnectionSummary,
+    NewConnection,
+    Registration,
+)
 
 ConfigValue = str | int | float | bool | None
 
@@ -66,7 +73,7 @@ class FilterPatterns(CamelModel):
 
     @model_validator(mode="after")
     def _patterns_compile(self) -> FilterPatterns:
-        normalize_filters(self.stored())  # InvalidFilter (a ValueError) names the pattern: a 422
+        normalize_filters(self.stored())  # InvalidFilter (a ValueError too) names the pattern: a 422
         return self
 
     def stored(self) -> dict[str, Any]:
@@ -94,6 +101,14 @@ class ConnectionCreateRequest(CamelModel):
     options: ConnectionOptions = ConnectionOptions()
     cron: str | None = Field(default=None, max_length=200, examples=["0 1 * * *"])
 
+    def new_connection(self) -> NewConnection:
+        return NewConnection(
+            key=self.connection_key, technology=self.connection.technology, fields=self.connection.flat(),
+            is_active=self.settings.is_active, activate_new_children=self.settings.activate_new_children,
+            force_recursive_crawl=self.options.force_recursive_crawl,
+            filters=self.options.filters.stored() if self.options.filters is not None else None, cron=self.cron,
+        )
+
 
 class ConnectionCreateResponse(CamelModel):
     connection_key: str
@@ -101,6 +116,13 @@ class ConnectionCreateResponse(CamelModel):
     bulk_id: str | None
     status: str
     validation_results: list[ValidationResultBody]
+
+    @classmethod
+    def of(cls, registration: Registration) -> ConnectionCreateResponse:
+        details = registration.details
+        bulk_id = str(registration.first_crawl) if registration.first_crawl is not None else None
+        return cls(connection_key=details.key, object_path=[details.key], bulk_id=bulk_id, status=details.status,
+                   validation_results=[ValidationResultBody(**r) for r in details.validation_results])
 
 
 class ConnectionEditOptions(CamelModel):
@@ -112,6 +134,14 @@ class ConnectionEditRequest(CamelModel):
     connection: ConnectionEditFields | None = None
     options: ConnectionEditOptions | None = None
     cron: str | None = Field(default=None, max_length=200, examples=["30 2 * * *"])
+
+    def changes(self) -> ConnectionChanges:
+        options = self.options or ConnectionEditOptions()
+        return ConnectionChanges(
+            fields=self.connection.flat() if self.connection is not None else None,
+            force_recursive_crawl=options.force_recursive_crawl,
+            filters=options.filters.stored() if options.filters is not None else None, cron=self.cron,
+        )
 
 
 class ConnectionView(CamelModel):
@@ -128,3 +158,33 @@ class ConnectionView(CamelModel):
     last_sync_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, details: ConnectionDetails) -> ConnectionView:
+        return cls(
+            connection_key=details.key, object_path=[details.key], technology=details.technology,
+            connection={"technology": details.technology, **details.config}, credentials_set=details.credentials_set,
+            status=details.status, validation_results=[ValidationResultBody(**r) for r in details.validation_results],
+            options=details.options, cron=details.cron, next_sync_at=details.next_sync_at,
+            last_sync_at=details.last_sync_at, created_at=details.created_at, updated_at=details.updated_at,
+        )
+
+
+class ConnectionSummaryView(CamelModel):
+    connection_key: str
+    technology: str
+    status: str
+    cron: str
+    data_sources: int = Field(description="enabled tables and views still present on the platform")
+    next_sync_at: datetime | None
+    last_sync_at: datetime | None
+
+    @classmethod
+    def of(cls, summary: ConnectionSummary) -> ConnectionSummaryView:
+        return cls(connection_key=summary.key, technology=summary.technology, status=summary.status,
+                   cron=summary.cron, data_sources=summary.data_sources, next_sync_at=summary.next_sync_at,
+                   last_sync_at=summary.last_sync_at)
+
+
+class ConnectionsResponse(CamelModel):
+    connections: list[ConnectionSummaryView]

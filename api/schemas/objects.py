@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import CamelModel, Page, StatusSetting
+from api.schemas.common import CamelModel, Page, StatusSetting, status_setting_value
+from services.connections.object_settings import OwnerRef, SettingsChange
 
 
 class TagBody(CamelModel):
@@ -86,6 +87,14 @@ class SettingsValues(CamelModel):
     activate_new_children: StatusSetting | None = None
     data_owners: list[OwnerBody | str] | None = Field(
         default=None, description="replaces the object's direct owners; a plain string names a user")
+
+    def change(self) -> SettingsChange:
+        owners = None
+        if self.data_owners is not None:
+            owners = [OwnerRef("user", o) if isinstance(o, str) else OwnerRef(o.type, o.name) for o in self.data_owners]
+        return SettingsChange(is_active=status_setting_value(self.is_active),
+                              activate_new_children=status_setting_value(self.activate_new_children),
+                              data_owners=owners)
 
 
 class SettingsRequest(CamelModel):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
+from domain.errors import Forbidden
 from models import DataObject, Grant, GroupMember, User
 
 APPLICATION_ADMIN = "APPLICATION_ADMIN"
@@ -19,7 +20,7 @@ GOVERNANCE = "GOVERNANCE"
 DATA_OWNER = "DATA_OWNER"
 
 
-class NotAuthorized(Exception):
+class PermissionRequired(Forbidden):
     """The caller is known but lacks the permission the action needs."""
 
 
@@ -47,7 +48,7 @@ class Principal:
 def load_principal(session: Session, user_id: int) -> Principal:
     name = session.scalar(select(User.name).where(User.id == user_id))
     if name is None:
-        raise NotAuthorized("the token's user no longer exists")
+        raise PermissionRequired("the token's user no longer exists")
     group_ids = tuple(session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == user_id)))
     permissions = frozenset(session.scalars(
         select(Grant.permission).where(Grant.object_id.is_(None), _held_by(user_id, group_ids))
@@ -65,7 +66,7 @@ def require_global(principal: Principal, *permissions: str) -> None:
     """Pass if the principal holds any of `permissions` (GOVERNANCE manages everything)."""
     if principal.is_governance or principal.global_permissions.intersection(permissions):
         return
-    raise NotAuthorized(f"this action requires one of the permissions {', '.join((*permissions, GOVERNANCE))}")
+    raise PermissionRequired(f"this action requires one of the permissions {', '.join((*permissions, GOVERNANCE))}")
 
 
 def owned_paths(session: Session, principal: Principal) -> list[tuple[str, ...]]:
@@ -90,14 +91,14 @@ def can_manage(session: Session, principal: Principal, path: Sequence[str]) -> b
 
 def require_object_access(session: Session, principal: Principal, path: Sequence[str]) -> None:
     if not can_manage(session, principal, path):
-        raise NotAuthorized(f"DATA_OWNER on {list(path)!r} or one of its parents is required")
+        raise PermissionRequired(f"DATA_OWNER on {list(path)!r} or one of its parents is required")
 
 
 def visible_child_names(session: Session, principal: Principal, path: Sequence[str]) -> frozenset[str] | None:
     """Which children of `path` the principal may see: None for all of them.
 
     An owner of something deeper sees the ancestors on the way to it, but only those children that lead to
-    what it owns. Raises NotAuthorized when nothing at or below `path` is owned.
+    what it owns. Raises PermissionRequired when nothing at or below `path` is owned.
     """
     if principal.sees_everything:
         return None
@@ -106,7 +107,7 @@ def visible_child_names(session: Session, principal: Principal, path: Sequence[s
         return None
     leading = frozenset(o[len(path)] for o in owned if len(o) > len(path) and _is_prefix(path, o))
     if not leading:
-        raise NotAuthorized(f"DATA_OWNER on {list(path)!r}, one of its parents or children is required")
+        raise PermissionRequired(f"DATA_OWNER on {list(path)!r}, one of its parents or children is required")
     return leading
 
 

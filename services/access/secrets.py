@@ -9,11 +9,12 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from domain.errors import Unavailable
 from settings import get_settings
 
 
-class SecretKeyError(RuntimeError):
-    pass
+class SecretKeyUnusable(Unavailable):
+    """The configured key is malformed, or is not the key the stored secrets were encrypted with."""
 
 
 def _fernet() -> Fernet:
@@ -22,7 +23,7 @@ def _fernet() -> Fernet:
     try:
         return Fernet(key.encode())
     except (ValueError, TypeError) as exc:
-        raise SecretKeyError("OBJECTSYNC_SECRET_KEY is not a valid Fernet key (32 url-safe base64 bytes)") from exc
+        raise SecretKeyUnusable("OBJECTSYNC_SECRET_KEY is not a valid Fernet key (32 url-safe base64 bytes)") from exc
 
 
 def _local_key(home: Path) -> str:
@@ -46,7 +47,7 @@ def decrypt_secret(token: bytes | None) -> Any:
     try:
         return json.loads(_fernet().decrypt(bytes(token)))
     except InvalidToken as exc:
-        raise SecretKeyError(
+        raise SecretKeyUnusable(
             "stored credentials cannot be decrypted with the configured OBJECTSYNC_SECRET_KEY") from exc
 
 

@@ -7,18 +7,26 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from domain.errors import Invalid, NotAuthenticated, NotFound
 from models import ApiToken, Grant, User
+from services.access.permissions import Principal, load_principal
 from settings import get_settings
 
 TOKEN_PREFIX = "osk_"
 BOOTSTRAP_TOKEN_ENV = "OBJECTSYNC_BOOTSTRAP_TOKEN"
 BOOTSTRAP_USER = "admin"
 ADMIN_PERMISSIONS = ("APPLICATION_ADMIN", "GOVERNANCE")
+
+
+class TokenNotFound(NotFound):
+    def __init__(self, token_id: int):
+        super().__init__(f"no live token with id {token_id}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +49,7 @@ def generate_secret() -> str:
 def ensure_user(session: Session, name: str) -> User:
     """The user named `name`, created if new (names are unique)."""
     if not name or name != name.strip() or len(name) > 255:
-        raise ValueError("user name must be 1-255 characters without surrounding spaces")
+        raise Invalid("user name must be 1-255 characters without surrounding spaces")
     session.execute(insert(User).values(name=name).on_conflict_do_nothing(index_elements=[User.name]))
     return session.scalars(select(User).where(User.name == name)).one()
 
@@ -81,12 +89,21 @@ def verify_token(session: Session, secret: str) -> int | None:
     return row.user_id
 
 
-def revoke_token(session: Session, token_id: int) -> bool:
+def authenticate(session: Session, secret: str) -> Principal:
+    """The principal a live token acts as; its use is recorded (the caller commits)."""
+    user_id = verify_token(session, secret)
+    if user_id is None:
+        raise NotAuthenticated("invalid or revoked API token")
+    return load_principal(session, user_id)
+
+
+def revoke_token(session: Session, token_id: int) -> None:
     result = session.execute(
         update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
-    return bool(result.rowcount)
+    if not cast(CursorResult[Any], result).rowcount:
+        raise TokenNotFound(token_id)
 
 
 def bootstrap_admin_token(session: Session, secret: str | None = None) -> bool:
@@ -98,7 +115,7 @@ def bootstrap_admin_token(session: Session, secret: str | None = None) -> bool:
     if not secret:
         return False
     if len(secret) < 16:
-        raise ValueError(f"{BOOTSTRAP_TOKEN_ENV} must be at least 16 characters")
+        raise Invalid(f"{BOOTSTRAP_TOKEN_ENV} must be at least 16 characters")
     user = ensure_user(session, BOOTSTRAP_USER)
     grant_global(session, user.id, ADMIN_PERMISSIONS)
     session.execute(

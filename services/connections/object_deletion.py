@@ -1,4 +1,4 @@
-"""Deleting a subtree from the catalog by hand: never anything on the platform.
+"""Deleting from the catalog by hand, never anything on the platform: a subtree, or a whole connection.
 
 Deleting a connection's root deregisters the connection. Every deleted table and view, and the object
 itself, gets an object.deleted event written in the same transaction as the deletion.
@@ -15,19 +15,51 @@ from catalog.connection_store import get_connection
 from catalog.outbox import renew_event_namespace, write_events
 from catalog.session import raw_cursor
 from domain import change_types as ev
+from domain.paths import validate_path
 from models import Connection, DataObject
+from services.connections.connection_records import delete_connection_records
 from services.connections.object_settings import get_object
-from services.connections.registry import deregister_connection
 
 
 def delete_object(session: Session, path: Sequence[str], *, requested_by: str | None = None) -> int:
-    """Remove the object and its subtree; returns how many objects were removed."""
-    root = get_object(session, path, for_update=True)
+    """Remove the object at `path` and its subtree; returns how many objects were removed.
+
+    A connection's path deregisters the connection, which commits (see `deregister_connection`); below it,
+    the caller's unit of work commits.
+    """
+    validate_path(list(path))
+    if len(path) == 1:
+        return deregister_connection(session, path[0], requested_by=requested_by)
+    return _delete_subtree(session, get_object(session, path, for_update=True), requested_by)
+
+
+def deregister_connection(session: Session, key: str, *, requested_by: str | None = None) -> int:
+    """Delete the connection and everything of it here (`deleting` → gone | `deleteError`); returns how many
+    objects were removed. Commits: `deleting` is visible while the objects go, and a failure is recorded
+    as `deleteError` whatever the caller does next."""
+    get_connection(session, key, for_update=True).status = "deleting"
+    session.commit()
+    try:
+        root = session.scalar(select(DataObject).where(DataObject.path == [key]).with_for_update())
+        if root is None:  # registered but never listed: no objects, nothing to announce
+            delete_connection_records(session, key)
+            removed = 0
+        else:
+            removed = _delete_subtree(session, root, requested_by)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        session.execute(update(Connection).where(Connection.key == key).values(status="deleteError"))
+        session.commit()
+        raise
+    return removed
+
+
+def _delete_subtree(session: Session, root: DataObject, requested_by: str | None) -> int:
     prefix = list(root.path)
     rows = session.execute(
         select(DataObject.id, DataObject.kind, DataObject.path, DataObject.revision, DataObject.first_seen_at)
-        .where(DataObject.connection_id == root.connection_id,
-               DataObject.path[1:len(prefix)] == prefix)  # type: ignore[index]
+        .where(DataObject.connection_id == root.connection_id, DataObject.path[1:len(prefix)] == prefix)
         .order_by(DataObject.path)
     ).all()
     events = [
@@ -40,21 +72,8 @@ def delete_object(session: Session, path: Sequence[str], *, requested_by: str | 
     # Events first: the outbox reads the connection's event namespace, which deregistering removes.
     write_events(raw_cursor(session), prefix[0], events, object_ids={tuple(r.path): r.id for r in rows})
     if root.kind == "connection":
-        deregister_connection(session, root.path[0])
+        delete_connection_records(session, root.path[0])
     else:
         session.execute(delete(DataObject).where(DataObject.id == root.id))
         renew_event_namespace(raw_cursor(session), root.connection_id)
     return len(rows)
-
-
-def remove_connection(session: Session, key: str, *, requested_by: str | None = None) -> int:
-    """Deregister a connection as DELETE on its path does, object.deleted events included (CLI and API alike)."""
-    get_connection(session, key, for_update=True)  # ConnectionNotFound for an unknown key
-    if session.scalar(select(DataObject.id).where(DataObject.path == [key])) is None:
-        deregister_connection(session, key)  # registered but never listed: no objects, nothing to announce
-        return 0
-    return delete_object(session, [key], requested_by=requested_by)
-
-
-def mark_connection_delete_failed(session: Session, key: str) -> None:
-    session.execute(update(Connection).where(Connection.key == key).values(status="deleteError"))

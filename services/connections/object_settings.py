@@ -21,7 +21,7 @@ from catalog.outbox import write_events
 from catalog.session import raw_cursor
 from catalog.status_propagation import data_source_events, refresh_effective_status
 from domain import change_types as ev
-from domain.errors import DataObjectNotFound
+from domain.errors import DataObjectNotFound, Invalid
 from domain.paths import validate_path
 from domain.status import DISABLED, ENABLED, INHERIT
 from models import Connection, DataObject, Grant, Group, Job, User
@@ -32,11 +32,13 @@ from services.enqueue import PROPAGATE_STATUS, enqueue
 SETTINGS_JOB_KIND = "settings"
 
 
-class InvalidSetting(ValueError):
+class InvalidObjectSetting(Invalid):
     pass
 
 
-class UnknownPrincipal(LookupError):
+class UnknownDataOwner(Invalid):
+    """A data owner named in the request is no known user or group."""
+
     def __init__(self, kind: str, name: str):
         super().__init__(f"no {kind} named {name!r}")
 
@@ -56,8 +58,17 @@ class SettingsChange:
     data_owners: Sequence[OwnerRef] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ObjectSettings:
+    """An object's own settings (not the effective status it inherits) and its direct data owners."""
+
+    is_active: str
+    activate_new_children: str
+    data_owners: list[OwnerRef]
+
+
 def get_object(session: Session, path: Sequence[str], *, for_update: bool = False) -> DataObject:
-    validate_path(path)
+    validate_path(list(path))
     query = select(DataObject).where(DataObject.path == list(path))
     if for_update:
         query = query.with_for_update()
@@ -77,7 +88,7 @@ def update_settings(
     obj = get_object(session, path, for_update=True)
     for value in (change.is_active, change.activate_new_children):
         if value is not None and value not in (ENABLED, DISABLED, INHERIT):
-            raise InvalidSetting(f"a setting must be enabled, disabled or inherit, got {value!r}")
+            raise InvalidObjectSetting(f"a setting must be enabled, disabled or inherit, got {value!r}")
     if change.data_owners is not None:
         replace_data_owners(session, obj.id, change.data_owners)
     if change.activate_new_children is not None:
@@ -86,7 +97,7 @@ def update_settings(
         session.flush()
         return None
     if obj.kind == "connection" and change.is_active == INHERIT:
-        raise InvalidSetting("a connection has no parent to inherit its status from; use enabled or disabled")
+        raise InvalidObjectSetting("a connection has no parent to inherit its status from; use enabled or disabled")
     obj.status_setting = change.is_active
     obj.revision += 1
     if obj.kind == "connection":
@@ -113,7 +124,7 @@ def replace_data_owners(session: Session, object_id: int, owners: Sequence[Owner
     for kind, names, found in (("user", user_names, users), ("group", group_names, groups)):
         missing = [n for n in names if n not in found]
         if missing:
-            raise UnknownPrincipal(kind, missing[0])
+            raise UnknownDataOwner(kind, missing[0])
     session.execute(delete(Grant).where(Grant.object_id == object_id, Grant.permission == DATA_OWNER))
     rows = [{"permission": DATA_OWNER, "user_id": uid, "group_id": None, "object_id": object_id}
             for uid in users.values()]
@@ -121,6 +132,16 @@ def replace_data_owners(session: Session, object_id: int, owners: Sequence[Owner
              for gid in groups.values()]
     if rows:
         session.execute(insert(Grant).values(rows).on_conflict_do_nothing())
+
+
+def read_settings(session: Session, path: Sequence[str]) -> ObjectSettings:
+    obj = get_object(session, path)
+    return settings_of(session, obj)
+
+
+def settings_of(session: Session, obj: DataObject) -> ObjectSettings:
+    return ObjectSettings(obj.status_setting, obj.activate_new_children,
+                          direct_data_owners(session, [obj.id]).get(obj.id, []))
 
 
 def direct_data_owners(session: Session, object_ids: Sequence[int]) -> dict[int, list[OwnerRef]]:
@@ -134,7 +155,8 @@ def direct_data_owners(session: Session, object_ids: Sequence[int]) -> dict[int,
     owners: dict[int, list[OwnerRef]] = {}
     for object_id, user_name, group_name in rows:
         ref = OwnerRef("user", user_name) if user_name is not None else OwnerRef("group", group_name)
-        owners.setdefault(object_id, []).append(ref)
+        if object_id is not None:
+            owners.setdefault(object_id, []).append(ref)
     return owners
 
 

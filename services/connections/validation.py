@@ -82,6 +82,15 @@ def all_passed(results: Iterable[Mapping[str, Any]]) -> bool:
     return all(r.get("status") != FAILED for r in results)
 
 
+def describe_failures(results: Iterable[Mapping[str, Any]]) -> str:
+    """The failed tests on one line, `Connection test: <why>`, for messages that must stay one line long."""
+    failed = [r for r in results if r.get("status") == FAILED]
+    return "; ".join(
+        f"{r.get('name')}: {' '.join(str(r['message']).split())}" if r.get("message") else str(r.get("name"))
+        for r in failed
+    ) or "no test failed"
+
+
 def settled_status(session: Session, connection: Connection) -> str:
     """`enabled`, or `disabled` when the connection object itself is switched off."""
     root_setting = session.scalar(

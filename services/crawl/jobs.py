@@ -1,4 +1,5 @@
-"""Jobs tracked by bulkId: requesting a crawl, enqueueing it after commit, and reading its state."""
+"""Jobs tracked by bulkId: requesting a crawl (its task is sent after commit), finding and listing jobs,
+and waiting for one to finish."""
 
 from __future__ import annotations
 
@@ -11,13 +12,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.connection_store import get_connection
+from catalog.job_listing_store import JobVisibility, job_by_bulk_id, newest_jobs
 from catalog.session import session_factory
-from domain.errors import DataObjectNotFound
+from domain.errors import DataObjectNotFound, Invalid, JobNotFound, Unavailable
 from domain.paths import validate_path
 from models import DataObject, Job
+from services.access.permissions import Principal, owned_paths
 from services.enqueue import CRAWL_CONNECTION, enqueue
 
 TERMINAL_STATUSES = frozenset({"succeeded", "partial", "failed"})
+#: What `failed_only` lists: jobs that did not fully succeed (a partial job held or failed some schemas).
+UNSUCCESSFUL_STATUSES = frozenset({"partial", "failed"})
+
+
+class JobNotFinished(Unavailable, TimeoutError):
+    """Waiting gave up: the job is still queued or running (is a worker running?)."""
+
+
+class InvalidBulkId(Invalid):
+    def __init__(self, text: str):
+        super().__init__(f"a bulkId is a UUID, got {text!r}")
 
 
 def request_crawl(
@@ -63,7 +77,38 @@ def start_crawl(session_factory: Any, path: Sequence[str], **options: Any) -> uu
 
 
 def get_job(session: Session, bulk_id: uuid.UUID | str) -> Job | None:
-    return session.scalar(select(Job).where(Job.bulk_id == uuid.UUID(str(bulk_id))))
+    return job_by_bulk_id(session, parse_bulk_id(bulk_id))
+
+
+def parse_bulk_id(bulk_id: uuid.UUID | str) -> uuid.UUID:
+    try:
+        return bulk_id if isinstance(bulk_id, uuid.UUID) else uuid.UUID(bulk_id)
+    except ValueError:
+        raise InvalidBulkId(str(bulk_id)) from None
+
+
+def _visibility(session: Session, principal: Principal | None) -> JobVisibility | None:
+    """None (everything) for the operator and global admins; data owners see jobs on what they own and jobs
+    they requested."""
+    if principal is None or principal.sees_everything:
+        return None
+    return JobVisibility(requested_by=principal.name, owned_paths=owned_paths(session, principal))
+
+
+def find_job(session: Session, bulk_id: uuid.UUID | str, *, visible_to: Principal | None = None) -> Job:
+    """The job by bulkId; JobNotFound also when `visible_to` may not see it. None means the operator."""
+    job = job_by_bulk_id(session, parse_bulk_id(bulk_id), _visibility(session, visible_to))
+    if job is None:
+        raise JobNotFound(bulk_id)
+    return job
+
+
+def list_jobs(session: Session, *, visible_to: Principal | None = None, failed_only: bool = False,
+              connection_key: str | None = None, offset: int = 0, limit: int = 100) -> list[Job]:
+    """The newest jobs first; `failed_only` keeps those that did not fully succeed (failed or partial)."""
+    return newest_jobs(session, visibility=_visibility(session, visible_to),
+                       statuses=UNSUCCESSFUL_STATUSES if failed_only else None, connection_key=connection_key,
+                       offset=offset, limit=limit)
 
 
 def job_report(job: Job) -> dict[str, Any]:
@@ -82,7 +127,9 @@ def job_report(job: Job) -> dict[str, Any]:
 
 def wait_for_job(bulk_id: uuid.UUID | str, timeout: float = 60.0, poll: float = 0.02,
                  on_progress: Any = None) -> dict[str, Any]:
-    """Poll until the job is closed; returns its report. `on_progress(report)` sees every poll."""
+    """Poll until the job is closed; returns its report. `on_progress(report)` sees every poll.
+
+    Raises JobNotFinished after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     factory = session_factory()
     while True:
@@ -95,5 +142,7 @@ def wait_for_job(bulk_id: uuid.UUID | str, timeout: float = 60.0, poll: float = 
             if report["status"] in TERMINAL_STATUSES:
                 return report
         if time.monotonic() > deadline:
-            raise TimeoutError(f"job {bulk_id} not finished after {timeout}s (last seen: {report})")
+            status = report["status"] if report is not None else "not found"
+            raise JobNotFinished(f"job {bulk_id} is not finished after {timeout:g}s (status {status}; is a worker "
+                                 "running?)")
         time.sleep(poll)

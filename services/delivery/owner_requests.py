@@ -16,18 +16,19 @@ from catalog import owner_request_store as store
 from catalog.outbox import write_events
 from catalog.outbox_cursors import OWNER_REQUESTS, advance_cursor, lock_cursor
 from domain import change_types as ev
+from domain.errors import Conflict, NotFound
 from services.access.permissions import data_owners_of
 
 KIND_BY_EVENT = {ev.COLUMN_ADDED: "column_added", ev.COLUMN_DELETED: "column_deleted"}
 PENDING, VALIDATED = "pending", "validated"
 
 
-class RequestNotFound(LookupError):
+class OwnerRequestNotFound(NotFound):
     def __init__(self, request_id: int):
         super().__init__(f"no owner request with id {request_id}")
 
 
-class RequestAlreadyResolved(Exception):
+class OwnerRequestAlreadyResolved(Conflict):
     def __init__(self, request_id: int):
         super().__init__(f"owner request {request_id} is already validated")
 
@@ -92,16 +93,16 @@ def get_request(session: Session, request_id: int) -> OwnerRequestView:
     for view in list_requests(session, after_id=request_id - 1, limit=1):
         if view.id == request_id:
             return view
-    raise RequestNotFound(request_id)
+    raise OwnerRequestNotFound(request_id)
 
 
 def validate_request(session: Session, request_id: int, *, user_id: int | None) -> OwnerRequestView:
     """Mark the request validated; for an added column also drop its `New` tag. Emits request.resolved."""
     request = store.lock_request(session, request_id)
     if request is None:
-        raise RequestNotFound(request_id)
+        raise OwnerRequestNotFound(request_id)
     if request.status != PENDING:
-        raise RequestAlreadyResolved(request_id)
+        raise OwnerRequestAlreadyResolved(request_id)
     tags_before = tags_after = None
     if request.kind == "column_added":
         tagged = store.remove_column_tag(session, request.table_id, request.column_name, ev.NEW_TAG)

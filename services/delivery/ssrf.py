@@ -12,10 +12,12 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
+from domain.errors import Invalid
+
 ALLOWED_SCHEMES = ("http", "https")
 
 
-class UnsafeWebhookUrl(ValueError):
+class UnsafeWebhookUrl(Invalid):
     """The URL is malformed, not http(s), or resolves to an address this service must not call."""
 
 

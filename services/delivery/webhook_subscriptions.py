@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from catalog import webhook_store as store
+from domain.errors import Invalid, NotFound
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from services.access.secrets import decrypt_secret, encrypt_secret
 from services.delivery.ssrf import check_webhook_url
@@ -22,22 +23,22 @@ SECRET_PREFIX = "whsec_"
 DELIVERY_STATUSES = ("pending", "delivered", "dead")
 
 
-class SubscriptionNotFound(LookupError):
+class SubscriptionNotFound(NotFound):
     def __init__(self, subscription_id: int):
         super().__init__(f"no webhook subscription with id {subscription_id}")
 
 
-class EventNotFound(LookupError):
+class EventNotFound(NotFound):
     def __init__(self, reference: str):
         super().__init__(f"no change event {reference!r}")
 
 
-class DeliveryNotFound(LookupError):
+class DeliveryNotFound(NotFound):
     def __init__(self, subscription_id: int, delivery_id: int):
         super().__init__(f"webhook subscription {subscription_id} has no delivery {delivery_id}")
 
 
-class InvalidSecret(ValueError):
+class InvalidSecret(Invalid):
     pass
 
 

@@ -13,7 +13,8 @@ from models import ApiToken
 from services.access.tokens import bootstrap_admin_token
 
 ENDPOINTS = [
-    ("GET", "/schedule"), ("GET", "/jobs"), ("GET", "/data/object/pg"), ("GET", "/data/connection/pg"),
+    ("GET", "/schedule"), ("GET", "/jobs"), ("GET", "/data/connection"), ("GET", "/data/object/pg"),
+    ("GET", "/data/connection/pg"),
     ("POST", "/data/connection/test"), ("POST", "/data/connection"), ("PUT", "/data/connection/pg"),
     ("POST", "/data/crawl/pg"), ("PUT", "/data/settings/pg"), ("DELETE", "/data/object/pg"),
     ("GET", "/data/object/pg/history"), ("GET", "/users"), ("POST", "/users"),

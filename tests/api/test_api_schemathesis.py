@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.app import create_app
 from catalog.session import session_scope
-from services.connections.registry import register_connection
+from services.connections.connection_records import store_connection
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 OPERATIONS = sorted(
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("worker", "settled_jobs")
 def served_schema(api_url: str, admin: httpx.Client, source_db: str):
     """The schema as served, with a registered connection 'pg' so some generated paths reach real objects."""
     with session_scope() as session:
-        register_connection(session, key="pg", technology="postgresql", credentials={"username": "postgres"},
+        store_connection(session, key="pg", technology="postgresql", credentials={"username": "postgres"},
                             config={"hostname": "127.0.0.1", "port": 5432, "database": source_db.rsplit("/", 1)[1]})
     return schemathesis.openapi.from_url(f"{api_url}/openapi.json")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from catalog.session import session_scope
+from models import WebhookSubscription
 from services.delivery.webhook_delivery import deliver_endpoint
 from services.delivery.webhook_fanout import relay_to_webhooks
 from tests.support.events import Receiver, build_hierarchy, column_events, write_outbox
@@ -63,7 +64,7 @@ def test_add_list_replay_history_remove(receiver: Receiver) -> None:
                 .stdout.splitlines()]
     assert [(a["attempt"], a["succeeded"], a["statusCode"]) for a in attempts] == [(1, True, 200), (1, True, 200)]
     other = cli("attempts", str(sid), str(replayed_delivery + 1000))
-    assert other.returncode == 2 and f"has no delivery {replayed_delivery + 1000}" in other.stderr
+    assert other.returncode == 3 and f"has no delivery {replayed_delivery + 1000}" in other.stderr
 
     rotated = cli("rotate-secret", str(sid), "--grace", "120", "--json")
     assert rotated.returncode == 0, rotated.stderr
@@ -82,11 +83,32 @@ def test_add_list_replay_history_remove(receiver: Receiver) -> None:
 
 def test_errors_are_one_clear_line() -> None:
     missing = cli("remove", "4242")
-    assert missing.returncode == 2 and "no webhook subscription with id 4242" in missing.stderr
+    assert missing.returncode == 3 and "no webhook subscription with id 4242" in missing.stderr
     assert "Traceback" not in missing.stderr
     bad_type = cli("add", "http://127.0.0.1:9/h", "--type", "column.renamed")
-    assert bad_type.returncode == 1 and "unknown event type 'column.renamed'" in bad_type.stderr
+    assert bad_type.returncode == 2 and "unknown event type 'column.renamed'" in bad_type.stderr
     no_secret = cli("add", "http://127.0.0.1:9/h", "--secret-env", "NOT_SET_ANYWHERE")
-    assert no_secret.returncode == 1 and "NOT_SET_ANYWHERE is not set" in no_secret.stderr
+    assert no_secret.returncode == 2 and "NOT_SET_ANYWHERE is not set" in no_secret.stderr
     unknown_event = cli("replay", "1", "--from", "nope")
-    assert unknown_event.returncode == 2
+    assert unknown_event.returncode == 3 and "no webhook subscription with id 1" in unknown_event.stderr
+
+
+def test_enable_switches_an_automatically_disabled_endpoint_back_on(receiver: Receiver) -> None:
+    added = json.loads(cli("add", receiver.url, "--json").stdout)
+    sid = added["id"]
+    with session_scope() as session:  # as the delivery does after too many consecutive failures
+        subscription = session.get(WebhookSubscription, sid)
+        subscription.enabled, subscription.consecutive_failures = False, 50
+        subscription.disabled_reason = "50 consecutive failed attempts"
+    [listed] = [json.loads(line) for line in cli("list", "--json").stdout.splitlines()]
+    assert (listed["enabled"], listed["disabledReason"]) == (False, "50 consecutive failed attempts")
+
+    enabled = cli("enable", str(sid))
+    assert enabled.returncode == 0, enabled.stderr
+    assert f"webhook {sid} → {receiver.url} enabled" in enabled.stdout
+    [listed] = [json.loads(line) for line in cli("list", "--json").stdout.splitlines()]
+    assert (listed["enabled"], listed["consecutiveFailures"], listed["disabledReason"]) == (True, 0, None)
+
+    assert cli("disable", str(sid)).returncode == 0
+    [listed] = [json.loads(line) for line in cli("list", "--json").stdout.splitlines()]
+    assert (listed["enabled"], listed["disabledReason"]) == (False, None)

@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 
 from catalog.session import session_scope
 from services.access.tokens import create_token
-from services.connections.registry import register_connection
+from services.connections.connection_records import store_connection
 from tests.conftest import create_database, drop_database
 from tests.faults.conftest import ApiServer, Stack, StackFactory
 
@@ -32,7 +32,7 @@ def fuzzed_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
         api = stack.api()
         with session_scope() as session:
             token = create_token(session, "fuzz-admin", admin=True).secret
-            register_connection(session, key="pg", technology="postgresql",
+            store_connection(session, key="pg", technology="postgresql",
                                 credentials={"username": "postgres", "password": SECRET},
                                 config={"hostname": "127.0.0.1", "port": 5432, "database": source})
         yield stack, api, token

@@ -32,11 +32,11 @@ def build_hierarchy(key: str = "pg", tables: dict[str, str] | None = None) -> Hi
     """connection `key` → database `app` → schema `Sales` → tables; `tables` maps name → effective status
     (a name ending in '@view' becomes a view)."""
     from catalog.session import session_scope
-    from services.connections.registry import register_connection
+    from services.connections.connection_records import store_connection
 
     tables = tables if tables is not None else {"Orders": "enabled"}
     with session_scope() as session:
-        connection = register_connection(
+        connection = store_connection(
             session, key=key, technology="postgresql", config={"host": "localhost"}, credentials={"password": "x"})
         ids: dict[tuple[str, ...], int] = {
             (key,): session.execute(text("SELECT id FROM data_objects WHERE path = :p"), {"p": [key]}).scalar_one()

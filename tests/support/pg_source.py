@@ -145,11 +145,11 @@ def connection_settings(source_url: str) -> tuple[dict[str, Any], dict[str, Any]
 def register_source(key: str, source_url: str, **options: Any) -> None:
     """Register a PostgreSQL database as a connection (new objects activated unless told otherwise)."""
     from catalog.session import session_scope
-    from services.connections.registry import register_connection
+    from services.connections.connection_records import store_connection
 
     config, credentials = connection_settings(source_url)
     options.setdefault("activate_new_children", True)
     with session_scope() as session:
-        register_connection(session, key=key, technology="postgresql", config=config, credentials=credentials,
+        store_connection(session, key=key, technology="postgresql", config=config, credentials=credentials,
                             **options)
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from catalog.session import session_factory, session_scope
 from models import Connection, DataObject
-from services.connections.registry import register_connection, updated_options
+from services.connections.connection_records import store_connection, updated_options
 from tests.conftest import create_database, drop_database
 from tests.support.pg_source import connection_settings
 from tests.support.pipeline import crawl, events_after, last_event_id, register_source, run_sql
@@ -143,7 +143,7 @@ def register_databases(key: str, first: str, second: str, filters: dict[str, Any
     config, credentials = connection_settings(first)
     config["databases"] = [db_name(first), db_name(second)]
     with session_scope() as session:
-        register_connection(session, key=key, technology="postgresql", config=config, credentials=credentials,
+        store_connection(session, key=key, technology="postgresql", config=config, credentials=credentials,
                             activate_new_children=True, filters=filters)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from catalog.session import session_factory, session_scope
 from domain.jobs import TABLES_NOT_VISIBLE
 from models import DataObject
-from services.connections.registry import register_connection
+from services.connections.connection_records import store_connection
 from tests.conformance.double_mysql import HOST, PORT, admin_fixture, grant_pattern, quote, run  # noqa: F401 - the admin fixture
 from tests.support.pipeline import crawl, events_after, last_event_id
 
@@ -35,7 +35,7 @@ def source(admin: pymysql.connections.Connection) -> Iterator[tuple[str, str]]:
         cursor.execute(f"CREATE USER {account.replace('%', '%%')} IDENTIFIED BY %s", (password,))
     try:
         with session_scope() as session:
-            register_connection(session, key=KEY, technology="mariadb", config={"hostname": HOST, "port": PORT},
+            store_connection(session, key=KEY, technology="mariadb", config={"hostname": HOST, "port": PORT},
                                 credentials={"username": user, "password": password}, activate_new_children=True)
         yield schema, account
     finally:

@@ -319,13 +319,13 @@ def test_subtasks_are_counted_once_per_schema(sales_source: str) -> None:
 
 def test_deregistering_deletes_every_child_object_and_column_here_only(sales_source: str) -> None:
     from catalog.session import session_scope
-    from services.connections.registry import deregister_connection
+    from services.connections.connection_records import delete_connection_records
 
     crawl(["pg"])
     with session_factory()() as session:
         assert session.scalar(select(func.count()).select_from(Column)) > 0
     with session_scope() as session:
-        deregister_connection(session, "pg")
+        delete_connection_records(session, "pg")
     with session_factory()() as session:
         assert session.scalar(select(func.count()).select_from(DataObject)) == 0
         assert session.scalar(select(func.count()).select_from(Column)) == 0
@@ -334,12 +334,12 @@ def test_deregistering_deletes_every_child_object_and_column_here_only(sales_sou
 
 def test_a_connection_registered_again_under_its_old_key_emits_fresh_events(sales_source: str) -> None:
     from catalog.session import session_scope
-    from services.connections.registry import deregister_connection
+    from services.connections.connection_records import delete_connection_records
 
     crawl(["pg"])
     first = {e.event_id for e in events_after(0)}
     with session_scope() as session:
-        deregister_connection(session, "pg")
+        delete_connection_records(session, "pg")
     register_source("pg", sales_source)
     mark = last_event_id()
     crawl(["pg"])

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Union, get_args
 
 from pydantic import Field, TypeAdapter
 
+from domain.errors import Invalid
 from services.delivery.contract.columns import (
     ColumnAddedEvent,
     ColumnChangedEvent,
@@ -48,7 +49,7 @@ def cloudevent_type(model: type[CloudEvent]) -> str:
 EVENT_MODELS: dict[str, type[CloudEvent]] = {outbox_type_name(cloudevent_type(m)): m for m in _MODELS}
 
 
-class UnknownEventType(ValueError):
+class UnknownEventType(Invalid):
     def __init__(self, name: str):
         super().__init__(f"unknown event type {name!r}; known: {', '.join(EVENT_MODELS)}")
 

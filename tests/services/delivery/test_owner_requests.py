@@ -9,8 +9,8 @@ from catalog.session import session_scope
 from domain import change_types as ev
 from models import ChangeEvent, OwnerRequest
 from services.delivery.owner_requests import (
-    RequestAlreadyResolved,
-    RequestNotFound,
+    OwnerRequestAlreadyResolved,
+    OwnerRequestNotFound,
     list_requests,
     raise_owner_requests,
     validate_request,
@@ -103,9 +103,9 @@ def test_validating_a_column_added_request_removes_new_and_emits_an_event() -> N
     with session_scope() as session:
         tags = dict(session.execute(text("SELECT name, tags FROM columns WHERE table_id = :t"), {"t": table_id}).all())
         assert tags == {"c0": ["PII"], "c1": [ev.NEW_TAG]}  # only the validated column loses New
-        with pytest.raises(RequestAlreadyResolved):
+        with pytest.raises(OwnerRequestAlreadyResolved):
             validate_request(session, first.id, user_id=users["ana"])
-        with pytest.raises(RequestNotFound):
+        with pytest.raises(OwnerRequestNotFound):
             validate_request(session, 999_999, user_id=None)
     [event] = events_of(ev.REQUEST_RESOLVED)
     assert event.payload["requestId"] == first.id

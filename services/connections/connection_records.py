@@ -1,4 +1,9 @@
-"""Registering and deregistering connections."""
+"""A connection's records: its row and its root data object, stored, given new options, or deleted.
+
+These write the catalog only; the use cases in `connection_admin` (register, edit) and `object_deletion`
+(deregister) add the validation against the platform, the status transitions and the events. Tests, the
+benchmark and the demo seed connections with `store_connection` directly.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from catalog.connection_store import get_connection
 from connectors import connector_class
-from domain.errors import ConnectionExists
+from domain.errors import ConnectionExists, Invalid
 from domain.name_filters import normalize_filters
 from domain.schedule import next_run, validate_cron
 from domain.status import DISABLED, ENABLED
@@ -19,9 +24,14 @@ from services.access.secrets import encrypt_secret
 from settings import get_settings
 
 
+class InvalidConnectionKey(Invalid):
+    def __init__(self) -> None:
+        super().__init__("connectionKey must be 1-255 characters, without '/' or surrounding spaces")
+
+
 def validate_connection_key(key: str) -> str:
     if not key or key != key.strip() or "/" in key or len(key) > 255:
-        raise ValueError("connectionKey must be 1-255 characters, without '/' or surrounding spaces")
+        raise InvalidConnectionKey()
     return key
 
 
@@ -29,8 +39,8 @@ def updated_options(options: Mapping[str, Any] | None, *, force_recursive_crawl:
                     filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A connection's options with the given ones replaced (None keeps the current value).
 
-    `filters` replace the whole previous set; empty ones remove it. Raises InvalidFilter (a ValueError)
-    naming the offending key or pattern.
+    `filters` replace the whole previous set; empty ones remove it. Raises InvalidFilter naming the
+    offending key or pattern.
     """
     updated = dict(options or {})
     if force_recursive_crawl is not None:
@@ -44,7 +54,7 @@ def updated_options(options: Mapping[str, Any] | None, *, force_recursive_crawl:
     return updated
 
 
-def register_connection(
+def store_connection(
     session: Session,
     *,
     key: str,
@@ -58,7 +68,7 @@ def register_connection(
     cron: str | None = None,
     status: str = "enabled",
 ) -> Connection:
-    """Store the connection and its root data object; the caller commits and requests the first crawl."""
+    """Store the connection and its root data object, credentials encrypted; nothing is validated remotely."""
     validate_connection_key(key)
     options = updated_options({}, force_recursive_crawl=force_recursive_crawl, filters=filters)
     connector_class(technology)  # unknown technology → ConfigurationError
@@ -83,7 +93,7 @@ def register_connection(
     return connection
 
 
-def deregister_connection(session: Session, key: str) -> None:
+def delete_connection_records(session: Session, key: str) -> None:
     """Delete the connection and every child object here; nothing on the platform is touched."""
     connection = get_connection(session, key, for_update=True)
     session.execute(delete(DataObject).where(DataObject.connection_id == connection.id))
