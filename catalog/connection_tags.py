@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from catalog.session import SessionOrCursor, raw_cursor
+from catalog.session import raw_cursor
 
 CONNECTION_TAG_ROOT = "Connections"
 
@@ -60,7 +60,7 @@ _ADD_MISSING = f"""
 """
 
 
-def refresh_connection_tags(session: SessionOrCursor, connection_id: int, *, schema_id: int | None = None) -> None:
+def refresh_connection_tags(session: Session, connection_id: int, *, schema_id: int | None = None) -> None:
     """Make the connection tags of one connection (or one schema of it) match its data sources.
 
     Two statements whatever the size, in the caller's transaction: stale tags (object no longer a data

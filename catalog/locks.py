@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from catalog.session import SessionOrCursor, get_engine, raw_cursor
+from catalog.session import get_engine, raw_cursor
 
 SEPARATOR = "\x1f"
 
@@ -39,7 +39,7 @@ def lock_key(kind: str, *parts: object) -> int:
 OUTBOX_KEY = lock_key("outbox")
 
 
-def _hold_for_transaction(session: SessionOrCursor, key: int) -> None:
+def _hold_for_transaction(session: Session, key: int) -> None:
     raw_cursor(session).execute("SELECT pg_advisory_xact_lock(%s)", (key,))
 
 
@@ -53,7 +53,7 @@ def lock_schema(session: Session, connection_id: int, database: str, schema: str
     _hold_for_transaction(session, lock_key("schema", connection_id, database, schema))
 
 
-def lock_outbox(session: SessionOrCursor) -> None:
+def lock_outbox(session: Session) -> None:
     """Wait for and hold, until the transaction ends, the outbox: take it last, right before inserting."""
     _hold_for_transaction(session, OUTBOX_KEY)
 

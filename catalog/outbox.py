@@ -10,9 +10,10 @@ import uuid
 from collections.abc import Iterable, Mapping
 
 from psycopg.types.json import Jsonb
+from sqlalchemy.orm import Session
 
 from catalog.locks import lock_outbox
-from catalog.session import SessionOrCursor, raw_cursor
+from catalog.session import raw_cursor
 from domain.change_types import PlannedEvent
 
 NOTIFY_CHANNEL = "objectsync_events"
@@ -23,7 +24,7 @@ def namespaced_event_id(event_id: uuid.UUID, namespace: int) -> uuid.UUID:
     return event_id if not namespace else uuid.uuid5(event_id, str(namespace))
 
 
-def renew_event_namespace(session: SessionOrCursor, connection_id: int) -> None:
+def renew_event_namespace(session: Session, connection_id: int) -> None:
     """After objects are deleted by hand they may come back with the revisions they started with; a new
     namespace keeps the events of their second life from reusing the ids of their first."""
     raw_cursor(session).execute(
@@ -32,7 +33,7 @@ def renew_event_namespace(session: SessionOrCursor, connection_id: int) -> None:
 
 
 def write_events(
-    session: SessionOrCursor,
+    session: Session,
     connection_key: str,
     events: Iterable[PlannedEvent],
     *,
@@ -58,7 +59,7 @@ def write_events(
         for position, e in enumerate(rows):
             copy.write_row((position, namespaced_event_id(e.event_id, namespace), e.type, list(e.path),
                             ids.get(e.path), Jsonb(e.payload)))
-    lock_outbox(cur)
+    lock_outbox(session)
     cur.execute(
         """INSERT INTO change_events (event_id, type, connection_key, object_path, object_id, job_id, payload)
            SELECT event_id, type, %s, object_path, object_id, %s, payload FROM outbox_staging ORDER BY position

@@ -65,18 +65,11 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
-#: What the store functions services/connections still call with `raw_cursor(session)` accept (transitional:
-#: a psycopg cursor on the session's connection works the same as the session itself).
-SessionOrCursor = Session | Cursor[Any]
-
-
-def raw_cursor(session: SessionOrCursor) -> Cursor[Any]:
+def raw_cursor(session: Session) -> Cursor[Any]:
     """A psycopg cursor on the session's own connection and transaction, for COPY, unnest and executemany.
 
-    Only catalog store modules use it; a cursor given instead of a session is returned as it is.
+    Only catalog store modules use it: everything above them passes its Session.
     """
-    if isinstance(session, Cursor):
-        return session
     driver = session.connection().connection.driver_connection
     if driver is None:
         raise RuntimeError("the session's database connection is closed")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.session import SessionOrCursor, raw_cursor
+from sqlalchemy.orm import Session
+
+from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.paths import DATA_SOURCE_KINDS
 from domain.status import ENABLED
@@ -18,7 +20,7 @@ class StatusFlip:
     effective_status: str
 
 
-def refresh_effective_status(session: SessionOrCursor, root_ids: list[int]) -> list[StatusFlip]:
+def refresh_effective_status(session: Session, root_ids: list[int]) -> list[StatusFlip]:
     """Resolve inherit settings from each root down; returns the objects whose effective status flipped."""
     if not root_ids:
         return []
