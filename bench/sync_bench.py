@@ -109,7 +109,7 @@ def timed_crawl(key: str, repeat: int) -> tuple[float, int, list[float]]:
             raise RuntimeError(f"benchmark crawl did not succeed: {report}")
         with session_factory()() as session:
             events = session.scalar(select(func.count()).select_from(ChangeEvent).where(
-                ChangeEvent.id > mark, ChangeEvent.type != "job.finished"))
+                ChangeEvent.id > mark, ChangeEvent.type != "job.finished")) or 0
     return sorted(samples)[len(samples) // 2], events, samples
 
 
@@ -153,7 +153,7 @@ def timed_metrics_scrape(repeat: int = 3) -> tuple[float, int]:
         generate_latest(registry(read_broker_depths))
         samples.append(time.perf_counter() - started)
     with session_factory()() as session:
-        objects = session.scalar(select(func.count()).select_from(DataObject))
+        objects = session.scalar(select(func.count()).select_from(DataObject)) or 0
     return sorted(samples)[len(samples) // 2], objects
 
 
@@ -186,23 +186,28 @@ def main() -> None:
     os.environ["OBJECTSYNC_INTERNAL_DATABASES"] = json.dumps([catalog_name])
 
     from catalog.migrate import upgrade
+    from workers.celery_app import install_enqueue_sender
     from workers.process import WorkerProcess
 
     upgrade(catalog)
+    install_enqueue_sender()  # start_crawl's messages leave this process after commit
     log_path = Path(tempfile.mkstemp(prefix="objectsync-bench-worker-", suffix=".log")[1])
     worker = WorkerProcess(dict(os.environ), log_path, concurrency=args.concurrency, name="bench")
-    worker.start()
-    warm_up()
-    sampler = MemorySampler(worker.process.pid)
-    sampler.start()
+    sampler: MemorySampler | None = None
     results: list[Result] = []
-    try:
+    try:  # whatever fails, the worker stops and the catalog database goes
+        worker.start()
+        warm_up()
+        assert worker.process is not None  # started just above
+        sampler = MemorySampler(worker.process.pid)
+        sampler.start()
         for size in args.sizes.split(","):
             results.extend(bench_size(size.strip(), args.repeat))
             print_results(results[-3:])
         scrape_seconds, scraped_objects = timed_metrics_scrape()
     finally:
-        sampler.running = False
+        if sampler is not None:
+            sampler.running = False
         worker.stop()
         from catalog.session import dispose_engines
 

@@ -5,11 +5,10 @@ refused to anyone trying to add, rename or remove it by hand.
 
 from __future__ import annotations
 
-from typing import Any
-
-from psycopg import Cursor
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from catalog.session import raw_cursor
 
 CONNECTION_TAG_ROOT = "Connections"
 
@@ -61,24 +60,16 @@ _ADD_MISSING = f"""
 """
 
 
-def refresh_connection_tags(session: Session | Cursor, connection_id: int, *, schema_id: int | None = None) -> None:
+def refresh_connection_tags(session: Session, connection_id: int, *, schema_id: int | None = None) -> None:
     """Make the connection tags of one connection (or one schema of it) match its data sources.
 
-    Two statements whatever the size: stale tags (object no longer a data source, or renamed) go, missing
-    ones come. Accepts a SQLAlchemy session or a psycopg cursor, so it runs in the caller's transaction.
+    Two statements whatever the size, in the caller's transaction: stale tags (object no longer a data
+    source, or renamed) go, missing ones come.
     """
     params = {"connection": connection_id, "schema": schema_id}
+    cur = raw_cursor(session)
     for statement in (_REMOVE_STALE, _ADD_MISSING):
-        _execute(session, statement, params)
-
-
-def _execute(target: Session | Cursor, statement: str, params: dict[str, Any]) -> None:
-    if isinstance(target, Session):
-        raw = target.connection().connection.driver_connection
-        with raw.cursor() as cur:
-            cur.execute(statement, params)
-    else:
-        target.execute(statement, params)
+        cur.execute(statement, params)
 
 
 def ensure_user_tag(session: Session, object_id: int, name: str) -> None:

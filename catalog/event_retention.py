@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from catalog.session import session_scope
+from catalog.session import affected_rows, session_scope
 
 #: Outbox rows (alias `e`) that may go: relayed by every consumer (`:bound`), old, no delivery pending.
 PRUNABLE_EVENTS = """
@@ -31,10 +31,10 @@ class EventPruning:
 def relayed_bound(session: Session, consumers: Sequence[str]) -> int:
     """The highest outbox id every consumer has relayed; 0 while one of them has no cursor yet.
 
-    The newest event always stays: max(change_events.id) is the high-water mark that event namespaces
-    (sync/connections.py, sync/outbox.py) are taken from.
+    The newest event always stays: max(change_events.id) is the high-water mark that event namespaces are
+    taken from (catalog/outbox.py, and a connection registered again under an old key).
     """
-    cursors = dict(session.execute(
+    cursors: dict[str, int] = dict(session.execute(
         text("SELECT name, last_event_id FROM relay_cursors WHERE name = ANY(:names)"), {"names": list(consumers)},
     ).tuples().all())
     if not consumers or set(consumers) - cursors.keys():
@@ -82,12 +82,12 @@ def _prune_batch(session: Session, *, after: int, bound: int, older_than: dateti
     """), {"after": after, "bound": bound, "older_than": older_than, "limit": batch_size}))
     if not ids:
         return None
-    deliveries = session.execute(text(
+    deliveries = affected_rows(session.execute(text(
         "DELETE FROM webhook_deliveries WHERE event_id = ANY(:ids) AND status IN ('delivered', 'dead')"
-    ), {"ids": ids}).rowcount
+    ), {"ids": ids}))
     # A delivery made pending again (replayed) since the SELECT keeps its event.
-    events = session.execute(text("""
+    events = affected_rows(session.execute(text("""
         DELETE FROM change_events e
         WHERE e.id = ANY(:ids) AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
-    """), {"ids": ids}).rowcount
+    """), {"ids": ids}))
     return ids[-1], events, deliveries

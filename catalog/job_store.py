@@ -1,39 +1,159 @@
-"""Counting subtasks in PostgreSQL; the last subtask to finish closes the job."""
+"""Crawl jobs and their schema subtasks: loading them, their status transitions, and the subtask count in
+PostgreSQL by which the last subtask to finish closes the job."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import Cursor
+from sqlalchemy.orm import Session
 
+from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.change_types import PlannedEvent
+from domain.jobs import TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
 
-SUBTASK_COUNTERS = {"succeeded": "subtasks_succeeded", "held": "subtasks_held", "failed": "subtasks_failed"}
-
-
-#: Summary key: stored tables a grant-filtered listing did not show and that were left as they are.
-TABLES_NOT_VISIBLE = "tablesNotVisible"
+SUBTASK_COUNTERS = {SubtaskStatus.SUCCEEDED: "subtasks_succeeded", SubtaskStatus.HELD: "subtasks_held",
+                    SubtaskStatus.FAILED: "subtasks_failed"}
 
 
-def summarize(events: list[PlannedEvent], *, tables_not_visible: int = 0) -> dict[str, int]:
-    summary = dict(Counter(e.type for e in events))
-    if tables_not_visible:
-        summary[TABLES_NOT_VISIBLE] = tables_not_visible
-    return summary
+@dataclass(frozen=True, slots=True)
+class CrawlJob:
+    id: int
+    connection_id: int
+    connection_key: str
+    technology: str
+    scope: tuple[str, ...]
+    include_disabled: bool
+    dry_run: bool
+    allow_mass_deletion: bool
+    status: str
+    planned: bool  # subtasks already created (a redelivered message only re-enqueues them)
+    filters: dict[str, Any] | None = None  # the connection's options.filters, as stored
 
 
-def add_job_error(cur: Cursor, job_id: int, scope: str, message: str) -> None:
+@dataclass(frozen=True, slots=True)
+class Subtask:
+    id: int
+    job_id: int
+    status: str
+    database: str
+    schema: str
+    tables: frozenset[str] | None
+    connection_id: int
+    connection_key: str
+    include_disabled: bool
+    dry_run: bool
+    allow_mass_deletion: bool
+    filters: dict[str, Any] | None = None  # the connection's options.filters, as stored
+
+
+def load_crawl_job(session: Session, job_id: int) -> CrawlJob | None:
+    """The job with its connection, the job row locked until the transaction ends."""
+    cur = raw_cursor(session)
+    cur.execute(
+        """SELECT j.id, c.id, c.key, c.technology, j.scope_path, j.options, j.status, j.subtasks_total IS NOT NULL,
+                  c.options -> 'filters'
+           FROM jobs j JOIN connections c ON c.id = j.connection_id WHERE j.id = %s FOR UPDATE OF j""",
+        (job_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    options = row[5]
+    return CrawlJob(row[0], row[1], row[2], row[3], tuple(row[4]), bool(options.get("includeDisabled")),
+                    bool(options.get("dryRun")), bool(options.get("allowMassDeletion")), row[6], row[7], row[8])
+
+
+def start_job(session: Session, job_id: int) -> None:
+    raw_cursor(session).execute(
+        "UPDATE jobs SET status = %s, started_at = coalesce(started_at, now()) WHERE id = %s",
+        (JobStatus.RUNNING, job_id))
+
+
+def requeue_job(session: Session, job_id: int) -> None:
+    """A running job goes back to queued (its planning will be retried)."""
+    raw_cursor(session).execute("UPDATE jobs SET status = %s WHERE id = %s AND status = %s",
+                                (JobStatus.QUEUED, job_id, JobStatus.RUNNING))
+
+
+def set_job_summary(session: Session, job_id: int, summary: dict[str, int]) -> None:
+    raw_cursor(session).execute("UPDATE jobs SET summary = %s WHERE id = %s", (json.dumps(summary), job_id))
+
+
+def set_planned_changes(session: Session, job_id: int, planned: list[dict[str, Any]]) -> None:
+    """What a dry run would have changed."""
+    raw_cursor(session).execute("UPDATE jobs SET planned_changes = %s WHERE id = %s", (json.dumps(planned), job_id))
+
+
+def create_subtasks(session: Session, job_id: int, schemas: list[tuple[str, str]],
+                    tables: list[str] | None = None) -> list[int]:
+    """One pending subtask per (database, schema) (`tables`: a manual crawl of those only); fixes the job's
+    subtask total. Returns the pending subtask ids."""
+    cur = raw_cursor(session)
+    cur.execute(
+        """INSERT INTO job_subtasks (job_id, database, schema, tables, status, summary)
+           SELECT %s, d, s, %s::text[], %s, '{}'::jsonb
+           FROM unnest(%s::text[], %s::text[]) AS t(d, s)
+           ON CONFLICT (job_id, database, schema) DO NOTHING""",
+        (job_id, tables, SubtaskStatus.PENDING, [s[0] for s in schemas], [s[1] for s in schemas]),
+    )
+    cur.execute("UPDATE jobs SET subtasks_total = (SELECT count(*) FROM job_subtasks WHERE job_id = %s) WHERE id = %s",
+                (job_id, job_id))
+    return pending_subtask_ids(session, job_id)
+
+
+def pending_subtask_ids(session: Session, job_id: int) -> list[int]:
+    cur = raw_cursor(session)
+    cur.execute("SELECT id FROM job_subtasks WHERE job_id = %s AND status = %s ORDER BY id",
+                (job_id, SubtaskStatus.PENDING))
+    return [r[0] for r in cur.fetchall()]
+
+
+def load_subtask(session: Session, subtask_id: int) -> Subtask | None:
+    cur = raw_cursor(session)
+    cur.execute(
+        """SELECT s.id, s.job_id, s.status, s.database, s.schema, s.tables, c.id, c.key, j.options,
+                  c.options -> 'filters'
+           FROM job_subtasks s JOIN jobs j ON j.id = s.job_id JOIN connections c ON c.id = j.connection_id
+           WHERE s.id = %s""",
+        (subtask_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    options = row[8]
+    return Subtask(row[0], row[1], row[2], row[3], row[4], frozenset(row[5]) if row[5] is not None else None,
+                   row[6], row[7], bool(options.get("includeDisabled")), bool(options.get("dryRun")),
+                   bool(options.get("allowMassDeletion")), row[9])
+
+
+def lock_subtask_status(session: Session, subtask_id: int) -> str:
+    """The subtask's status, its row locked until the transaction ends."""
+    cur = raw_cursor(session)
+    cur.execute("SELECT status FROM job_subtasks WHERE id = %s FOR UPDATE", (subtask_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"no subtask {subtask_id}")
+    return str(row[0])
+
+
+def add_job_error(session: Session, job_id: int, scope: str, message: str) -> None:
+    _add_job_error(raw_cursor(session), job_id, scope, message)
+
+
+def _add_job_error(cur: Cursor[Any], job_id: int, scope: str, message: str) -> None:
     cur.execute("UPDATE jobs SET errors = errors || %s::jsonb WHERE id = %s",
                 (json.dumps([{"scope": scope, "message": message}]), job_id))
 
 
 def complete_subtask(
-    cur: Cursor,
+    session: Session,
     subtask_id: int,
-    status: str,
+    status: SubtaskStatus,
     *,
     summary: dict[str, int] | None = None,
     error: str | None = None,
@@ -41,17 +161,18 @@ def complete_subtask(
     planned_limit: int = 1000,
 ) -> list[PlannedEvent] | None:
     """Record a subtask's outcome once; returns the job.finished event if it was the last, None if already done."""
+    cur = raw_cursor(session)
     cur.execute(
         """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = now()
-           WHERE id = %s AND status = 'pending' RETURNING job_id, database, schema""",
-        (status, error, json.dumps(summary or {}), subtask_id),
+           WHERE id = %s AND status = %s RETURNING job_id, database, schema""",
+        (status, error, json.dumps(summary or {}), subtask_id, SubtaskStatus.PENDING),
     )
     row = cur.fetchone()
     if row is None:
         return None
     job_id, database, schema = row
     cur.execute("SELECT summary, planned_changes FROM jobs WHERE id = %s FOR UPDATE", (job_id,))
-    job_summary, job_planned = cur.fetchone()
+    job_summary, job_planned = _one(cur)
     merged = Counter(job_summary) + Counter(summary or {})
     if planned:
         job_planned = (job_planned + planned)[:planned_limit]
@@ -61,43 +182,47 @@ def complete_subtask(
         (json.dumps(dict(merged)), json.dumps(job_planned), job_id),
     )
     if error:
-        add_job_error(cur, job_id, f"{database}/{schema}", error)
-    return close_job_if_done(cur, job_id)
+        _add_job_error(cur, job_id, f"{database}/{schema}", error)
+    return close_job_if_done(session, job_id)
 
 
-def close_job_if_done(cur: Cursor, job_id: int) -> list[PlannedEvent]:
+def close_job_if_done(session: Session, job_id: int) -> list[PlannedEvent]:
     """Close the job when every subtask has finished; returns the job.finished event (or nothing)."""
+    cur = raw_cursor(session)
     cur.execute(
         """SELECT bulk_id, scope_path, subtasks_total, subtasks_succeeded, subtasks_held, subtasks_failed,
                   jsonb_array_length(errors), status, connection_id, summary, options
            FROM jobs WHERE id = %s FOR UPDATE""",
         (job_id,),
     )
-    bulk_id, scope, total, succeeded, held, failed, errors, status, connection_id, summary, options = cur.fetchone()
-    if status in ("succeeded", "partial", "failed") or total is None or succeeded + held + failed < total:
+    bulk_id, scope, total, succeeded, held, failed, errors, status, connection_id, summary, options = _one(cur)
+    if status in TERMINAL_STATUSES or total is None or succeeded + held + failed < total:
         return []
-    if failed and not succeeded and not held:
-        final = "failed"
-    elif failed or held or errors:
-        final = "partial"
-    else:
-        final = "succeeded"
+    final = final_job_status(succeeded=succeeded, held=held, failed=failed, errors=errors)
     cur.execute("UPDATE jobs SET status = %s, finished_at = now() WHERE id = %s", (final, job_id))
     if not options.get("dryRun") and connection_id is not None:
         cur.execute("UPDATE connections SET last_sync_at = now() WHERE id = %s", (connection_id,))
     return [ev.planned(ev.JOB_FINISHED, tuple(scope), 0, {
-        "bulkId": str(bulk_id), "jobKind": "crawl", "status": final, "subtasks": {"total": total,
-                                                                                  "succeeded": succeeded,
-                                                              "held": held, "failed": failed},
+        "bulkId": str(bulk_id), "jobKind": "crawl", "status": final,
+        "subtasks": {"total": total, "succeeded": succeeded, "held": held, "failed": failed},
         "summary": summary, "dryRun": bool(options.get("dryRun")),
     }, str(bulk_id))]
 
 
-def fail_job(cur: Cursor, job_id: int, scope: str, message: str) -> list[PlannedEvent]:
+def fail_job(session: Session, job_id: int, scope: str, message: str) -> list[PlannedEvent]:
     """A crawl that could not even list its scope: nothing was changed, the job fails with the reason."""
-    add_job_error(cur, job_id, scope, message)
-    cur.execute("""UPDATE jobs SET subtasks_total = 0, status = 'failed', finished_at = now()
-                   WHERE id = %s RETURNING bulk_id, scope_path""", (job_id,))
-    bulk_id, path = cur.fetchone()
+    cur = raw_cursor(session)
+    _add_job_error(cur, job_id, scope, message)
+    cur.execute("""UPDATE jobs SET subtasks_total = 0, status = %s, finished_at = now()
+                   WHERE id = %s RETURNING bulk_id, scope_path""", (JobStatus.FAILED, job_id))
+    bulk_id, path = _one(cur)
     return [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {"bulkId": str(bulk_id), "jobKind": "crawl",
-                                                         "status": "failed", "error": message}, str(bulk_id))]
+                                                         "status": JobStatus.FAILED, "error": message},
+                       str(bulk_id))]
+
+
+def _one(cur: Cursor[Any]) -> tuple[Any, ...]:
+    row = cur.fetchone()
+    if row is None:
+        raise LookupError("the job row is gone")
+    return tuple(row)

@@ -1,11 +1,15 @@
-"""Run Alembic migrations programmatically (used by `objectsync migrate`, tests and the demo)."""
+"""Run Alembic migrations programmatically (used by `objectsync migrate`, tests and the demo), and tell which
+revision the catalog is at."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
-from catalog.session import sqlalchemy_url
+from catalog.session import get_engine, sqlalchemy_url
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
@@ -19,3 +23,16 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 def upgrade(database_url: str | None = None, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration this code ships."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(timeout: str = "2s") -> str | None:
+    """The migration the catalog is at; raises when the catalog cannot be reached within `timeout`."""
+    with get_engine().connect() as conn:
+        conn.execute(text(f"SET LOCAL statement_timeout = '{timeout}'"))
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -1,15 +1,21 @@
-"""Applying a diff to the catalog with set-based SQL (unnest, COPY), inside the caller's transaction."""
+"""Loading the stored state the diffs compare, and applying their changes with set-based SQL (unnest, COPY),
+inside the caller's transaction."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from psycopg import Cursor
+from sqlalchemy.orm import Session
 
 from catalog.connection_tags import refresh_connection_tags
+from catalog.session import raw_cursor
 from domain.hierarchy_diff import HierarchyChanges
+from domain.paths import ObjectKind
 from domain.schema_diff import SchemaChanges
 from domain.snapshot import RemoteTable
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
@@ -18,28 +24,68 @@ _TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_stat
                   "fingerprint, revision, status_before_deletion")
 
 
-def load_tables(cur: Cursor, schema_id: int) -> dict[str, StoredTable]:
+@dataclass(frozen=True, slots=True)
+class PathObject:
+    """An object on the way down to a schema: what a new child's status is resolved from."""
+
+    id: int
+    effective_status: str
+    activate_new_children: str
+
+
+def load_path_objects(session: Session, path: Sequence[str]) -> dict[int, PathObject]:
+    """The stored objects at each prefix of `path` (connection, database, schema…), by depth."""
+    prefixes = [list(path[:depth]) for depth in range(1, len(path) + 1)]
+    cur = raw_cursor(session)
+    cur.execute(
+        "SELECT cardinality(path), id, effective_status, activate_new_children FROM data_objects "
+        f"WHERE path IN ({', '.join(['%s::text[]'] * len(prefixes))})",
+        prefixes,
+    )
+    return {depth: PathObject(id_, status, activate) for depth, id_, status, activate in cur.fetchall()}
+
+
+def load_connection_root(session: Session, connection_id: int, connection_key: str) -> StoredContainer:
+    """The connection's own data object, the root of its hierarchy."""
+    cur = raw_cursor(session)
+    cur.execute(
+        """SELECT id, status_setting, effective_status, activate_new_children, revision
+           FROM data_objects WHERE connection_id = %s AND kind = 'connection'""",
+        (connection_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"connection {connection_key!r} has no root data object")
+    id_, setting, status, activate, revision = row
+    return StoredContainer(id_, ObjectKind.CONNECTION, (connection_key,), setting, status, activate,
+                           revision=revision)
+
+
+def load_tables(session: Session, schema_id: int) -> dict[str, StoredTable]:
+    cur = raw_cursor(session)
     cur.execute(f"SELECT {_TABLE_COLUMNS} FROM data_objects WHERE parent_id = %s", (schema_id,))
     return {row[1]: StoredTable(*row) for row in cur.fetchall()}
 
 
-def load_columns(cur: Cursor, tables: Mapping[str, StoredTable], names: set[str]) -> None:
+def load_columns(session: Session, tables: Mapping[str, StoredTable], names: set[str]) -> None:
     """Fill in the dictionary of the named tables (those whose fingerprint changed)."""
     if not names:
         return
     by_id = {tables[n].id: tables[n] for n in names}
-    for table in by_id.values():
-        table.columns = {}
+    columns: dict[int, dict[str, StoredColumn]] = {table_id: {} for table_id in by_id}
+    cur = raw_cursor(session)
     cur.execute(
         "SELECT table_id, id, name, ordinal, data_type, nullable, comment, tags FROM columns WHERE table_id = ANY(%s)",
         (list(by_id),),
     )
-    for table_id, *rest in cur.fetchall():
-        column = StoredColumn(*rest[:-1], tuple(rest[-1] or ()))
-        by_id[table_id].columns[column.name] = column  # type: ignore[index]
+    for table_id, id_, name, ordinal, data_type, nullable, comment, tags in cur.fetchall():
+        columns[table_id][name] = StoredColumn(id_, name, ordinal, data_type, nullable, comment, tuple(tags or ()))
+    for table_id, table in by_id.items():
+        table.columns = columns[table_id]
 
 
-def load_containers(cur: Cursor, connection_id: int) -> dict[tuple[str, ...], StoredContainer]:
+def load_containers(session: Session, connection_id: int) -> dict[tuple[str, ...], StoredContainer]:
+    cur = raw_cursor(session)
     cur.execute(
         """SELECT id, kind, path, status_setting, effective_status, activate_new_children, remote_state, revision,
                   status_before_deletion
@@ -49,9 +95,10 @@ def load_containers(cur: Cursor, connection_id: int) -> dict[tuple[str, ...], St
     return {tuple(r[2]): StoredContainer(r[0], r[1], tuple(r[2]), *r[3:]) for r in cur.fetchall()}
 
 
-def apply_schema_changes(cur: Cursor, changes: SchemaChanges, *, connection_id: int, schema_id: int,
+def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection_id: int, schema_id: int,
                          schema_path: tuple[str, ...], stored: Mapping[str, StoredTable]) -> dict[tuple[str, ...], int]:
     """Write the changes; returns object ids by path for every table the changes touch."""
+    cur = raw_cursor(session)
     ids = {(*schema_path, name): t.id for name, t in stored.items()}
     ids.update(_insert_tables(cur, changes, connection_id, schema_id, schema_path))
     _update_objects(cur, [(u.id, u.values) for u in changes.table_updates])
@@ -72,11 +119,11 @@ def apply_schema_changes(cur: Cursor, changes: SchemaChanges, *, connection_id: 
                 c = insert.column
                 copy.write_row((ids[(*schema_path, insert.table_name)], c.name, c.ordinal, c.data_type,
                                 c.nullable, c.comment, list(insert.tags)))
-    refresh_connection_tags(cur, connection_id, schema_id=schema_id)
+    refresh_connection_tags(session, connection_id, schema_id=schema_id)
     return ids
 
 
-def _insert_tables(cur: Cursor, changes: SchemaChanges, connection_id: int, schema_id: int,
+def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int, schema_id: int,
                    schema_path: tuple[str, ...]) -> dict[tuple[str, ...], int]:
     if not changes.new_tables:
         return {}
@@ -106,9 +153,9 @@ def _insert_tables(cur: Cursor, changes: SchemaChanges, connection_id: int, sche
     return {(*schema_path, name): id_ for name, id_ in cur.fetchall()}
 
 
-def _update_objects(cur: Cursor, updates: list[tuple[int, dict]]) -> None:
+def _update_objects(cur: Cursor[Any], updates: list[tuple[int, dict[str, Any]]]) -> None:
     """One executemany per distinct set of changed fields; deletion time follows remote_state."""
-    groups: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for object_id, values in updates:
         keys = tuple(sorted(values))
         groups[keys].append((*(values[k] for k in keys), object_id))
@@ -121,15 +168,16 @@ def _update_objects(cur: Cursor, updates: list[tuple[int, dict]]) -> None:
         cur.executemany(f"UPDATE data_objects SET {', '.join(assignments)} WHERE id = %s", rows)
 
 
-def apply_hierarchy_changes(cur: Cursor, changes: HierarchyChanges, *, connection_id: int,
+def apply_hierarchy_changes(session: Session, changes: HierarchyChanges, *, connection_id: int,
                             stored: Mapping[tuple[str, ...], StoredContainer]) -> dict[tuple[str, ...], int]:
     """Create new databases then schemas, update the rest; returns ids by path of all touched containers."""
+    cur = raw_cursor(session)
     ids = {path: c.id for path, c in stored.items()}
     cur.execute("SELECT id FROM data_objects WHERE connection_id = %s AND kind = 'connection'", (connection_id,))
     root = cur.fetchone()
     if root is None:
         raise LookupError(f"connection {connection_id} has no root data object")
-    for kind in ("database", "schema"):
+    for kind in (ObjectKind.DATABASE, ObjectKind.SCHEMA):
         new = [c for c in changes.new_containers if c.kind == kind]
         if not new:
             continue
@@ -147,7 +195,7 @@ def apply_hierarchy_changes(cur: Cursor, changes: HierarchyChanges, *, connectio
             """,
             {
                 "connection": connection_id, "kind": kind,
-                "parents": [root[0] if kind == "database" else ids[c.path[:-1]] for c in new],
+                "parents": [root[0] if kind == ObjectKind.DATABASE else ids[c.path[:-1]] for c in new],
                 "paths": [_json_path(c.path) for c in new],
                 "settings": [c.status_setting for c in new], "statuses": [c.effective_status for c in new],
             },

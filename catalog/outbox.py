@@ -1,7 +1,7 @@
 """Writing change events to the outbox inside the caller's transaction, committed in id order.
 
-Writers take one transaction-level advisory lock right before inserting, so ids become visible in
-increasing order and a consumer may safely read `id > cursor`. Duplicate event ids are ignored.
+Writers take the outbox lock (catalog/locks.py) right before inserting, so ids become visible in increasing
+order and a consumer may safely read `id > cursor`. Duplicate event ids are ignored.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 
-from psycopg import Cursor
 from psycopg.types.json import Jsonb
+from sqlalchemy.orm import Session
 
+from catalog.locks import lock_outbox
+from catalog.session import raw_cursor
 from domain.change_types import PlannedEvent
 
-OUTBOX_LOCK_KEY = 0x6F626A_6F7574  # "obj" "out"
 NOTIFY_CHANNEL = "objectsync_events"
 
 
@@ -23,15 +24,16 @@ def namespaced_event_id(event_id: uuid.UUID, namespace: int) -> uuid.UUID:
     return event_id if not namespace else uuid.uuid5(event_id, str(namespace))
 
 
-def renew_event_namespace(cur: Cursor, connection_id: int) -> None:
+def renew_event_namespace(session: Session, connection_id: int) -> None:
     """After objects are deleted by hand they may come back with the revisions they started with; a new
     namespace keeps the events of their second life from reusing the ids of their first."""
-    cur.execute("UPDATE connections SET event_namespace = (SELECT coalesce(max(id), 0) FROM change_events) "
-                "WHERE id = %s", (connection_id,))
+    raw_cursor(session).execute(
+        "UPDATE connections SET event_namespace = (SELECT coalesce(max(id), 0) FROM change_events) WHERE id = %s",
+        (connection_id,))
 
 
 def write_events(
-    cur: Cursor,
+    session: Session,
     connection_key: str,
     events: Iterable[PlannedEvent],
     *,
@@ -43,6 +45,7 @@ def write_events(
     if not rows:
         return 0
     ids = object_ids or {}
+    cur = raw_cursor(session)
     cur.execute("SELECT event_namespace FROM connections WHERE key = %s", (connection_key,))
     row = cur.fetchone()
     namespace = row[0] if row else 0
@@ -56,7 +59,7 @@ def write_events(
         for position, e in enumerate(rows):
             copy.write_row((position, namespaced_event_id(e.event_id, namespace), e.type, list(e.path),
                             ids.get(e.path), Jsonb(e.payload)))
-    cur.execute("SELECT pg_advisory_xact_lock(%s)", (OUTBOX_LOCK_KEY,))
+    lock_outbox(session)
     cur.execute(
         """INSERT INTO change_events (event_id, type, connection_key, object_path, object_id, job_id, payload)
            SELECT event_id, type, %s, object_path, object_id, %s, payload FROM outbox_staging ORDER BY position

@@ -1,4 +1,5 @@
-"""Outbox consumers' positions: one row per consumer, locked for the length of a relay transaction.
+"""Outbox consumers' positions (one row per consumer, locked for the length of a relay transaction), and the
+batches of events they read after them.
 
 Holding the row lock serializes concurrent relays of the same consumer (two beats, two workers), so each
 outbox row is handed on once per commit of the cursor.
@@ -6,8 +7,10 @@ outbox row is handed on once per commit of the cursor.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+
+from models import ChangeEvent
 
 WEBHOOKS = "webhooks"
 REDIS_STREAM = "redis_stream"
@@ -35,3 +38,9 @@ def advance_cursor(session: Session, name: str, last_event_id: int) -> None:
 def outbox_consumers(*, stream_enabled: bool) -> tuple[str, ...]:
     """The consumers whose cursors move: the stream's only while it is enabled (owner requests' always)."""
     return (WEBHOOKS, OWNER_REQUESTS, REDIS_STREAM) if stream_enabled else (WEBHOOKS, OWNER_REQUESTS)
+
+
+def events_after(session: Session, after_id: int, limit: int) -> list[ChangeEvent]:
+    """The next `limit` outbox events after `after_id`, in id order."""
+    return list(session.scalars(
+        select(ChangeEvent).where(ChangeEvent.id > after_id).order_by(ChangeEvent.id).limit(limit)))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine
+from psycopg import Cursor
+from sqlalchemy import CursorResult, Engine, Result, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import Unavailable
@@ -63,6 +65,17 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
-def raw_cursor(session: Session):  # -> psycopg.Cursor
-    """A psycopg cursor on the session's own connection and transaction, for bulk COPY/unnest work."""
-    return session.connection().connection.driver_connection.cursor()
+def raw_cursor(session: Session) -> Cursor[Any]:
+    """A psycopg cursor on the session's own connection and transaction, for COPY, unnest and executemany.
+
+    Only catalog store modules use it: everything above them passes its Session.
+    """
+    driver = session.connection().connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the session's database connection is closed")
+    return driver.cursor()
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE run through `session.execute` touched."""
+    return cast(CursorResult[Any], result).rowcount

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalog.session import raw_cursor, session_scope
+from domain.jobs import OPEN_STATUSES, JobStatus, SubtaskStatus
 from settings import get_settings
 
 
@@ -26,19 +27,19 @@ def find_stalled_work(stale_after_seconds: float | None = None) -> StalledWork:
         cur = raw_cursor(session)
         cur.execute(
             """SELECT id FROM jobs
-               WHERE subtasks_total IS NULL AND status IN ('queued', 'running')
+               WHERE subtasks_total IS NULL AND status = ANY(%s)
                  AND coalesce(started_at, created_at) < now() - make_interval(secs => %s)
                ORDER BY id""",
-            (stale,),
+            (list(OPEN_STATUSES), stale),
         )
         work.jobs_to_plan = [r[0] for r in cur.fetchall()]
         cur.execute(
             """SELECT s.id FROM job_subtasks s JOIN jobs j ON j.id = s.job_id
-               WHERE j.status = 'running' AND s.status = 'pending'
+               WHERE j.status = %s AND s.status = %s
                  AND greatest(j.started_at, (SELECT max(d.finished_at) FROM job_subtasks d WHERE d.job_id = j.id))
                      < now() - make_interval(secs => %s)
                ORDER BY s.id""",
-            (stale,),
+            (JobStatus.RUNNING, SubtaskStatus.PENDING, stale),
         )
         work.subtasks = [r[0] for r in cur.fetchall()]
     return work

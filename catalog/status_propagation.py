@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from psycopg import Cursor
+from sqlalchemy.orm import Session
 
+from catalog.session import raw_cursor
 from domain import change_types as ev
+from domain.paths import DATA_SOURCE_KINDS
+from domain.status import ENABLED
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,10 +20,11 @@ class StatusFlip:
     effective_status: str
 
 
-def refresh_effective_status(cur: Cursor, root_ids: list[int]) -> list[StatusFlip]:
+def refresh_effective_status(session: Session, root_ids: list[int]) -> list[StatusFlip]:
     """Resolve inherit settings from each root down; returns the objects whose effective status flipped."""
     if not root_ids:
         return []
+    cur = raw_cursor(session)
     cur.execute(
         """
         WITH RECURSIVE tree AS (
@@ -47,9 +51,9 @@ def data_source_events(flips: list[StatusFlip], cause: str) -> list[ev.PlannedEv
     """data_source.enabled/disabled for tables and views whose effective status flipped because of `cause`."""
     return [
         ev.planned(
-            ev.DATA_SOURCE_ENABLED if f.effective_status == "enabled" else ev.DATA_SOURCE_DISABLED,
+            ev.DATA_SOURCE_ENABLED if f.effective_status == ENABLED else ev.DATA_SOURCE_DISABLED,
             f.path, 0, {"kind": f.kind, "after": {"status": f.effective_status}}, cause,
         )
         for f in flips
-        if f.kind in ("table", "view")
+        if f.kind in DATA_SOURCE_KINDS
     ]

@@ -1,16 +1,6 @@
-"""Domain errors raised by connectors; `transient` ones are worth retrying."""
-
-from collections.abc import Iterable
+"""Errors raised by connectors; `transient` ones are worth retrying."""
 
 from domain.errors import Invalid
-
-
-def redact(text: str, secrets: Iterable[object]) -> str:
-    """The text with every non-empty secret replaced, so no error message ever carries one."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(str(secret), "***")
-    return text
 
 
 class ConnectorError(Exception):

@@ -25,7 +25,6 @@ from connectors.errors import (
     PermissionDenied,
     RemoteTimeout,
     RemoteUnavailable,
-    redact,
 )
 from connectors.validation import (
     CONNECTION_TEST,
@@ -33,6 +32,7 @@ from connectors.validation import (
     METADATA_PRIVILEGES_TEST,
     run_validation,
 )
+from domain.redaction import redact
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 DEFAULT_DATABASE_LABEL = "def"

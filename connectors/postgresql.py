@@ -23,9 +23,9 @@ from connectors.errors import (
     PermissionDenied,
     RemoteTimeout,
     RemoteUnavailable,
-    redact,
 )
 from connectors.hierarchy import collect_hierarchy
+from domain.redaction import redact
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 T = TypeVar("T")

@@ -33,10 +33,10 @@ from connectors.errors import (
     PermissionDenied,
     RemoteTimeout,
     RemoteUnavailable,
-    redact,
 )
 from connectors.hierarchy import collect_hierarchy
 from connectors.validation import validate_by_listing
+from domain.redaction import redact
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 SHOW_PAGE_SIZE = 10_000

@@ -26,7 +26,6 @@ from connectors.errors import (
     PermissionDenied,
     RemoteTimeout,
     RemoteUnavailable,
-    redact,
 )
 from connectors.validation import (
     CONNECTION_TEST,
@@ -34,6 +33,7 @@ from connectors.validation import (
     METADATA_PRIVILEGES_TEST,
     run_validation,
 )
+from domain.redaction import redact
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 #: Per dialect: a bound query telling whether the credentials may use a schema. Catalogs such as PostgreSQL's

@@ -34,7 +34,6 @@ from connectors.errors import (
     PermissionDenied,
     RemoteTimeout,
     RemoteUnavailable,
-    redact,
 )
 from connectors.hierarchy import collect_hierarchy
 from connectors.validation import (
@@ -43,6 +42,7 @@ from connectors.validation import (
     METADATA_PRIVILEGES_TEST,
     run_validation,
 )
+from domain.redaction import redact
 from domain.snapshot import RemoteHierarchy, SchemaSnapshot
 
 DEFAULT_DRIVER = "ODBC Driver 18 for SQL Server"

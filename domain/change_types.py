@@ -5,25 +5,48 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 EVENT_NAMESPACE = uuid.UUID("5b0f3c1e-6a8e-4c1b-9d6e-0b7a51c2e9a4")
 
-OBJECT_CREATED = "object.created"
-OBJECT_CHANGED = "object.changed"
-OBJECT_DELETED_REMOTELY = "object.deleted_remotely"
-OBJECT_RESTORED = "object.restored"
-OBJECT_DELETED = "object.deleted"
-DATA_SOURCE_ENABLED = "data_source.enabled"
-DATA_SOURCE_DISABLED = "data_source.disabled"
-COLUMN_ADDED = "column.added"
-COLUMN_DELETED = "column.deleted"
-COLUMN_TYPE_CHANGED = "column.type_changed"
-COLUMN_CHANGED = "column.changed"
-REQUEST_CREATED = "request.created"
-REQUEST_RESOLVED = "request.resolved"
-JOB_FINISHED = "job.finished"
-SYNC_GUARD_TRIPPED = "sync.guard_tripped"
+
+class ChangeType(StrEnum):
+    """Every type of change event the outbox carries (`family.action`)."""
+
+    OBJECT_CREATED = "object.created"
+    OBJECT_CHANGED = "object.changed"
+    OBJECT_DELETED_REMOTELY = "object.deleted_remotely"
+    OBJECT_RESTORED = "object.restored"
+    OBJECT_DELETED = "object.deleted"
+    DATA_SOURCE_ENABLED = "data_source.enabled"
+    DATA_SOURCE_DISABLED = "data_source.disabled"
+    COLUMN_ADDED = "column.added"
+    COLUMN_DELETED = "column.deleted"
+    COLUMN_TYPE_CHANGED = "column.type_changed"
+    COLUMN_CHANGED = "column.changed"
+    REQUEST_CREATED = "request.created"
+    REQUEST_RESOLVED = "request.resolved"
+    JOB_FINISHED = "job.finished"
+    SYNC_GUARD_TRIPPED = "sync.guard_tripped"
+
+
+# The members under their short names, as the diffs and services spell them (`ev.OBJECT_CREATED`).
+OBJECT_CREATED = ChangeType.OBJECT_CREATED
+OBJECT_CHANGED = ChangeType.OBJECT_CHANGED
+OBJECT_DELETED_REMOTELY = ChangeType.OBJECT_DELETED_REMOTELY
+OBJECT_RESTORED = ChangeType.OBJECT_RESTORED
+OBJECT_DELETED = ChangeType.OBJECT_DELETED
+DATA_SOURCE_ENABLED = ChangeType.DATA_SOURCE_ENABLED
+DATA_SOURCE_DISABLED = ChangeType.DATA_SOURCE_DISABLED
+COLUMN_ADDED = ChangeType.COLUMN_ADDED
+COLUMN_DELETED = ChangeType.COLUMN_DELETED
+COLUMN_TYPE_CHANGED = ChangeType.COLUMN_TYPE_CHANGED
+COLUMN_CHANGED = ChangeType.COLUMN_CHANGED
+REQUEST_CREATED = ChangeType.REQUEST_CREATED
+REQUEST_RESOLVED = ChangeType.REQUEST_RESOLVED
+JOB_FINISHED = ChangeType.JOB_FINISHED
+SYNC_GUARD_TRIPPED = ChangeType.SYNC_GUARD_TRIPPED
 
 NEW_TAG = "New"
 

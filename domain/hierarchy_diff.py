@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain import change_types as ev
-from domain.schema_diff import DELETED, PRESENT, GuardTrip
+from domain.paths import ObjectKind
+from domain.remote_lifecycle import GuardTrip, exceeds_threshold, guard_trip, mark_deleted, restore
 from domain.snapshot import RemoteHierarchy
-from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
+from domain.status import (
+    INHERIT,
+    RemoteState,
+    effective_status,
+    new_child_status_setting,
+    resolve_activate_new_children,
+)
 from domain.stored_state import HierarchyScope, StoredContainer
 
 
 @dataclass(frozen=True, slots=True)
 class NewContainer:
-    kind: str  # database | schema
+    kind: ObjectKind  # database | schema
     path: tuple[str, ...]
     status_setting: str
     effective_status: str
@@ -63,29 +68,31 @@ def diff_hierarchy(
     for database, schemas in sorted(remote.databases.items()):
         if not _database_in_scope(database, scope):
             continue
-        db_node = _reconcile(changes, stored.get((key, database)), "database", (key, database),
+        db_node = _reconcile(changes, stored.get((key, database)), ObjectKind.DATABASE, (key, database),
                              connection.effective_status, [connection.activate_new_children])
         for schema in sorted(schemas):
             if schema in scope.excluded_schemas or (scope.schema is not None and schema != scope.schema):
                 continue
-            _reconcile(changes, stored.get((key, database, schema)), "schema", (key, database, schema),
+            _reconcile(changes, stored.get((key, database, schema)), ObjectKind.SCHEMA,
+                       (key, database, schema),
                        db_node.effective_status, [db_node.activate_new_children, connection.activate_new_children])
         if scope.schema is None:
             listed = set(schemas)
             deletions.extend(
                 c for path, c in stored.items()
-                if c.kind == "schema" and path[1] == database and path[2] not in listed and c.remote_state == PRESENT
+                if c.kind == ObjectKind.SCHEMA and path[1] == database and path[2] not in listed
+                and c.remote_state == RemoteState.PRESENT
             )
 
     if scope.schema is not None and scope.database in remote.databases:
         gone = stored.get((key, scope.database, scope.schema))
-        if gone and scope.schema not in remote.databases[scope.database] and gone.remote_state == PRESENT:
+        if gone and scope.schema not in remote.databases[scope.database] and gone.remote_state == RemoteState.PRESENT:
             deletions.append(gone)
     if scope.schema is None:
         listed_dbs = set(remote.databases) | set(remote.failed_databases)
         deletions.extend(
             c for path, c in stored.items()
-            if c.kind == "database" and path[1] not in listed_dbs and c.remote_state == PRESENT
+            if c.kind == ObjectKind.DATABASE and path[1] not in listed_dbs and c.remote_state == RemoteState.PRESENT
             and _database_in_scope(path[1], scope)
         )
 
@@ -94,7 +101,9 @@ def diff_hierarchy(
         if trip is not None:
             return trip
         for container in deletions:
-            _mark_deleted(changes, container)
+            values, event = mark_deleted(container, container.path)
+            changes.updates.append(ContainerUpdate(container.id, container.path, values))
+            changes.events.append(event)
     return changes
 
 
@@ -104,36 +113,20 @@ def _database_in_scope(database: str, scope: HierarchyScope) -> bool:
     return scope.database is None or database == scope.database
 
 
-def _reconcile(changes: HierarchyChanges, current: StoredContainer | None, kind: str, path: tuple[str, ...],
+def _reconcile(changes: HierarchyChanges, current: StoredContainer | None, kind: ObjectKind, path: tuple[str, ...],
                parent_effective: str, activate_settings_nearest_first: list[str]) -> _Node:
     if current is None:
         setting = new_child_status_setting(resolve_activate_new_children(activate_settings_nearest_first))
         status = effective_status(setting, parent_effective)
         changes.new_containers.append(NewContainer(kind, path, setting, status))
         changes.events.append(ev.planned(ev.OBJECT_CREATED, path, 1, {"kind": kind, "status": status}))
-        return _Node(path, status, "inherit")
-    if current.remote_state == DELETED:
-        revision = current.revision + 1
-        setting = current.status_before_deletion or current.status_setting
-        status = effective_status(setting, parent_effective)
-        changes.updates.append(ContainerUpdate(current.id, path, {
-            "remote_state": PRESENT, "status_setting": setting, "effective_status": status,
-            "status_before_deletion": None, "revision": revision,
-        }))
-        changes.events.append(ev.planned(ev.OBJECT_RESTORED, path, revision, {"kind": kind, "status": status}))
-        return _Node(path, status, current.activate_new_children)
+        return _Node(path, status, INHERIT)
+    if current.remote_state == RemoteState.DELETED:
+        values, event = restore(current, path, parent_effective)
+        changes.updates.append(ContainerUpdate(current.id, path, values))
+        changes.events.append(event)
+        return _Node(path, values["effective_status"], current.activate_new_children)
     return _Node(path, current.effective_status, current.activate_new_children)
-
-
-def _mark_deleted(changes: HierarchyChanges, container: StoredContainer) -> None:
-    revision = container.revision + 1
-    changes.updates.append(ContainerUpdate(container.id, container.path, {
-        "remote_state": DELETED, "status_before_deletion": container.status_setting,
-        "status_setting": DISABLED, "effective_status": DISABLED, "revision": revision,
-    }))
-    changes.events.append(ev.planned(ev.OBJECT_DELETED_REMOTELY, container.path, revision, {
-        "kind": container.kind, "before": {"status": container.effective_status}, "after": {"status": DISABLED},
-    }))
 
 
 def _checked(path: tuple[str, ...], remote: RemoteHierarchy, scope: HierarchyScope) -> bool:
@@ -148,22 +141,17 @@ def _checked(path: tuple[str, ...], remote: RemoteHierarchy, scope: HierarchySco
 def _guard(stored: Mapping[tuple[str, ...], StoredContainer], remote: RemoteHierarchy,
            deletions: list[StoredContainer], scope: HierarchyScope) -> HierarchyChanges | None:
     """Compare deletions with the present containers this run checked, so unchecked ones cannot dilute it."""
-    if scope.allow_mass_deletion:
-        return None
-    for kind in ("database", "schema"):
+    for kind in (ObjectKind.DATABASE, ObjectKind.SCHEMA):
         doomed = [c for c in deletions if c.kind == kind]
         present = sum(
             1 for path, c in stored.items()
-            if c.kind == kind and c.remote_state == PRESENT and _checked(path, remote, scope)
+            if c.kind == kind and c.remote_state == RemoteState.PRESENT and _checked(path, remote, scope)
         )
-        if doomed and len(doomed) > scope.mass_deletion_threshold * present:
+        if doomed and exceeds_threshold(len(doomed), present, scope.mass_deletion_threshold,
+                                        allow_mass_deletion=scope.allow_mass_deletion):
             names = tuple(sorted("/".join(c.path[1:]) for c in doomed))
-            trip = GuardTrip(names, present, scope.mass_deletion_threshold)
             paths = sorted(list(c.path[1:]) for c in doomed)
-            digest = hashlib.blake2b(json.dumps([kind, paths]).encode(), digest_size=8).hexdigest()
-            event = ev.planned(ev.SYNC_GUARD_TRIPPED, scope.connection.path, 0, {
-                "message": trip.message, "kind": kind, "wouldDelete": list(names[:100]),
-                "wouldDeleteCount": len(names), "present": present, "threshold": scope.mass_deletion_threshold,
-            }, digest)
+            trip, event = guard_trip(scope.connection.path, names, present, scope.mass_deletion_threshold,
+                                     identity=[kind, paths], kind=kind)
             return HierarchyChanges(events=[event], guard=trip)
     return None

@@ -29,21 +29,21 @@ MAX_PATTERN_LENGTH = 1000
 T = TypeVar("T")
 
 
-class InvalidFilter(Invalid):
-    """A filter option that is malformed or holds a pattern that does not compile."""
+class InvalidNameFilter(Invalid):
+    """A connection's `filters` option that is malformed or holds a pattern that does not compile."""
 
 
 def compile_pattern(pattern: Any, where: str) -> re.Pattern[str]:
     """Compile one pattern; the error names the pattern and where it sits (`filters.tables.exclude`)."""
     if not isinstance(pattern, str):
-        raise InvalidFilter(f"{where} patterns must be strings, got {pattern!r}")
+        raise InvalidNameFilter(f"{where} patterns must be strings, got {pattern!r}")
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise InvalidFilter(f"{where} pattern {pattern[:50]!r}… is longer than {MAX_PATTERN_LENGTH} characters")
+        raise InvalidNameFilter(f"{where} pattern {pattern[:50]!r}… is longer than {MAX_PATTERN_LENGTH} characters")
     try:
         return re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as error:  # the last two: too deeply nested, too large a count
         reason = error if isinstance(error, re.error) else "too complex"
-        raise InvalidFilter(f"invalid regular expression {pattern!r} in {where}: {reason}") from None
+        raise InvalidNameFilter(f"invalid regular expression {pattern!r} in {where}: {reason}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,25 +102,25 @@ class ConnectionFilters:
 def normalize_filters(value: Any) -> dict[str, dict[str, list[str]]]:
     """Check a `filters` option and return its stored form: levels with patterns only, both lists present.
 
-    Raises InvalidFilter naming the offending key or pattern.
+    Raises InvalidNameFilter naming the offending key or pattern.
     """
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise InvalidFilter(f"filters must be an object with keys {', '.join(LEVELS)}")
+        raise InvalidNameFilter(f"filters must be an object with keys {', '.join(LEVELS)}")
     unknown = sorted(str(k) for k in value if k not in LEVELS)
     if unknown:
-        raise InvalidFilter(f"unknown filters key {unknown[0]!r} (expected {', '.join(LEVELS)})")
+        raise InvalidNameFilter(f"unknown filters key {unknown[0]!r} (expected {', '.join(LEVELS)})")
     normalized: dict[str, dict[str, list[str]]] = {}
     for level in LEVELS:
         lists = value.get(level)
         if lists is None:
             continue
         if not isinstance(lists, Mapping):
-            raise InvalidFilter(f"filters.{level} must be an object with keys include, exclude")
+            raise InvalidNameFilter(f"filters.{level} must be an object with keys include, exclude")
         unknown = sorted(str(k) for k in lists if k not in LISTS)
         if unknown:
-            raise InvalidFilter(f"unknown filters.{level} key {unknown[0]!r} (expected include, exclude)")
+            raise InvalidNameFilter(f"unknown filters.{level} key {unknown[0]!r} (expected include, exclude)")
         entry: dict[str, list[str]] = {}
         for name in LISTS:
             patterns = lists.get(name)
@@ -128,9 +128,9 @@ def normalize_filters(value: Any) -> dict[str, dict[str, list[str]]]:
                 patterns = []
             where = f"filters.{level}.{name}"
             if not isinstance(patterns, list | tuple):
-                raise InvalidFilter(f"{where} must be a list of regular expressions")
+                raise InvalidNameFilter(f"{where} must be a list of regular expressions")
             if len(patterns) > MAX_PATTERNS:
-                raise InvalidFilter(f"{where} holds more than {MAX_PATTERNS} patterns")
+                raise InvalidNameFilter(f"{where} holds more than {MAX_PATTERNS} patterns")
             for pattern in patterns:
                 compile_pattern(pattern, where)
             entry[name] = list(patterns)
@@ -140,7 +140,7 @@ def normalize_filters(value: Any) -> dict[str, dict[str, list[str]]]:
 
 
 def parse_filters(value: Any) -> ConnectionFilters:
-    """The matcher for a stored (or submitted) `filters` option; raises InvalidFilter."""
+    """The matcher for a stored (or submitted) `filters` option; raises InvalidNameFilter."""
     normalized = normalize_filters(value)
     return ConnectionFilters(**{
         level: NameFilter(*(tuple(compile_pattern(p, f"filters.{level}.{name}") for p in lists[name])

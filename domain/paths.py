@@ -1,4 +1,4 @@
-"""Object paths: [connectionKey, database, schema, table] as lists, and as URL-style strings.
+"""Object paths: [connectionKey, database, schema, table] as lists, and as URL-style strings; object kinds.
 
 In string form segments are joined by '/' and percent-encoded, so names holding '/', '%', quotes,
 spaces or unicode round-trip exactly: 'pg/app%2Fdb/Sales/Order Items'.
@@ -6,11 +6,25 @@ spaces or unicode round-trip exactly: 'pg/app%2Fdb/Sales/Order Items'.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from urllib.parse import quote, unquote
 
 from domain.errors import Invalid
 
-KINDS_BY_DEPTH = {1: "connection", 2: "database", 3: "schema", 4: "table"}
+
+class ObjectKind(StrEnum):
+    """What a data object is; a path's depth says which (a table-depth object is a table or a view)."""
+
+    CONNECTION = "connection"
+    DATABASE = "database"
+    SCHEMA = "schema"
+    TABLE = "table"
+    VIEW = "view"
+
+
+#: Data sources: the objects that carry columns and connection tags.
+DATA_SOURCE_KINDS = frozenset({ObjectKind.TABLE, ObjectKind.VIEW})
+KINDS_BY_DEPTH = {1: ObjectKind.CONNECTION, 2: ObjectKind.DATABASE, 3: ObjectKind.SCHEMA, 4: ObjectKind.TABLE}
 
 
 class InvalidPath(Invalid):

@@ -5,19 +5,15 @@ No Celery and no database here; the services load the state and apply what this 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain import change_types as ev
+from domain.remote_lifecycle import GuardTrip, exceeds_threshold, guard_trip, mark_deleted, restore
 from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
-from domain.status import DISABLED, ENABLED, effective_status, new_child_status_setting
+from domain.status import ENABLED, RemoteState, effective_status, new_child_status_setting
 from domain.stored_state import SchemaScope, StoredColumn, StoredTable
-
-PRESENT = "present"
-DELETED = "deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,22 +42,6 @@ class ColumnUpdate:
     id: int
     column: RemoteColumn
     tags: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class GuardTrip:
-    """Deletions held back because they exceed the mass-deletion threshold."""
-
-    would_delete: tuple[str, ...]
-    present: int
-    threshold: float
-
-    @property
-    def message(self) -> str:
-        return (
-            f"held {len(self.would_delete)} of {self.present} objects marked deleted remotely "
-            f"(over the {self.threshold:.0%} threshold); crawl again with allow_mass_deletion to apply"
-        )
 
 
 @dataclass(slots=True)
@@ -94,7 +74,7 @@ def in_scope(table: StoredTable, scope: SchemaScope) -> bool:
     """Disabled tables are crawled only when asked; a table deleted remotely is always checked for return."""
     if scope.tables is not None and table.name not in scope.tables:
         return False
-    return table.effective_status == ENABLED or scope.include_disabled or table.remote_state == DELETED
+    return table.effective_status == ENABLED or scope.include_disabled or table.remote_state == RemoteState.DELETED
 
 
 def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, scope: SchemaScope) -> SchemaChanges:
@@ -110,7 +90,7 @@ def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, sco
 
     absent = [
         t for name, t in stored.items()
-        if name not in remote and t.remote_state == PRESENT and in_scope(t, scope)
+        if name not in remote and t.remote_state == RemoteState.PRESENT and in_scope(t, scope)
     ]
     # An incomplete listing proves nothing about a table it left out, unless the connector confirmed the drop.
     vanished = absent if snapshot.complete else [t for t in absent if t.name in snapshot.confirmed_absent]
@@ -118,13 +98,16 @@ def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, sco
     changes.tables_not_visible = len(not_visible)
     if vanished:
         present = sum(1 for t in stored.values()
-                      if t.remote_state == PRESENT and in_scope(t, scope) and t.name not in not_visible)
-        if not scope.allow_mass_deletion and len(vanished) > scope.mass_deletion_threshold * present:
+                      if t.remote_state == RemoteState.PRESENT and in_scope(t, scope) and t.name not in not_visible)
+        if exceeds_threshold(len(vanished), present, scope.mass_deletion_threshold,
+                             allow_mass_deletion=scope.allow_mass_deletion):
             held = _held(scope, vanished, present)
             held.tables_not_visible = len(not_visible)
             return held
-        for table in vanished:
-            _mark_deleted(changes, table, scope)
+        for gone in vanished:
+            values, event = mark_deleted(gone, _path(scope, gone.name))
+            changes.table_updates.append(TableUpdate(gone.id, gone.name, values))
+            changes.events.append(event)
     return changes
 
 
@@ -148,12 +131,10 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
     values: dict[str, Any] = {}
     table_events: list[ev.PlannedEvent] = []
 
-    if current.remote_state == DELETED:
-        setting = current.status_before_deletion or current.status_setting
-        status = effective_status(setting, scope.schema_effective_status)
-        values.update(remote_state=PRESENT, status_setting=setting, effective_status=status,
-                      status_before_deletion=None)
-        table_events.append(ev.planned(ev.OBJECT_RESTORED, path, revision, {"kind": table.kind, "status": status}))
+    if current.remote_state == RemoteState.DELETED:
+        restored, event = restore(current, path, scope.schema_effective_status)
+        values.update(restored)
+        table_events.append(event)
 
     before = {"kind": current.kind, "remoteKind": current.remote_kind, "comment": current.comment,
               "owner": current.owner}
@@ -220,24 +201,7 @@ def _column_dict(column: RemoteColumn | StoredColumn) -> dict[str, Any]:
             "comment": column.comment or None}
 
 
-def _mark_deleted(changes: SchemaChanges, table: StoredTable, scope: SchemaScope) -> None:
-    revision = table.revision + 1
-    changes.table_updates.append(TableUpdate(table.id, table.name, {
-        "remote_state": DELETED, "status_before_deletion": table.status_setting,
-        "status_setting": DISABLED, "effective_status": DISABLED,
-        "revision": revision,
-    }))
-    changes.events.append(ev.planned(ev.OBJECT_DELETED_REMOTELY, _path(scope, table.name), revision, {
-        "kind": table.kind, "before": {"status": table.effective_status}, "after": {"status": DISABLED},
-    }))
-
-
 def _held(scope: SchemaScope, vanished: list[StoredTable], present: int) -> SchemaChanges:
     names = tuple(sorted(t.name for t in vanished))
-    trip = GuardTrip(names, present, scope.mass_deletion_threshold)
-    digest = hashlib.blake2b(json.dumps(names).encode(), digest_size=8).hexdigest()
-    event = ev.planned(ev.SYNC_GUARD_TRIPPED, scope.schema_path, 0, {
-        "message": trip.message, "wouldDelete": list(names[:100]), "wouldDeleteCount": len(names),
-        "present": present, "threshold": scope.mass_deletion_threshold,
-    }, digest)
+    trip, event = guard_trip(scope.schema_path, names, present, scope.mass_deletion_threshold, identity=names)
     return SchemaChanges(events=[event], guard=trip)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.status import RemoteState, StatusSetting
+
 
 @dataclass(frozen=True, slots=True)
 class StoredColumn:
@@ -23,7 +25,7 @@ class StoredTable:
     kind: str
     status_setting: str
     effective_status: str
-    remote_state: str = "present"
+    remote_state: str = RemoteState.PRESENT
     remote_kind: str | None = None
     comment: str | None = None
     owner: str | None = None
@@ -43,8 +45,8 @@ class StoredContainer:
     path: tuple[str, ...]
     status_setting: str
     effective_status: str
-    activate_new_children: str = "inherit"
-    remote_state: str = "present"
+    activate_new_children: str = StatusSetting.INHERIT
+    remote_state: str = RemoteState.PRESENT
     revision: int = 1
     status_before_deletion: str | None = None
 

@@ -7,13 +7,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-
 from catalog.session import session_scope
-from models import WebhookDelivery
 from services.delivery.event_stream import redis_client
 from services.delivery.outbox_relay import relay_outbox
-from services.delivery.webhook_delivery import deliver_endpoint, endpoints_due
+from services.delivery.webhook_delivery import deliver_endpoint, endpoints_due, next_attempt_at
 from services.enqueue import DELIVER_WEBHOOKS, RELAY_EVENTS
 from settings import get_settings
 from workers.celery_app import app
@@ -48,16 +45,10 @@ def deliver(subscription_id: int | None = None, sweep_key: str | None = None) ->
         return len(due)
     run = deliver_endpoint(subscription_id)
     if run.locked and not run.disabled:
-        follow_up = _next_attempt_at(subscription_id)
+        follow_up = next_attempt_at(subscription_id)
         if follow_up is not None:
             schedule_sweep(follow_up)
     return len(run.delivered)
-
-
-def _next_attempt_at(subscription_id: int) -> datetime | None:
-    with session_scope() as session:
-        return session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).where(
-            WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.status == "pending"))
 
 
 def schedule_sweep(at: datetime) -> None:

@@ -73,7 +73,7 @@ class FilterPatterns(CamelModel):
 
     @model_validator(mode="after")
     def _patterns_compile(self) -> FilterPatterns:
-        normalize_filters(self.stored())  # InvalidFilter (a ValueError too) names the pattern: a 422
+        normalize_filters(self.stored())  # InvalidNameFilter (a ValueError too) names the pattern: a 422
         return self
 
     def stored(self) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def updated_options(options: Mapping[str, Any] | None, *, force_recursive_crawl:
                     filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A connection's options with the given ones replaced (None keeps the current value).
 
-    `filters` replace the whole previous set; empty ones remove it. Raises InvalidFilter naming the
+    `filters` replace the whole previous set; empty ones remove it. Raises InvalidNameFilter naming the
     offending key or pattern.
     """
     updated = dict(options or {})

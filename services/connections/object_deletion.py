@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from catalog.connection_store import get_connection
 from catalog.outbox import renew_event_namespace, write_events
-from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.paths import validate_path
 from models import Connection, DataObject
@@ -70,10 +69,10 @@ def _delete_subtree(session: Session, root: DataObject, requested_by: str | None
         if r.id == root.id or r.kind in ("table", "view")
     ]
     # Events first: the outbox reads the connection's event namespace, which deregistering removes.
-    write_events(raw_cursor(session), prefix[0], events, object_ids={tuple(r.path): r.id for r in rows})
+    write_events(session, prefix[0], events, object_ids={tuple(r.path): r.id for r in rows})
     if root.kind == "connection":
         delete_connection_records(session, root.path[0])
     else:
         session.execute(delete(DataObject).where(DataObject.id == root.id))
-        renew_event_namespace(raw_cursor(session), root.connection_id)
+        renew_event_namespace(session, root.connection_id)
     return len(rows)

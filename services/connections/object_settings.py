@@ -18,15 +18,14 @@ from sqlalchemy.orm import Session
 
 from catalog.connection_tags import refresh_connection_tags
 from catalog.outbox import write_events
-from catalog.session import raw_cursor
 from catalog.status_propagation import data_source_events, refresh_effective_status
 from domain import change_types as ev
 from domain.errors import DataObjectNotFound, Invalid
+from domain.jobs import TERMINAL_STATUSES
 from domain.paths import validate_path
 from domain.status import DISABLED, ENABLED, INHERIT
 from models import Connection, DataObject, Grant, Group, Job, User
 from services.access.permissions import DATA_OWNER
-from services.crawl.jobs import TERMINAL_STATUSES
 from services.enqueue import PROPAGATE_STATUS, enqueue
 
 SETTINGS_JOB_KIND = "settings"
@@ -169,16 +168,15 @@ def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
     if job is None or job.status in TERMINAL_STATUSES:
         return None
     root = session.scalar(select(DataObject).where(DataObject.path == job.scope_path))
-    cur = raw_cursor(session)
     if root is None:
         job.status, job.errors = "failed", [{"scope": "/".join(job.scope_path), "message": "object was deleted"}]
         job.finished_at = func.now()
-        write_events(cur, job.connection_key or job.scope_path[0],
+        write_events(session, job.connection_key or job.scope_path[0],
                      [_settings_job_finished(job, {"status": "failed", "error": "object was deleted"})], job_id=job.id)
         return None
-    flips = refresh_effective_status(cur, [root.id])
+    flips = refresh_effective_status(session, [root.id])
     if flips:
-        refresh_connection_tags(cur, root.connection_id)  # the connection tag marks data sources only
+        refresh_connection_tags(session, root.connection_id)  # the connection tag marks data sources only
     events = data_source_events(flips, f"settings:{job.bulk_id}")
     for event in events:
         event.payload["bulkId"] = str(job.bulk_id)
@@ -187,7 +185,7 @@ def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
                "dataSourcesDisabled": sum(e.type.endswith("disabled") for e in events)}
     events.append(_settings_job_finished(job, {"status": "succeeded", "summary": summary}))
     object_ids = {f.path: f.id for f in flips} | {tuple(root.path): root.id}
-    write_events(cur, job.connection_key or root.path[0], events, job_id=job.id, object_ids=object_ids)
+    write_events(session, job.connection_key or root.path[0], events, job_id=job.id, object_ids=object_ids)
     job.status, job.summary, job.subtasks_total, job.subtasks_succeeded = "succeeded", summary, 1, 1
     job.started_at = job.started_at or func.now()
     job.finished_at = func.now()

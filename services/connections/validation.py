@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors import ConnectorError, connector_class
+from domain.redaction import redact
 from domain.status import DISABLED
 from models import Connection, DataObject
 from services.access.secrets import decrypt_secret
@@ -40,13 +41,12 @@ def split_connection_fields(fields: Mapping[str, Any]) -> tuple[dict[str, Any], 
 
 
 def _scrub(message: str | None, credentials: Mapping[str, Any]) -> str | None:
-    """Drivers sometimes echo connection strings; never let a secret value through a message."""
+    """Drivers sometimes echo connection strings; never let a secret value through a message (values shorter
+    than 4 characters are left: they would garble every word they occur in)."""
     if not message:
         return message
-    for key, value in credentials.items():
-        if key in SECRET_FIELDS and isinstance(value, str) and len(value) >= 4:
-            message = message.replace(value, "***")
-    return message
+    return redact(message, (value for key, value in credentials.items()
+                            if key in SECRET_FIELDS and isinstance(value, str) and len(value) >= 4))
 
 
 def run_validation(technology: str, config: Mapping[str, Any], credentials: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
+from catalog.connection_store import lock_due_connections
 from catalog.session import session_scope
 from catalog.stalled_jobs import StalledWork, find_stalled_work
 from domain.schedule import next_run
-from models import Connection, Job
+from models import Job
 from services.crawl.jobs import request_crawl
 from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, send_now
 
@@ -21,13 +20,7 @@ def dispatch_due_syncs(now: datetime | None = None) -> list[str]:
     now = now or datetime.now(UTC)
     jobs: list[Job] = []  # their tasks go out when the transaction commits
     with session_scope() as session:
-        due = session.scalars(
-            select(Connection)
-            .where(Connection.next_sync_at <= now, Connection.status.in_(SCHEDULABLE_STATUSES))
-            .order_by(Connection.next_sync_at)
-            .with_for_update(skip_locked=True)
-        ).all()
-        for connection in due:
+        for connection in lock_due_connections(session, now, SCHEDULABLE_STATUSES):
             jobs.append(request_crawl(session, [connection.key], kind="scheduled_sync", requested_by="schedule"))
             connection.next_sync_at = next_run(connection.cron, now)
     return [str(job.bulk_id) for job in jobs]

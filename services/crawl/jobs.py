@@ -15,14 +15,14 @@ from catalog.connection_store import get_connection
 from catalog.job_listing_store import JobVisibility, job_by_bulk_id, newest_jobs
 from catalog.session import session_factory
 from domain.errors import DataObjectNotFound, Invalid, JobNotFound, Unavailable
+from domain.jobs import TERMINAL_STATUSES, JobStatus
 from domain.paths import validate_path
 from models import DataObject, Job
 from services.access.permissions import Principal, owned_paths
 from services.enqueue import CRAWL_CONNECTION, enqueue
 
-TERMINAL_STATUSES = frozenset({"succeeded", "partial", "failed"})
 #: What `failed_only` lists: jobs that did not fully succeed (a partial job held or failed some schemas).
-UNSUCCESSFUL_STATUSES = frozenset({"partial", "failed"})
+UNSUCCESSFUL_STATUSES = frozenset({JobStatus.PARTIAL, JobStatus.FAILED})
 
 
 class JobNotFinished(Unavailable, TimeoutError):

@@ -1,4 +1,4 @@
-"""Publishing the outbox to a bounded Redis stream for in-cluster consumers (see stream_consumer_example.py).
+"""Publishing the outbox to a bounded Redis stream for in-cluster consumers (examples/stream_consumer.py reads it).
 
 Each entry's stream id is `<outbox id>-0`, so a relay that crashed after XADD but before saving its cursor
 skips what is already there on the next run: the stream holds every event once, in outbox order.
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import redis
-from sqlalchemy import select
+from redis.typing import EncodableT, FieldT
 from sqlalchemy.orm import Session
 
-from catalog.outbox_cursors import REDIS_STREAM, advance_cursor, lock_cursor
+from catalog.outbox_cursors import REDIS_STREAM, advance_cursor, events_after, lock_cursor
 from models import ChangeEvent
 from services.delivery.envelope import serialize, to_cloudevent
 from settings import Settings, get_settings
@@ -29,7 +29,7 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def stream_fields(event: ChangeEvent) -> dict[str, str]:
+def stream_fields(event: ChangeEvent) -> dict[FieldT, EncodableT]:
     """Flat fields for filtering without parsing, plus the whole CloudEvent as JSON."""
     cloudevent = to_cloudevent(event)
     return {
@@ -48,8 +48,7 @@ def last_stream_sequence(client: redis.Redis, key: str) -> int:
     if not newest:
         return 0
     entry_id = newest[0][0]
-    entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    return int(entry_id.split("-", 1)[0])
+    return int((entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)).split("-", 1)[0])
 
 
 def publish(client: redis.Redis, key: str, events: Sequence[ChangeEvent], maxlen: int) -> int:
@@ -71,10 +70,7 @@ def relay_to_stream(session: Session, client: redis.Redis, event_settings: Setti
     Returns (events read, events newly added to the stream).
     """
     cursor = lock_cursor(session, REDIS_STREAM)
-    events = list(session.scalars(
-        select(ChangeEvent).where(ChangeEvent.id > cursor).order_by(ChangeEvent.id)
-        .limit(event_settings.relay_batch_size)
-    ))
+    events = events_after(session, cursor, event_settings.relay_batch_size)
     if not events:
         return 0, 0
     published = publish(client, stream_key(event_settings), events, event_settings.event_stream_maxlen)

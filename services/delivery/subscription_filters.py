@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from domain import change_types as ev
+from domain.change_types import ChangeType
 from domain.errors import Invalid
 from domain.paths import InvalidPath, parse_path
 from services.delivery.envelope import outbox_type_name
 
-EVENT_TYPES = (
-    ev.OBJECT_CREATED, ev.OBJECT_CHANGED, ev.OBJECT_DELETED_REMOTELY, ev.OBJECT_RESTORED, ev.OBJECT_DELETED,
-    ev.DATA_SOURCE_ENABLED, ev.DATA_SOURCE_DISABLED,
-    ev.COLUMN_ADDED, ev.COLUMN_DELETED, ev.COLUMN_TYPE_CHANGED, ev.COLUMN_CHANGED,
-    ev.REQUEST_CREATED, ev.REQUEST_RESOLVED, ev.JOB_FINISHED, ev.SYNC_GUARD_TRIPPED,
-)
+EVENT_TYPES = tuple(ChangeType)
 EVENT_FAMILIES = tuple(sorted({t.split(".", 1)[0] + ".*" for t in EVENT_TYPES}))
-
-#: SQL condition: change event `e` matches subscription `s` (empty filter lists match everything).
-MATCHES_SQL = """
-    (cardinality(s.event_types) = 0
-     OR e.type = ANY(s.event_types)
-     OR split_part(e.type, '.', 1) || '.*' = ANY(s.event_types))
-    AND (cardinality(s.path_prefix) = 0
-     OR e.object_path[1:cardinality(s.path_prefix)] = s.path_prefix)
-"""
 
 
 class InvalidSubscriptionFilter(Invalid):
-    pass
+    """A webhook subscription's event type that is unknown, or a path prefix that is malformed."""
 
 
 def normalize_event_types(types: Iterable[str]) -> list[str]:

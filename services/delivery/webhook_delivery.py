@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
-from catalog.session import get_engine
+from catalog import webhook_delivery_store as store
+from catalog.locks import webhook_endpoint_session
+from catalog.session import session_scope
 from models import ChangeEvent, WebhookDelivery, WebhookSubscription
 from services.delivery.envelope import serialize, to_cloudevent
 from services.delivery.ssrf import UnsafeWebhookUrl, pinned_target
 from services.delivery.webhook_subscriptions import signing_secrets
 from settings import Settings, get_settings
 
-ENDPOINT_LOCK_NAMESPACE = 0x6F6277  # "obw": advisory locks on (namespace, subscription id)
 USER_AGENT = "objectsync-webhooks/1"
 ERROR_TEXT_LIMIT = 500
 
@@ -100,63 +100,34 @@ def _post(client: httpx.Client, url: str, secrets: Sequence[str], event: ChangeE
 
 def endpoints_due(session: Session) -> tuple[list[int], datetime | None]:
     """Enabled endpoints whose oldest pending delivery is due now, and when the next not-yet-due one is."""
-    rows = session.execute(text("""
-        SELECT head.subscription_id, head.next_attempt_at, head.next_attempt_at <= now()
-        FROM (
-            SELECT DISTINCT ON (d.subscription_id) d.subscription_id, d.next_attempt_at
-            FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.enabled
-            WHERE d.status = 'pending'
-            ORDER BY d.subscription_id, d.event_id
-        ) head
-    """)).all()
-    due = [sid for sid, _, is_due in rows if is_due]
-    later = [at for _, at, is_due in rows if not is_due and at is not None]
-    return due, min(later) if later else None
+    return store.endpoints_due(session)
+
+
+def next_attempt_at(subscription_id: int) -> datetime | None:
+    """When the endpoint's next pending delivery falls due (None: nothing pending)."""
+    with session_scope() as session:
+        return store.next_attempt_at(session, subscription_id)
 
 
 def deliver_endpoint(subscription_id: int, event_settings: Settings | None = None) -> EndpointRun:
     """Send an endpoint's due deliveries in event order, up to the per-endpoint batch, if no one else is."""
     event_settings = event_settings or get_settings()
     run = EndpointRun(subscription_id)
-    with get_engine().connect() as conn:
-        if not _try_lock(conn, subscription_id):
+    with webhook_endpoint_session(subscription_id) as session:
+        if session is None:
             run.locked = False
             return run
-        try:
-            with Session(bind=conn, expire_on_commit=False) as session, http_client(event_settings) as client:
-                for _ in range(event_settings.webhook_batch_per_endpoint):
-                    if not _deliver_head(session, client, run, event_settings):
-                        break
-        finally:
-            conn.rollback()
-            conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), _lock_params(subscription_id))
-            conn.commit()
+        with http_client(event_settings) as client:
+            for _ in range(event_settings.webhook_batch_per_endpoint):
+                if not _deliver_head(session, client, run, event_settings):
+                    break
     return run
-
-
-def _lock_params(subscription_id: int) -> dict[str, int]:
-    return {"ns": ENDPOINT_LOCK_NAMESPACE, "key": subscription_id % 2_147_483_647}
-
-
-def _try_lock(conn: Connection, subscription_id: int) -> bool:
-    locked = conn.execute(text("SELECT pg_try_advisory_lock(:ns, :key)"), _lock_params(subscription_id)).scalar()
-    conn.commit()
-    return bool(locked)
 
 
 def _deliver_head(session: Session, client: httpx.Client, run: EndpointRun, event_settings: Settings) -> bool:
     """Attempt the endpoint's oldest pending delivery if due; True if the next one may follow at once."""
-    head = session.execute(
-        select(WebhookDelivery, ChangeEvent, WebhookSubscription, WebhookDelivery.next_attempt_at <= func.now())
-        .join(ChangeEvent, ChangeEvent.id == WebhookDelivery.event_id)
-        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-        .where(WebhookDelivery.subscription_id == run.subscription_id, WebhookDelivery.status == "pending",
-               WebhookSubscription.enabled)
-        .order_by(WebhookDelivery.event_id)
-        .limit(1)
-        .execution_options(populate_existing=True)
-    ).first()
-    if head is None or head[3] is False:
+    head = store.pending_head(session, run.subscription_id)
+    if head is None or not head[3]:
         session.commit()
         return False
     delivery, event, subscription, _ = head
@@ -167,56 +138,28 @@ def _deliver_head(session: Session, client: httpx.Client, run: EndpointRun, even
     return _record(session, run, delivery, subscription, result, event_settings)
 
 
-_RECORD_ATTEMPT = text("""
-    WITH recorded AS (
-        UPDATE webhook_deliveries
-        SET attempts = attempts + 1, last_status_code = :code, last_error = :error,
-            status = CASE WHEN :ok THEN 'delivered' WHEN attempts + 1 >= :max_attempts THEN 'dead'
-                          ELSE 'pending' END,
-            delivered_at = CASE WHEN :ok THEN now() ELSE delivered_at END,
-            next_attempt_at = CASE WHEN :ok OR attempts + 1 >= :max_attempts THEN NULL
-                                   ELSE now() + make_interval(secs => :delay) END
-        WHERE id = :id AND status = 'pending'
-        RETURNING id, attempts, status
-    ), history AS (
-        INSERT INTO webhook_delivery_attempts (delivery_id, attempt, succeeded, status_code, error, duration_ms)
-        SELECT id, attempts, :ok, :code, :error, :duration_ms FROM recorded
-    )
-    SELECT status FROM recorded
-""")
-
-_COUNT_FAILURE = text("""
-    UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1
-    WHERE id = :id RETURNING consecutive_failures, enabled
-""")
-
-_DISABLE = text("UPDATE webhook_subscriptions SET enabled = false, disabled_reason = :reason WHERE id = :id")
-
-
 def _record(session: Session, run: EndpointRun, delivery: WebhookDelivery, subscription: WebhookSubscription,
             result: AttemptResult, event_settings: Settings) -> bool:
     """Store the attempt's outcome and its history row: one statement on success, a few more on failure."""
-    status = session.execute(_RECORD_ATTEMPT, {
-        "id": delivery.id, "ok": result.ok, "code": result.status_code, "error": result.error,
-        "duration_ms": result.duration_ms, "max_attempts": event_settings.webhook_max_attempts,
-        "delay": backoff_delay(delivery.attempts + 1, event_settings),
-    }).scalar()
+    status = store.record_attempt(
+        session, delivery.id, ok=result.ok, status_code=result.status_code, error=result.error,
+        duration_ms=result.duration_ms, max_attempts=event_settings.webhook_max_attempts,
+        retry_in_seconds=backoff_delay(delivery.attempts + 1, event_settings))
     if status is None:  # removed or replayed meanwhile: nothing to record
         session.commit()
         return False
     if result.ok:
         run.delivered.append(delivery.event_id)
         if subscription.consecutive_failures:
-            session.execute(text("UPDATE webhook_subscriptions SET consecutive_failures = 0 WHERE id = :id"),
-                            {"id": subscription.id})
+            store.reset_failures(session, subscription.id)
     else:
         run.failed += 1
         if status == "dead":
             run.dead.append(delivery.event_id)
-        failures, enabled = session.execute(_COUNT_FAILURE, {"id": subscription.id}).one()
+        failures, enabled = store.count_failure(session, subscription.id)
         if enabled and failures >= event_settings.webhook_disable_after_failures:
             reason = f"disabled automatically after {failures} consecutive failed attempts; last: {result.error}"
-            session.execute(_DISABLE, {"id": subscription.id, "reason": reason[:ERROR_TEXT_LIMIT]})
+            store.disable_endpoint(session, subscription.id, reason[:ERROR_TEXT_LIMIT])
             run.disabled = True
     session.commit()
     return result.ok or status == "dead"

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from catalog import webhook_store as store
 from domain.errors import Invalid, NotFound
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from services.access.secrets import decrypt_secret, encrypt_secret
 from services.delivery.ssrf import check_webhook_url
-from services.delivery.subscription_filters import MATCHES_SQL, normalize_event_types, normalize_path_prefix
+from services.delivery.subscription_filters import normalize_event_types, normalize_path_prefix
 from settings import get_settings
 
 SECRET_PREFIX = "whsec_"
@@ -136,17 +136,14 @@ def create_subscription(
 
 
 def get_subscription(session: Session, subscription_id: int, *, for_update: bool = False) -> WebhookSubscription:
-    query = select(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
-    if for_update:
-        query = query.with_for_update()
-    subscription = session.scalar(query)
+    subscription = store.find_subscription(session, subscription_id, for_update=for_update)
     if subscription is None:
         raise SubscriptionNotFound(subscription_id)
     return subscription
 
 
 def list_subscriptions(session: Session) -> list[WebhookSubscription]:
-    return list(session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)))
+    return store.all_subscriptions(session)
 
 
 def update_subscription(
@@ -187,13 +184,13 @@ def resolve_event_reference(session: Session, reference: int | str) -> int:
     """An outbox id (the CloudEvent `sequence`) or a stable event id (the CloudEvent `id`) → outbox id."""
     text_ref = str(reference).strip()
     if text_ref.isdigit():
-        found = session.scalar(select(ChangeEvent.id).where(ChangeEvent.id == int(text_ref)))
+        found = store.find_outbox_id(session, int(text_ref))
     else:
         try:
             event_uuid = uuid.UUID(text_ref)
         except ValueError:
             raise EventNotFound(text_ref) from None
-        found = session.scalar(select(ChangeEvent.id).where(ChangeEvent.event_id == event_uuid))
+        found = store.find_outbox_id(session, event_uuid)
     if found is None:
         raise EventNotFound(text_ref)
     return found
@@ -207,18 +204,7 @@ def replay(session: Session, subscription_id: int, from_event: int | str) -> int
     """
     get_subscription(session, subscription_id)
     start = resolve_event_reference(session, from_event)
-    result = session.execute(
-        text(f"""
-            INSERT INTO webhook_deliveries (subscription_id, event_id, status, attempts, next_attempt_at)
-            SELECT s.id, e.id, 'pending', 0, now()
-            FROM change_events e JOIN webhook_subscriptions s ON s.id = :sid AND {MATCHES_SQL}
-            WHERE e.id >= :start
-            ON CONFLICT (subscription_id, event_id) DO UPDATE
-                SET status = 'pending', attempts = 0, next_attempt_at = now()
-        """),
-        {"sid": subscription_id, "start": start},
-    )
-    return result.rowcount
+    return store.requeue_deliveries(session, subscription_id, start)
 
 
 def delivery_history(
@@ -233,16 +219,8 @@ def delivery_history(
     get_subscription(session, subscription_id)
     if status is not None and status not in DELIVERY_STATUSES:
         raise ValueError(f"status must be one of {', '.join(DELIVERY_STATUSES)}")
-    query = (
-        select(WebhookDelivery, ChangeEvent)
-        .join(ChangeEvent, ChangeEvent.id == WebhookDelivery.event_id)
-        .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.id > after_id)
-        .order_by(WebhookDelivery.id)
-        .limit(max(1, min(limit, 1000)))
-    )
-    if status is not None:
-        query = query.where(WebhookDelivery.status == status)
-    return [(d, e) for d, e in session.execute(query).all()]
+    return store.deliveries(session, subscription_id, status=status, after_id=after_id,
+                            limit=max(1, min(limit, 1000)))
 
 
 def delivery_attempts(session: Session, subscription_id: int, delivery_id: int) -> list[WebhookDeliveryAttempt]:
@@ -251,6 +229,4 @@ def delivery_attempts(session: Session, subscription_id: int, delivery_id: int) 
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription_id:
         raise DeliveryNotFound(subscription_id, delivery_id)
-    return list(session.scalars(select(WebhookDeliveryAttempt)
-                                .where(WebhookDeliveryAttempt.delivery_id == delivery_id)
-                                .order_by(WebhookDeliveryAttempt.id)))
+    return store.attempts(session, delivery_id)

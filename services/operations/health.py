@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import cache
 
 import redis
-from alembic.script import ScriptDirectory
-from sqlalchemy import text
 
-from catalog.migrate import alembic_config
-from catalog.session import get_engine
+from catalog.migrate import current_revision, head_revision
 from settings import get_settings
 
 BROKER_TIMEOUT_SECONDS = 2.0
@@ -28,20 +24,13 @@ class Check:
     milliseconds: int
 
 
-@cache
-def migrations_head() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
 def check_catalog() -> Check:
     started = time.monotonic()
     try:
-        with get_engine().connect() as conn:
-            conn.execute(text("SET LOCAL statement_timeout = '2s'"))
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        revision = current_revision()
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return Check("catalog", False, f"unreachable ({type(exc).__name__})", _since(started))
-    head = migrations_head()
+    head = head_revision()
     if revision != head:
         return Check("catalog", False, f"schema at revision {revision}, code expects {head}: run "
                      "`objectsync migrate`", _since(started))

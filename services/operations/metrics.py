@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
-from sqlalchemy import Connection, text
 
-from catalog.session import get_engine
+from catalog.metrics_store import CatalogFigures, read_catalog_figures
 from services.operations.health import check_broker
 
 log = logging.getLogger(__name__)
@@ -26,10 +25,9 @@ def gauge(name: str, documentation: str, labels: tuple[str, ...] = ()) -> GaugeM
     return GaugeMetricFamily(PREFIX + name, documentation, labels=list(labels))
 
 
-def catalog_metrics(conn: Connection) -> Iterator[Metric]:
+def catalog_metrics(figures: CatalogFigures) -> Iterator[Metric]:
     connections = gauge("connections", "Registered connections by technology and status.", ("technology", "status"))
-    for technology, status, count in conn.execute(text(
-            "SELECT technology, status, count(*) FROM connections GROUP BY 1, 2 ORDER BY 1, 2")):
+    for technology, status, count in figures.connections:
         connections.add_metric([technology, status], count)
     yield connections
 
@@ -37,69 +35,58 @@ def catalog_metrics(conn: Connection) -> Iterator[Metric]:
                       ("connection",))
     next_sync = gauge("connection_next_sync_timestamp_seconds", "When a connection's next scheduled crawl is due.",
                       ("connection",))
-    for key, last_at, next_at in conn.execute(text(
-            "SELECT key, extract(epoch FROM last_sync_at), extract(epoch FROM next_sync_at) FROM connections "
-            "ORDER BY key")):
+    for key, last_at, next_at in figures.sync_times:
         if last_at is not None:
-            last_sync.add_metric([key], float(last_at))
+            last_sync.add_metric([key], last_at)
         if next_at is not None:
-            next_sync.add_metric([key], float(next_at))
+            next_sync.add_metric([key], next_at)
     yield last_sync
     yield next_sync
 
     objects = gauge("data_objects", "Mirrored objects by kind and effective status.", ("kind", "status"))
-    for kind, status, count in conn.execute(text(
-            "SELECT kind, effective_status, count(*) FROM data_objects GROUP BY 1, 2 ORDER BY 1, 2")):
+    for kind, status, count in figures.objects:
         objects.add_metric([kind, status], count)
     yield objects
 
     jobs = gauge("jobs", "Jobs in the catalog by status.", ("status",))
-    for status, count in conn.execute(text("SELECT status, count(*) FROM jobs GROUP BY 1 ORDER BY 1")):
+    for status, count in figures.jobs:
         jobs.add_metric([status], count)
     yield jobs
-    oldest = conn.execute(text(
-        "SELECT coalesce(extract(epoch FROM now() - min(coalesce(started_at, created_at))), 0) FROM jobs "
-        "WHERE status IN ('queued', 'running')")).scalar()
     oldest_job = gauge("oldest_unfinished_job_age_seconds", "Age of the oldest queued or running job (0: none).")
-    oldest_job.add_metric([], float(oldest))
+    oldest_job.add_metric([], figures.oldest_unfinished_job_seconds)
     yield oldest_job
 
-    yield from outbox_metrics(conn)
-    yield from webhook_metrics(conn)
+    yield from outbox_metrics(figures)
+    yield from webhook_metrics(figures)
 
     open_requests = gauge("owner_requests_pending", "Owner validation requests waiting for an owner.")
-    open_requests.add_metric([], conn.execute(text(
-        "SELECT count(*) FROM owner_requests WHERE status = 'pending'")).scalar())
+    open_requests.add_metric([], figures.pending_owner_requests)
     yield open_requests
 
 
-def outbox_metrics(conn: Connection) -> Iterator[Metric]:
-    last_id = conn.execute(text("SELECT coalesce(max(id), 0) FROM change_events")).scalar()
+def outbox_metrics(figures: CatalogFigures) -> Iterator[Metric]:
     head = gauge("outbox_last_event_id", "Id of the newest change event in the outbox.")
-    head.add_metric([], last_id)
+    head.add_metric([], figures.last_event_id)
     yield head
     lag = gauge("outbox_consumer_lag_events", "Change events a consumer has not relayed yet.", ("consumer",))
-    for name, position in conn.execute(text("SELECT name, last_event_id FROM relay_cursors ORDER BY name")):
-        lag.add_metric([name], max(0, last_id - position))
+    for name, position in figures.consumer_positions:
+        lag.add_metric([name], max(0, figures.last_event_id - position))
     yield lag
 
 
-def webhook_metrics(conn: Connection) -> Iterator[Metric]:
+def webhook_metrics(figures: CatalogFigures) -> Iterator[Metric]:
     enabled = gauge("webhook_endpoint_enabled", "1 if a webhook endpoint is enabled, 0 if disabled.",
                     ("subscription",))
     failures = gauge("webhook_endpoint_consecutive_failures", "Failed attempts since the endpoint's last success.",
                      ("subscription",))
-    for sid, is_enabled, count in conn.execute(text(
-            "SELECT id, enabled, consecutive_failures FROM webhook_subscriptions ORDER BY id")):
+    for sid, is_enabled, count in figures.endpoints:
         enabled.add_metric([str(sid)], 1 if is_enabled else 0)
         failures.add_metric([str(sid)], count)
     yield enabled
     yield failures
     deliveries = gauge("webhook_deliveries", "Webhook deliveries waiting (pending) or given up (dead), per endpoint.",
                        ("subscription", "status"))
-    for sid, status, count in conn.execute(text(
-            "SELECT subscription_id, status, count(*) FROM webhook_deliveries WHERE status IN ('pending', 'dead') "
-            "GROUP BY 1, 2 ORDER BY 1, 2")):
+    for sid, status, count in figures.deliveries:
         deliveries.add_metric([str(sid), status], count)
     yield deliveries
 
@@ -123,9 +110,7 @@ def broker_metrics(depths: BrokerDepths) -> Iterator[Metric]:
 
 
 def read_catalog() -> list[Metric]:
-    with get_engine().connect() as conn:
-        conn.execute(text("SET LOCAL statement_timeout = '10s'"))
-        return list(catalog_metrics(conn))
+    return list(catalog_metrics(read_catalog_figures()))
 
 
 def read_broker(read_depths: Callable[[], BrokerDepths]) -> list[Metric]:

@@ -6,7 +6,7 @@ import pytest
 
 from domain import change_types as ev
 from domain.hierarchy_diff import diff_hierarchy
-from domain.name_filters import ConnectionFilters, InvalidFilter, NameFilter, normalize_filters, parse_filters
+from domain.name_filters import ConnectionFilters, InvalidNameFilter, NameFilter, normalize_filters, parse_filters
 from domain.schema_diff import diff_schema
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 from domain.stored_state import HierarchyScope, SchemaScope, StoredContainer
@@ -73,7 +73,7 @@ def test_a_name_is_kept_when_it_fully_matches_an_include_and_no_exclude(
     ({"tables": {"exclude": ["x" * 1001]}}, "longer than 1000 characters"),
 ])
 def test_invalid_filters_are_rejected_naming_the_key_or_pattern(value: object, message: str) -> None:
-    with pytest.raises(InvalidFilter) as raised:
+    with pytest.raises(InvalidNameFilter) as raised:
         normalize_filters(value)
     assert message in str(raised.value)
     assert "\n" not in str(raised.value), "one line, for the CLI and the API message"

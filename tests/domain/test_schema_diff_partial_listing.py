@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from catalog.job_store import TABLES_NOT_VISIBLE, summarize
 from domain import change_types as ev
+from domain.jobs import TABLES_NOT_VISIBLE, summarize
 from domain.schema_diff import diff_schema
 from domain.snapshot import RemoteTable, SchemaSnapshot
 from tests.domain.test_schema_diff import ORDERS, SCHEMA, catalog, col, run, scope, table

@@ -64,9 +64,7 @@ def write_outbox(connection_key: str, events: list, object_ids: dict | None = No
     from catalog.session import session_scope
 
     with session_scope() as session:
-        raw = session.connection().connection.driver_connection
-        with raw.cursor() as cur:
-            write_events(cur, connection_key, events, object_ids=object_ids)
+        write_events(session, connection_key, events, object_ids=object_ids)
         return list(session.execute(
             text("SELECT id FROM change_events WHERE event_id = ANY(:ids) ORDER BY id"),
             {"ids": [e.event_id for e in events]},

@@ -12,8 +12,8 @@ import pymysql
 import pytest
 from sqlalchemy import select
 
-from catalog.job_store import TABLES_NOT_VISIBLE
 from catalog.session import session_factory, session_scope
+from domain.jobs import TABLES_NOT_VISIBLE
 from models import DataObject
 from services.connections.connection_records import store_connection
 from tests.conformance.double_mysql import HOST, PORT, admin_fixture, grant_pattern, quote, run  # noqa: F401 - the admin fixture

@@ -261,11 +261,10 @@ def test_disabled_objects_are_crawled_only_when_asked(sales_source: str) -> None
     with session_factory()() as session, session.begin():
         schema = session.scalar(select(DataObject).where(DataObject.path == ["pg", db, "sales"]))
         schema.status_setting = "disabled"
-    from catalog.session import raw_cursor
     from catalog.status_propagation import refresh_effective_status
 
     with session_factory()() as session, session.begin():
-        refresh_effective_status(raw_cursor(session), [schema.id])
+        refresh_effective_status(session, [schema.id])
     run_sql(sales_source, "ALTER TABLE sales.customers ADD COLUMN phone text")
     mark = last_event_id()
     assert crawl(["pg"])["subtasks"]["total"] == 2  # Marketing and public; the disabled sales is skipped

@@ -84,7 +84,8 @@ def event_schema(name: str) -> dict[str, Any]:
 
 @cache
 def _any_event() -> TypeAdapter[Any]:
-    return TypeAdapter(Annotated[Union[_MODELS], Field(discriminator="type")])  # noqa: UP007 - a runtime tuple
+    any_event: Any = Annotated[Union[_MODELS], Field(discriminator="type")]  # noqa: UP007 - a runtime tuple
+    return TypeAdapter(any_event)
 
 
 def contract_schema() -> dict[str, Any]:

@@ -1,0 +1,126 @@
+"""Owner validation requests: raised set-based from an outbox batch, listed, and resolved."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedRequest:
+    id: int
+    kind: str
+    table_id: int
+    column_name: str
+    source_event_id: uuid.UUID
+    table_path: tuple[str, ...]
+    connection_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerRequestRow:
+    id: int
+    kind: str
+    status: str
+    table_id: int
+    table_path: tuple[str, ...]
+    column_name: str
+    event_id: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LockedRequest:
+    status: str
+    kind: str
+    table_id: int
+    column_name: str
+    source_event_id: str | None
+    table_path: tuple[str, ...]
+    connection_key: str
+
+
+def outbox_batch_end(session: Session, after_id: int, limit: int) -> tuple[int | None, int]:
+    """The last id of the next outbox batch of at most `limit` events after `after_id` (None: none), and its size."""
+    last, read = session.execute(
+        text("SELECT max(id), count(*) FROM (SELECT id FROM change_events WHERE id > :c ORDER BY id LIMIT :n) b"),
+        {"c": after_id, "n": limit},
+    ).one()
+    return last, read
+
+
+def raise_requests_for_column_events(session: Session, after_id: int, last_id: int) -> list[RaisedRequest]:
+    """A pending request for every column added to or deleted from a present, enabled data source in the outbox
+    range (after_id, last_id]; an event that already raised one raises nothing."""
+    rows = session.execute(text("""
+        INSERT INTO owner_requests (kind, table_id, column_name, event_id, status)
+        SELECT CASE e.type WHEN 'column.added' THEN 'column_added' ELSE 'column_deleted' END,
+               o.id, e.payload->>'column', e.event_id, 'pending'
+        FROM change_events e
+        JOIN data_objects o ON o.id = e.object_id AND o.kind IN ('table', 'view')
+                           AND o.effective_status = 'enabled' AND o.remote_state = 'present'
+        WHERE e.id > :c AND e.id <= :last AND e.type IN ('column.added', 'column.deleted')
+          AND e.payload ? 'column'
+        ORDER BY e.id
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING id, kind, table_id, column_name, event_id,
+                  (SELECT path FROM data_objects WHERE id = table_id),
+                  (SELECT c.key FROM connections c JOIN data_objects t ON t.connection_id = c.id
+                   WHERE t.id = table_id)
+    """), {"c": after_id, "last": last_id}).all()
+    return [RaisedRequest(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows]
+
+
+def list_requests(session: Session, *, status: str | None, owned_paths: Sequence[Sequence[str]] | None,
+                  after_id: int, limit: int) -> list[OwnerRequestRow]:
+    """Requests oldest first; `owned_paths` (None: all) restricts to tables under those paths."""
+    rows = session.execute(text("""
+        SELECT r.id, r.kind, r.status, r.table_id, o.path, r.column_name, r.event_id::text, r.created_at,
+               r.resolved_at, r.resolved_by
+        FROM owner_requests r JOIN data_objects o ON o.id = r.table_id
+        WHERE r.id > :after AND (CAST(:status AS text) IS NULL OR r.status = :status)
+          AND (CAST(:owned AS jsonb) IS NULL OR EXISTS (
+                SELECT 1 FROM jsonb_array_elements(CAST(:owned AS jsonb)) p
+                WHERE o.path[1:jsonb_array_length(p)] = ARRAY(SELECT jsonb_array_elements_text(p))))
+        ORDER BY r.id LIMIT :limit
+    """), {
+        "after": after_id, "status": status, "limit": limit,
+        "owned": None if owned_paths is None else json.dumps([list(p) for p in owned_paths]),
+    }).all()
+    return [OwnerRequestRow(r[0], r[1], r[2], r[3], tuple(r[4]), r[5], r[6], r[7], r[8], r[9]) for r in rows]
+
+
+def lock_request(session: Session, request_id: int) -> LockedRequest | None:
+    """The request with its table, the request row locked until the transaction ends."""
+    row = session.execute(text("""
+        SELECT r.status, r.kind, r.table_id, r.column_name, r.event_id::text, o.path, c.key
+        FROM owner_requests r JOIN data_objects o ON o.id = r.table_id JOIN connections c ON c.id = o.connection_id
+        WHERE r.id = :id FOR UPDATE OF r
+    """), {"id": request_id}).first()
+    if row is None:
+        return None
+    return LockedRequest(row[0], row[1], row[2], row[3], row[4], tuple(row[5]), row[6])
+
+
+def remove_column_tag(session: Session, table_id: int, column: str, tag: str) -> tuple[list[str], list[str]] | None:
+    """Drop `tag` from a column; its tags before and after (None when the column is gone)."""
+    tagged = session.execute(text("""
+        UPDATE columns c SET tags = array_remove(c.tags, :tag), updated_at = now()
+        FROM (SELECT id, tags FROM columns WHERE table_id = :t AND name = :n FOR UPDATE) old
+        WHERE c.id = old.id RETURNING old.tags, c.tags
+    """), {"tag": tag, "t": table_id, "n": column}).first()
+    return None if tagged is None else (list(tagged[0]), list(tagged[1]))
+
+
+def mark_validated(session: Session, request_id: int, user_id: int | None) -> None:
+    session.execute(text(
+        "UPDATE owner_requests SET status = 'validated', resolved_at = now(), resolved_by = :u WHERE id = :id"
+    ), {"id": request_id, "u": user_id})

@@ -1,0 +1,59 @@
+"""Advisory locks: one key scheme for every lock, held as long as they should be, against a real PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from catalog.locks import OUTBOX_KEY, lock_key, lock_outbox, lock_schema, webhook_endpoint_session
+from catalog.session import session_factory
+
+KEYS = [
+    ("schema", 1, "app", "Sales"),
+    ("schema", 1, "app", "sales"),
+    ("schema", 1, "ap", "pSales"),  # the separator keeps parts apart
+    ("schema", 2, "app", "Sales"),
+    ("connection", 1),
+    ("webhook-endpoint", 1),
+    ("outbox",),
+]
+
+
+def test_every_lock_has_a_key_of_its_own_and_the_same_one_in_every_process() -> None:
+    keys = [lock_key(*parts) for parts in KEYS]
+    assert len(set(keys)) == len(KEYS)
+    assert all(-(2**63) <= key < 2**63 for key in keys)  # a PostgreSQL bigint
+    assert lock_key("schema", 1, "app", "Sales") == 666869356008987685  # derived, never random: all workers agree
+    assert OUTBOX_KEY == lock_key("outbox")
+
+
+def held_elsewhere(key: int) -> bool:
+    """Whether another connection holds the advisory lock `key` (tried without waiting)."""
+    with session_factory()() as other, other.begin():
+        return not other.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})
+
+
+@pytest.mark.usefixtures("catalog")
+def test_transaction_locks_are_held_until_the_transaction_ends() -> None:
+    schema_key = lock_key("schema", 7, "app", "Sales")
+    with session_factory()() as session:
+        with session.begin():
+            lock_schema(session, 7, "app", "Sales")
+            lock_outbox(session)
+            assert held_elsewhere(schema_key) and held_elsewhere(OUTBOX_KEY)
+            assert not held_elsewhere(lock_key("schema", 7, "app", "Marketing"))
+        assert not held_elsewhere(schema_key) and not held_elsewhere(OUTBOX_KEY)
+
+
+@pytest.mark.usefixtures("catalog")
+def test_a_webhook_endpoint_is_served_by_one_session_at_a_time() -> None:
+    with webhook_endpoint_session(7) as first:
+        assert first is not None
+        first.execute(text("SELECT 1"))
+        first.commit()  # the deliverer commits after every attempt: the lock outlives its transactions
+        with webhook_endpoint_session(7) as second:
+            assert second is None
+        with webhook_endpoint_session(8) as other_endpoint:
+            assert other_endpoint is not None
+    with webhook_endpoint_session(7) as again:
+        assert again is not None

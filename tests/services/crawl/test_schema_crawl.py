@@ -1,0 +1,41 @@
+"""One schema subtask run in this process against a real catalog and a real PostgreSQL source."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from catalog.session import session_factory, session_scope
+from models import ChangeEvent, DataObject, Job
+from services.connections.object_deletion import delete_object
+from services.crawl.jobs import request_crawl
+from services.crawl.planning import plan_crawl
+from services.crawl.schema_crawl import crawl_schema
+from tests.support.pipeline import register_source, run_sql, task_messages_lost
+
+pytestmark = pytest.mark.usefixtures("catalog")
+
+
+def test_a_schema_deleted_by_hand_after_planning_is_left_alone(source_db: str) -> None:
+    """Its subtask creates nothing (no table without a parent) and announces nothing."""
+    db = source_db.rsplit("/", 1)[1]
+    run_sql(source_db, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int)")
+    register_source("pg", source_db)
+    with task_messages_lost(), session_factory()() as session, session.begin():
+        job = request_crawl(session, ["pg"])
+    public, sales = plan_crawl(job.id)
+    with session_scope() as session:
+        delete_object(session, ["pg", db, "sales"])
+
+    assert crawl_schema(public) == ("succeeded", False)
+    assert crawl_schema(sales) == ("succeeded", True)
+    with session_factory()() as session:
+        paths = session.scalars(select(DataObject.path)).all()
+        orphans = session.scalars(select(DataObject.path).where(DataObject.parent_id.is_(None))).all()
+        created = session.scalars(select(ChangeEvent.object_path).where(ChangeEvent.type == "object.created",
+                                                                       ChangeEvent.id > 0)).all()
+        finished = session.scalar(select(Job).where(Job.id == job.id))
+    assert orphans == [["pg"]]
+    assert ["pg", db, "sales", "orders"] not in paths
+    assert ["pg", db, "sales", "orders"] not in created
+    assert finished is not None and finished.status == "succeeded"
