@@ -14,14 +14,20 @@ from domain.change_types import PlannedEvent
 SUBTASK_COUNTERS = {"succeeded": "subtasks_succeeded", "held": "subtasks_held", "failed": "subtasks_failed"}
 
 
-#: Summary key: stored tables a grant-filtered listing did not show and that were left as they are.
+#: Summary keys: stored tables, schemas and databases a privilege-filtered listing did not show and that were left
+#: as they are (not proven dropped).
 TABLES_NOT_VISIBLE = "tablesNotVisible"
+SCHEMAS_NOT_VISIBLE = "schemasNotVisible"
+DATABASES_NOT_VISIBLE = "databasesNotVisible"
 
 
-def summarize(events: list[PlannedEvent], *, tables_not_visible: int = 0) -> dict[str, int]:
+def summarize(events: list[PlannedEvent], *, tables_not_visible: int = 0, schemas_not_visible: int = 0,
+              databases_not_visible: int = 0) -> dict[str, int]:
     summary = dict(Counter(e.type for e in events))
-    if tables_not_visible:
-        summary[TABLES_NOT_VISIBLE] = tables_not_visible
+    for key, count in ((TABLES_NOT_VISIBLE, tables_not_visible), (SCHEMAS_NOT_VISIBLE, schemas_not_visible),
+                       (DATABASES_NOT_VISIBLE, databases_not_visible)):
+        if count:
+            summary[key] = count
     return summary
 
 

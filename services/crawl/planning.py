@@ -124,7 +124,9 @@ def plan_crawl(job_id: int) -> list[int]:
                 events += data_source_events(flips, f"hierarchy:{job.id}")
         else:
             _record_planned(cur, job.id, changes)
-        cur.execute("UPDATE jobs SET summary = %s WHERE id = %s", (json.dumps(summarize(events)), job.id))
+        summary = summarize(events, schemas_not_visible=changes.schemas_not_visible,
+                            databases_not_visible=changes.databases_not_visible)
+        cur.execute("UPDATE jobs SET summary = %s WHERE id = %s", (json.dumps(summary), job.id))
         subtasks = _create_subtasks(cur, job, _schemas_to_crawl(job, remote, stored, changes))
         if job.dry_run:  # planned only: emitting them would also swallow the real events (same stable ids)
             events = []
