@@ -341,11 +341,11 @@ def _remote_tables(rows: list[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
     """
     shared: dict[tuple[Any, ...], tuple[RemoteColumn, ...]] = {}
     tables = []
-    for name, relkind, owner, comment, names, ordinals, types, nullables, comments in rows:
+    for name, relkind, owner, comment, names, ordinals, types, nullables, comments, oid in rows:
         kind, remote_kind = RELATION_KINDS[relkind]
         key = (tuple(names), tuple(ordinals), tuple(types), tuple(nullables), tuple(comments))
         columns = shared.get(key)
         if columns is None:
             columns = shared[key] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments))
-        tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner))  # type: ignore[arg-type]
+        tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid))  # type: ignore[arg-type]
     return tuple(tables)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domain import change_types as ev
@@ -148,6 +148,13 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
     values: dict[str, Any] = {}
     table_events: list[ev.PlannedEvent] = []
 
+    if _recreated(current, table):
+        table_events.append(_deleted_event(scope, current, revision))
+        current = _as_deleted(current, revision)
+        revision += 1
+    if table.remote_id is not None and table.remote_id != current.remote_id:
+        values["remote_id"] = table.remote_id
+
     if current.remote_state == DELETED:
         setting = current.status_before_deletion or current.status_setting
         status = effective_status(setting, scope.schema_effective_status)
@@ -173,9 +180,22 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
         values["fingerprint"] = fingerprint
 
     if values:
-        values["revision"] = revision
+        if table_events or set(values) != {"remote_id"}:  # learning the identity alone is no new revision
+            values["revision"] = revision
         changes.table_updates.append(TableUpdate(current.id, current.name, values))
         changes.events.extend(table_events)
+
+
+def _recreated(current: StoredTable, table: RemoteTable) -> bool:
+    """Dropped and re-created under the same name since the last crawl: the platform's identity changed."""
+    return (current.remote_state == PRESENT and current.remote_id is not None and table.remote_id is not None
+            and current.remote_id != table.remote_id)
+
+
+def _as_deleted(table: StoredTable, revision: int) -> StoredTable:
+    """The stored table as a crawl between the drop and the re-create would have left it."""
+    return replace(table, remote_state=DELETED, status_before_deletion=table.status_setting,
+                   status_setting=DISABLED, effective_status=DISABLED, revision=revision)
 
 
 def _diff_columns(changes: SchemaChanges, current: StoredTable, table: RemoteTable,
@@ -227,9 +247,13 @@ def _mark_deleted(changes: SchemaChanges, table: StoredTable, scope: SchemaScope
         "status_setting": DISABLED, "effective_status": DISABLED,
         "revision": revision,
     }))
-    changes.events.append(ev.planned(ev.OBJECT_DELETED_REMOTELY, _path(scope, table.name), revision, {
+    changes.events.append(_deleted_event(scope, table, revision))
+
+
+def _deleted_event(scope: SchemaScope, table: StoredTable, revision: int) -> ev.PlannedEvent:
+    return ev.planned(ev.OBJECT_DELETED_REMOTELY, _path(scope, table.name), revision, {
         "kind": table.kind, "before": {"status": table.effective_status}, "after": {"status": DISABLED},
-    }))
+    })
 
 
 def _held(scope: SchemaScope, vanished: list[StoredTable], present: int) -> SchemaChanges:

@@ -95,9 +95,11 @@ def test_reads_tables_views_and_columns_with_types_comments_and_nullability(sour
     assert (snapshot.database, snapshot.schema) == (database_name(source_db), "app")
     tables = by_name(snapshot.tables)
     assert sorted(tables) == ["customers", "events", "order_counts", "orders", "rich"]  # partitions left out
+    with psycopg.connect(source_db) as conn:
+        oid = conn.execute("SELECT 'app.customers'::regclass::oid::text").fetchone()[0]
     assert tables["customers"] == RemoteTable(
         name="customers", kind="table", remote_kind="BASE TABLE", comment="People who buy", owner="postgres",
-        columns=(
+        remote_id=oid, columns=(
             RemoteColumn("id", 1, "integer", False, None),
             RemoteColumn("name", 2, "character varying(20)", False, None),
             RemoteColumn("balance", 3, "numeric(10,2)", True, "Open amount, EUR"),
