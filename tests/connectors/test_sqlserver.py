@@ -460,7 +460,8 @@ def test_ansi_listing_is_complete_while_the_login_sees_every_table(odbc_source: 
 
 @needs_odbc
 def test_ansi_revoked_table_makes_the_listing_incomplete_not_shorter(odbc_source: str, restricted_role: str) -> None:
-    _as_admin(odbc_source, sql.SQL('REVOKE SELECT ON "Sales Ü"."Lines" FROM {}').format(sql.Identifier(restricted_role)))
+    revoke = sql.SQL('REVOKE SELECT ON "Sales Ü"."Lines" FROM {}').format(sql.Identifier(restricted_role))
+    _as_admin(odbc_source, revoke)
     with odbc_connector(odbc_source, user=restricted_role) as connector:
         snapshot = connector.read_schema(odbc_source, "Sales Ü")
         results = connector.validate()
