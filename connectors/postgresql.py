@@ -170,10 +170,14 @@ class PostgresConnector(Connector):
     def list_hierarchy(self) -> RemoteHierarchy:
         """Connectable databases in scope, each with its user schemas; a database that fails is reported apart."""
         entry = self.settings.database
-        listed = [row[0] for row in self._fetch(entry, queries.CONNECTABLE_DATABASES)]
+        rows = self._fetch(entry, queries.DATABASES)
+        in_scope = set(self._databases_in_scope([name for name, _ in rows]))
+        closed = {name: "the database does not accept connections (ALLOW_CONNECTIONS false); its schemas and "
+                        "tables are left as they are" for name, allowed in rows if name in in_scope and not allowed}
         return collect_hierarchy(
-            self._databases_in_scope(listed),
+            [name for name, allowed in rows if name in in_scope and allowed],
             lambda database: tuple(row[0] for row in self._fetch(database, queries.USER_SCHEMAS)),
+            closed,
         )
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:

@@ -18,9 +18,11 @@ _USER_SCHEMA: Final = """
     AND n.nspname !~ '^pg_(toast_)?temp_'
 """
 
-CONNECTABLE_DATABASES: LiteralString = """
-    SELECT datname::text FROM pg_catalog.pg_database
-    WHERE datallowconn AND NOT datistemplate
+#: Every database but the templates, and whether it accepts connections: one that does not (ALLOW_CONNECTIONS
+#: false, as while it is being restored or retired) is reported, not taken as dropped.
+DATABASES: LiteralString = """
+    SELECT datname::text, datallowconn FROM pg_catalog.pg_database
+    WHERE NOT datistemplate
     ORDER BY datname
 """
 

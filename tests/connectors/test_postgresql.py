@@ -416,6 +416,18 @@ def test_database_that_cannot_be_listed_is_reported_apart(source_db: str, second
     assert PASSWORD not in hierarchy.failed_databases[second]
 
 
+def test_database_not_accepting_connections_is_reported_not_dropped(source_db: str, second_db: str) -> None:
+    first, second = database_name(source_db), database_name(second_db)
+    run(source_db, f'ALTER DATABASE "{second}" ALLOW_CONNECTIONS false')
+    try:
+        with connector_for(source_db, databases=[first, second]) as connector:
+            hierarchy = connector.list_hierarchy()
+        assert hierarchy.databases == {first: ("public",)} and hierarchy.complete
+        assert "ALLOW_CONNECTIONS false" in hierarchy.failed_databases[second]
+    finally:
+        run(source_db, f'ALTER DATABASE "{second}" ALLOW_CONNECTIONS true')
+
+
 # -- benchmark source generator ---------------------------------------------------------------------------
 
 
