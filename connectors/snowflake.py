@@ -230,7 +230,7 @@ class SnowflakeConnector(Connector):
     def _run(self, sql: str, params: Mapping[str, Any] | None, context: str) -> tuple[list[str], list[tuple]]:
         cursor = self._cursor()
         try:
-            cursor.execute(sql, params)
+            cursor.execute(sql, dict(params) if params is not None else None)
             columns = [d.name.lower() for d in cursor.description or ()]
             return columns, cursor.fetchall()
         except Exception as error:  # noqa: BLE001 - every client failure becomes a domain error

@@ -208,6 +208,7 @@ class SqlAlchemyConnector(Connector):
             return SchemaSnapshot(database=database, schema=schema, tables=())
         filter_names = names if wanted is not None else None
         columns = inspector.get_multi_columns(schema=schema, filter_names=filter_names, kind=ObjectKind.ANY)
+        comments: dict[Any, Any]
         try:
             comments = inspector.get_multi_table_comment(schema=schema, filter_names=filter_names,
                                                          kind=ObjectKind.ANY)

@@ -53,7 +53,7 @@ def visibility_outcome(gaps: Sequence[str], passed: str | None = None) -> str | 
 
 
 def validate_by_listing(
-    test_connection: Callable[[], object],
+    test_connection: Callable[[], None],
     databases_in_scope: Callable[[], tuple[list[str], dict[str, str]]],
     list_schemas: Callable[[str], object],
     noun: str = "database",
