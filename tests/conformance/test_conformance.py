@@ -167,10 +167,10 @@ def test_retype_column(double: SourceDouble, schema_name: str) -> None:
     double.create_table(schema_name, "a", [("id", "int"), ("amount", "int")])
     register(double, schema_name)
     crawl()
-    before = dict((n, t) for n, _, t in columns((double.database, schema_name, "a")))
+    before = {n: t for n, _, t in columns((double.database, schema_name, "a"))}
     double.retype_column(schema_name, "a", "amount", "bigint")
     assert crawl().event_types == [ev.COLUMN_TYPE_CHANGED]
-    after = dict((n, t) for n, _, t in columns((double.database, schema_name, "a")))
+    after = {n: t for n, _, t in columns((double.database, schema_name, "a"))}
     assert before["amount"] != after["amount"] and before["id"] == after["id"]
 
 
