@@ -48,7 +48,7 @@ class DatabricksDouble:
     has_identity = True  # table_id
     expected_validation_warning = "not the metastore admin"
 
-    def __init__(self, database: str = "source_catalog", page_size: int = 10) -> None:
+    def __init__(self, database: str = "source_catalog", page_size: int = 50) -> None:
         self.database = database
         self.server = UnityCatalogServer(page_size=page_size).start()
         self.server.create_catalog(database)

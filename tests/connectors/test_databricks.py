@@ -393,6 +393,15 @@ def test_table_id_changes_when_a_table_is_re_created(server: UnityCatalogServer)
     assert first and second and first != second
 
 
+def test_every_list_call_is_paginated_as_unity_catalog_requires(server: UnityCatalogServer) -> None:
+    readable_schema(server, "t")
+    with connector(server) as c:
+        c.list_hierarchy()
+        c.read_schema("main", "s")
+        c.validate()
+    assert server.unpaginated_calls == 0
+
+
 def test_empty_and_unordered_pages_are_read_to_the_end(server: UnityCatalogServer) -> None:
     readable_schema(server, *(f"t{i:02d}" for i in range(25)))
     server.empty_pages = server.shuffled = True

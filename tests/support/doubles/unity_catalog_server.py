@@ -139,6 +139,9 @@ class UnityCatalogServer:
     retry_after: int = 1
     empty_pages: bool = False
     shuffled: bool = False
+    #: List calls made without max_results: unpaginated requests "will soon be rejected"
+    #: (https://docs.databricks.com/aws/en/data-governance/unity-catalog/paginate-legacy-list-apis).
+    unpaginated_calls: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -348,9 +351,18 @@ class UnityCatalogServer:
                     result.setdefault(principal, []).append((privilege, *inherited))
         return result
 
+    def _granted(self, *parts: str) -> set[str]:
+        """The privileges granted to the principal or its groups on this very securable (not inherited)."""
+        types = ("catalog", "schema", "table")
+        grants = self.grants.get((types[len(parts) - 1], ".".join(parts)), {})
+        return {p for identity in self._identities for p in grants.get(identity, ())}
+
+    def _held(self, *parts: str) -> set[str]:
+        """Effective privileges: granted on the securable or any parent."""
+        return set().union(*(self._granted(*parts[:n]) for n in range(1, len(parts) + 1)))
+
     def _holds(self, privilege: str, *parts: str) -> bool:
-        effective = self._effective(*parts)
-        held = {p for identity in self._identities for p, _, _ in effective.get(identity, [])}
+        held = self._held(*parts)
         return privilege in held or "ALL_PRIVILEGES" in held
 
     def _catalog_visible(self, name: str, browse: bool) -> bool:
@@ -363,14 +375,18 @@ class UnityCatalogServer:
         return (self._is_admin or bool(owners & self._identities) or self._holds("USE_SCHEMA", catalog, schema)
                 or (browse and self._holds("BROWSE", catalog, schema)))
 
-    def _table_access(self, catalog: str, schema: str, table: UcTable, browse: bool) -> str | None:
-        """'full', 'browse' (metadata only) or None (left out of the listing)."""
+    def _table_access(self, catalog: str, schema: str, table: UcTable, browse: bool,
+                      inherited: set[str], uses: bool) -> str | None:
+        """'full', 'browse' (metadata only) or None (left out of the listing); `inherited`: the privileges held on
+        the schema, `uses`: USE_CATALOG and USE_SCHEMA held."""
         if self._is_admin or table.owner in self._identities:
             return "full"
-        uses = self._holds("USE_CATALOG", catalog) and self._holds("USE_SCHEMA", catalog, schema)
-        if uses and self._holds("SELECT", catalog, schema, table.name):
+        held = inherited | self._granted(catalog, schema, table.name)
+        if "ALL_PRIVILEGES" in held:
+            held |= {"SELECT", "BROWSE"}
+        if uses and "SELECT" in held:
             return "full"
-        if browse and self._holds("BROWSE", catalog, schema, table.name):
+        if browse and "BROWSE" in held:
             return "browse"
         return None
 
@@ -459,7 +475,10 @@ class UnityCatalogServer:
             )
         tables = catalog.schemas[schema_name].tables
         browse = query.get("include_browse") == "true"
-        access = {name: self._table_access(catalog_name, schema_name, t, browse) for name, t in tables.items()}
+        inherited = self._held(catalog_name, schema_name)
+        uses = self._holds("USE_CATALOG", catalog_name) and self._holds("USE_SCHEMA", catalog_name, schema_name)
+        access = {name: self._table_access(catalog_name, schema_name, t, browse, inherited, uses)
+                  for name, t in tables.items()}
         omit_columns = query.get("omit_columns") == "true"
         return self._page(
             "tables",
@@ -476,6 +495,7 @@ class UnityCatalogServer:
             names = list(names)
             random.Random(len(names)).shuffle(names)
         if "max_results" not in query:
+            self.unpaginated_calls += 1
             return {key: [info(name) for name in names]}
         max_results = int(query["max_results"])
         if max_results < 0:
