@@ -382,7 +382,7 @@ class SnowflakeConnector(Connector):
         """Drops are proven through Time Travel: a database kept 0 days cannot show them."""
         rows = self._show_history("DATABASES HISTORY", "cannot list databases")
         no_retention = sorted({r["name"] for r in rows if r.get("dropped_on") is None and r["name"] in databases
-                               and str(r.get("retention_time", "1")) in ("0", "None")})
+                               and str(r.get("retention_time")) == "0"})
         return visibility_outcome([
             f"database {name} keeps no Time Travel (DATA_RETENTION_TIME_IN_DAYS = 0), so SHOW … HISTORY cannot "
             "show a drop there" for name in no_retention
