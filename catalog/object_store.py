@@ -21,7 +21,7 @@ from domain.snapshot import RemoteTable
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
 
 _TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_state, remote_kind, comment, owner, "
-                  "fingerprint, revision, status_before_deletion")
+                  "fingerprint, revision, status_before_deletion, remote_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +132,13 @@ def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int,
         """
         INSERT INTO data_objects (connection_id, parent_id, kind, name, path, remote_kind, status_setting,
                                   effective_status, activate_new_children, remote_state, comment, owner,
-                                  fingerprint, revision)
+                                  fingerprint, revision, remote_id)
         SELECT %(connection)s, %(parent)s, t.kind, t.name, %(schema_path)s::text[] || t.name, t.remote_kind,
-               t.setting, t.status, 'inherit', 'present', t.comment, t.owner, t.fingerprint, 1
+               t.setting, t.status, 'inherit', 'present', t.comment, t.owner, t.fingerprint, 1, t.remote_id
         FROM unnest(%(kinds)s::text[], %(names)s::text[], %(remote_kinds)s::text[], %(settings)s::text[],
-                    %(statuses)s::text[], %(comments)s::text[], %(owners)s::text[], %(fingerprints)s::text[])
-             AS t(kind, name, remote_kind, setting, status, comment, owner, fingerprint)
+                    %(statuses)s::text[], %(comments)s::text[], %(owners)s::text[], %(fingerprints)s::text[],
+                    %(remote_ids)s::text[])
+             AS t(kind, name, remote_kind, setting, status, comment, owner, fingerprint, remote_id)
         RETURNING name, id
         """,
         {
@@ -147,7 +148,7 @@ def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int,
             "settings": [n.status_setting for n in changes.new_tables],
             "statuses": [n.effective_status for n in changes.new_tables],
             "comments": [t.comment for t in tables], "owners": [t.owner for t in tables],
-            "fingerprints": [t.fingerprint for t in tables],
+            "fingerprints": [t.fingerprint for t in tables], "remote_ids": [t.remote_id for t in tables],
         },
     )
     return {(*schema_path, name): id_ for name, id_ in cur.fetchall()}

@@ -9,12 +9,22 @@ from typing import Any, ClassVar, Literal
 
 from domain.snapshot import RemoteHierarchy, SchemaSnapshot
 
+ValidationStatus = Literal["passed", "warning", "failed", "skipped"]
+
 
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
+    """One validation test. A warning does not fail validation: the connection works, but something (a privilege
+    the credentials lack, so drops cannot be told from lost visibility) deserves the user's attention."""
+
     name: str
-    status: Literal["passed", "failed", "skipped"]
+    status: ValidationStatus
     message: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether the tests that depend on this one may run."""
+        return self.status in ("passed", "warning")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -6,13 +6,23 @@ config or credentials, credentials clientSecret).
 
 Catalogs and their schemas are listed with the paged catalogs/schemas list calls; a schema is read with one paged
 tables list call, which carries every table's columns. Unity Catalog names are case-insensitive and stored in
-lower case; they are kept exactly as the API reports them.
+lower case; they are kept exactly as the API reports them. The list calls go through the SDK's API client (its
+authentication and its retries, which honour 429 Retry-After) but keep the raw JSON: the SDK turns an enum value
+newer than itself into None (`_enum` in databricks/sdk/service/_internal.py), and the platform's own word for a
+table or catalog type must not be lost.
+
+Listings show only what the principal may see: catalogs it owns or has USE_CATALOG on, schemas with USE_SCHEMA,
+tables with SELECT (and, with include_browse, BROWSE). A listing is complete when the principal's effective
+privileges show everything: the metastore admin for catalogs; USE_SCHEMA (or BROWSE, or ALL_PRIVILEGES) on the
+catalog, or its ownership, for its schemas; SELECT (or BROWSE, or ALL_PRIVILEGES) on the schema for its tables. A
+table listed with deleted_at is proven dropped. Anything else that vanishes is counted as not visible.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import requests
@@ -31,13 +41,20 @@ from connectors.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
-from connectors.hierarchy import collect_hierarchy
-from connectors.validation import validate_by_listing
+from connectors.hierarchy import SchemaListing, collect_hierarchy
+from connectors.validation import Warned, validate_by_listing, visibility_outcome
 from domain.redaction import redact
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 VIEW_TYPES = frozenset({"VIEW", "MATERIALIZED_VIEW", "METRIC_VIEW"})
-HIDDEN_CATALOG_TYPES = frozenset({CatalogType.SYSTEM_CATALOG, CatalogType.INTERNAL_CATALOG})
+HIDDEN_CATALOG_TYPES = frozenset({CatalogType.SYSTEM_CATALOG.value, CatalogType.INTERNAL_CATALOG.value})
+KNOWN_CATALOG_TYPES = frozenset(t.value for t in CatalogType)
+#: Effective privileges that make every child securable of the kind show in a listing.
+SHOWS_ALL_SCHEMAS = frozenset({"USE_SCHEMA", "BROWSE", "ALL_PRIVILEGES"})
+SHOWS_ALL_TABLES = frozenset({"SELECT", "BROWSE", "ALL_PRIVILEGES"})
+CATALOGS_PATH = "/api/2.1/unity-catalog/catalogs"
+SCHEMAS_PATH = "/api/2.1/unity-catalog/schemas"
+TABLES_PATH = "/api/2.1/unity-catalog/tables"
 AUTHENTICATION_TYPES = ("token", "oauthM2M")
 _OAUTH_REJECTIONS = ("invalid_client", "unauthorized_client", "access_denied", "invalid_grant")
 _SECRET_KEYS = ("token", "clientSecret")
@@ -112,15 +129,25 @@ def map_error(error: BaseException, context: str, secrets: Iterable[str] = ()) -
     return ConnectorError(message)
 
 
-def remote_table(info: TableInfo) -> RemoteTable:
-    table_type = info.table_type.value if info.table_type else None
+def table_kind(table_type: str | None, view_definition: str | None = None) -> str:
+    """A view for the known view types, any newer type that calls itself one, or anything defined by a query."""
+    if table_type in VIEW_TYPES or "VIEW" in (table_type or "").upper() or view_definition:
+        return "view"
+    return "table"
+
+
+def remote_table(raw: dict[str, Any]) -> RemoteTable:
+    """From the tables list call's JSON: the SDK parses the rest, the raw table_type survives unknown values."""
+    info = TableInfo.from_dict(raw)
+    table_type = raw.get("table_type") or None
     columns = sorted(info.columns or [], key=lambda c: c.position if c.position is not None else 0)
     return RemoteTable(
         name=info.name or "",
-        kind="view" if table_type in VIEW_TYPES else "table",
+        kind=table_kind(table_type, info.view_definition),  # type: ignore[arg-type]
         remote_kind=table_type,
         comment=info.comment or None,
         owner=info.owner or None,
+        remote_id=info.table_id or None,
         columns=tuple(
             RemoteColumn(
                 name=column.name or "",
@@ -144,6 +171,7 @@ class DatabricksConnector(Connector):
         super().__init__(config, credentials, **options)
         self._secrets = [str(self.credentials[k]) for k in _SECRET_KEYS if self.credentials.get(k)]
         self._client: WorkspaceClient | None = None
+        self._me: frozenset[str] | None = None
 
     def _call(self, context: str, action: Callable[[WorkspaceClient], T]) -> T:
         """Run one (paged) API call; the client is built on first use so that its errors are reported too."""
@@ -168,13 +196,35 @@ class DatabricksConnector(Connector):
             names.append(str(self.config["internalCatalog"]))
         return {name.lower() for name in names}
 
+    def _list(self, context: str, path: str, key: str, **query: Any) -> list[dict[str, Any]]:
+        """Every item of a paged list call. Only an absent next_page_token ends it: a page may be empty and still
+        carry one, and pages come in no particular order."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            params = {**query, "max_results": 0, **({"page_token": token} if token else {})}
+
+            def fetch(w: WorkspaceClient, params: dict[str, Any] = params) -> Any:
+                return w.api_client.do("GET", path, query=params, headers={"Accept": "application/json"})
+
+            page = self._call(context, fetch)
+            assert isinstance(page, dict)
+            items.extend(page.get(key) or [])
+            token = page.get("next_page_token")
+            if not token:
+                return items
+
+    def _catalog_infos(self) -> list[dict[str, Any]]:
+        return self._list("cannot list catalogs", CATALOGS_PATH, "catalogs", include_browse="true")
+
     def _catalogs_in_scope(self) -> tuple[list[str], dict[str, str]]:
-        infos = self._call("cannot list catalogs", lambda w: list(w.catalogs.list()))
         excluded = self._excluded_catalogs()
         visible = [
-            info.name
-            for info in infos
-            if info.name and info.name.lower() not in excluded and info.catalog_type not in HIDDEN_CATALOG_TYPES
+            info["name"]
+            for info in self._catalog_infos()
+            if info.get("name") and info["name"].lower() not in excluded
+            and info.get("catalog_type") not in HIDDEN_CATALOG_TYPES
+            and (info.get("catalog_type") or "MANAGED_CATALOG") in KNOWN_CATALOG_TYPES
         ]
         wanted = [str(name) for name in self.config.get("catalogs") or []]
         if not wanted:
@@ -189,34 +239,101 @@ class DatabricksConnector(Connector):
         return list(dict.fromkeys(found)), missing
 
     def _schemas(self, catalog: str) -> tuple[str, ...]:
-        infos = self._call(
-            f"cannot list the schemas of catalog {catalog}", lambda w: list(w.schemas.list(catalog_name=catalog))
-        )
-        return tuple(info.name for info in infos if info.name and info.name.lower() not in self.system_schemas)
+        infos = self._list(f"cannot list the schemas of catalog {catalog}", SCHEMAS_PATH, "schemas",
+                           catalog_name=catalog, include_browse="true")
+        return tuple(info["name"] for info in infos
+                     if info.get("name") and info["name"].lower() not in self.system_schemas)
+
+    def _schema_listing(self, catalog: str) -> SchemaListing:
+        schemas = self._schemas(catalog)
+        return SchemaListing(schemas, complete=self._sees_all(SHOWS_ALL_SCHEMAS, "catalog", catalog))
+
+    # -- what the principal may see --
+
+    def _identities(self) -> frozenset[str]:
+        """The principal and its groups, as grants name them (a service principal by its application id)."""
+        if self._me is None:
+            me = self._call("cannot read the current principal", lambda w: w.api_client.do(
+                "GET", "/api/2.0/preview/scim/v2/Me", headers={"Accept": "application/json"}))
+            assert isinstance(me, dict)
+            groups = {g.get("display") for g in me.get("groups") or [] if g.get("display")}
+            self._me = frozenset({me.get("userName") or "", me.get("applicationId") or "", *groups} - {""})
+        return self._me
+
+    def _is_metastore_admin(self) -> bool:
+        summary = self._call("cannot read the metastore", lambda w: w.api_client.do(
+            "GET", "/api/2.1/unity-catalog/metastore_summary", headers={"Accept": "application/json"}))
+        return isinstance(summary, dict) and summary.get("owner") in self._identities()
+
+    def _effective_privileges(self, securable_type: str, full_name: str) -> set[str]:
+        """The principal's privileges on a securable, inherited ones included; nothing if it may not ask."""
+        try:
+            result = self._call(f"cannot read the privileges on {full_name}", lambda w: w.api_client.do(
+                "GET", f"/api/2.1/unity-catalog/effective-permissions/{securable_type}/{full_name}",
+                headers={"Accept": "application/json"}))
+        except (PermissionDenied, ObjectNotFound):
+            return set()
+        assert isinstance(result, dict)
+        identities = self._identities()
+        return {
+            privilege.get("privilege") or ""
+            for assignment in result.get("privilege_assignments") or []
+            if assignment.get("principal") in identities
+            for privilege in assignment.get("privileges") or []
+        }
+
+    def _sees_all(self, privileges: frozenset[str], securable_type: str, full_name: str) -> bool:
+        return bool(self._effective_privileges(securable_type, full_name) & privileges) or self._is_metastore_admin()
 
     def list_hierarchy(self) -> RemoteHierarchy:
         catalogs, failed = self._catalogs_in_scope()
-        return collect_hierarchy(catalogs, self._schemas, failed)
+        return collect_hierarchy(catalogs, self._schema_listing, failed, complete=self._is_metastore_admin())
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
         if database.lower() in self._excluded_catalogs() or schema.lower() in self.system_schemas:
             raise ObjectNotFound(f"{database}.{schema} is a system or internal schema and is never read")
-        infos = self._call(
-            f"cannot read schema {database}.{schema}",
-            lambda w: list(w.tables.list(catalog_name=database, schema_name=schema, omit_properties=True)),
-        )
+        infos = self._list(f"cannot read schema {database}.{schema}", TABLES_PATH, "tables", catalog_name=database,
+                           schema_name=schema, omit_properties="true", include_browse="true")
         wanted = None if tables is None else {name.lower() for name in tables}  # names are case-insensitive
-        return SchemaSnapshot(
+        infos = [info for info in infos if wanted is None or (info.get("name") or "").lower() in wanted]
+        deleted = frozenset(info["name"] for info in infos if info.get("deleted_at") and info.get("name"))
+        snapshot = SchemaSnapshot(
             database=database,
             schema=schema,
-            tables=tuple(remote_table(info) for info in infos if wanted is None or (info.name or "").lower() in wanted),
+            tables=tuple(remote_table(info) for info in infos if info.get("name") not in deleted),
         )
+        if self._sees_all(SHOWS_ALL_TABLES, "schema", f"{database}.{schema}"):
+            return snapshot
+        return replace(snapshot, complete=False, confirmed_absent=deleted)
 
     def validate(self) -> list[ValidationResult]:
-        return validate_by_listing(self._test_connection, self._catalogs_in_scope, self._schemas, noun="catalog")
+        return validate_by_listing(self._test_connection, self._catalogs_in_scope, self._schemas, noun="catalog",
+                                   visibility=self._visibility)
+
+    def _visibility(self, catalogs: list[str]) -> str | Warned | None:
+        if self._is_metastore_admin():
+            return "the principal is the metastore admin and sees everything"
+        gaps = [] if self.config.get("catalogs") else [
+            "the principal is not the metastore admin: a catalog that disappears from the listing is counted as "
+            "not visible"]
+        unknown = sorted({f"{info.get('name')} ({info.get('catalog_type')})" for info in self._catalog_infos()
+                          if info.get("catalog_type") and info["catalog_type"] not in KNOWN_CATALOG_TYPES})
+        if unknown:
+            gaps.append(f"catalogs of a type this connector does not know are not ingested: {', '.join(unknown)}")
+        for catalog in catalogs:
+            if not self._effective_privileges("catalog", catalog) & SHOWS_ALL_SCHEMAS:
+                gaps.append(f"no USE_SCHEMA (or BROWSE) on catalog {catalog}: schemas without their own grant are "
+                            "hidden")
+            for schema in self._schemas(catalog)[:10]:
+                if not self._effective_privileges("schema", f"{catalog}.{schema}") & SHOWS_ALL_TABLES:
+                    gaps.append(f"no SELECT (or BROWSE) on schema {catalog}.{schema}: tables without their own "
+                                "grant are hidden")
+        return visibility_outcome(gaps)
 
     def _test_connection(self) -> None:
-        self._call("cannot connect to the workspace", lambda w: next(iter(w.catalogs.list(max_results=1)), None))
+        self._call("cannot connect to the workspace", lambda w: w.api_client.do(
+            "GET", CATALOGS_PATH, query={"max_results": 1}, headers={"Accept": "application/json"}))
 
     def close(self) -> None:
         self._client = None
+        self._me = None

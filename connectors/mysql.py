@@ -3,6 +3,12 @@
 MySQL has no level between the server and its databases, and calls a database a schema. The connector reports one
 database, labelled by config `database` (default "def", the TABLE_CATALOG MySQL reports), whose schemas are the
 MySQL databases. Config: hostname, port (3306), database (the label); credentials: username, password.
+
+The information schema lists only what the reader holds a privilege on. A listing is complete when the reader's
+own privileges show everything (SHOW DATABASES for the schemas; a schema-wide or global table privilege for a
+schema's tables); otherwise only a missing object the reader still holds a grant on is known to be dropped, since
+MySQL keeps schema, table and column grants after DROP. Roles' privileges are not in the privilege views, so
+privileges held only through a role prove nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ from connectors.validation import (
     CONNECTION_TEST,
     DATABASE_ACCESS_TEST,
     METADATA_PRIVILEGES_TEST,
+    Warned,
     run_validation,
+    visibility_outcome,
 )
 from domain.redaction import redact
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
@@ -69,6 +77,12 @@ GLOBAL_PRIVILEGES_QUERY = "SELECT GRANTEE, PRIVILEGE_TYPE FROM information_schem
 SCHEMA_PRIVILEGES_QUERY = (
     "SELECT GRANTEE, TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = %s"
 )
+#: Schemas the reader holds a privilege on, at schema level (a name or pattern) or table level (a name); MySQL
+#: keeps these grants after DROP DATABASE.
+GRANTED_SCHEMAS_QUERY = """
+SELECT DISTINCT TABLE_SCHEMA, 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = %s
+UNION
+SELECT DISTINCT TABLE_SCHEMA, 0 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = %s"""
 TABLE_GRANTS_QUERY = """
 SELECT GRANTEE, TABLE_NAME FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = %s AND TABLE_SCHEMA = %s
 UNION
@@ -159,6 +173,29 @@ def sees_all_tables(schema: str, global_privileges: Iterable[str], schema_grants
                for pattern, privilege in schema_grants)
 
 
+def sees_all_schemas(global_privileges: Iterable[str], *, partial_revokes: bool = False) -> bool:
+    """Whether SCHEMATA lists every schema: it shows only schemas the reader holds some privilege on, unless it
+    holds SHOW DATABASES (https://dev.mysql.com/doc/refman/8.4/en/show-databases.html) or a privilege on all of
+    them (*.*, which partial_revokes may take back for one schema)."""
+    privileges = set(global_privileges)
+    return "SHOW DATABASES" in privileges or (not partial_revokes and bool(TABLE_VISIBLE_PRIVILEGES & privileges))
+
+
+def literal_schema(pattern: str, *, wildcards: bool = True) -> str | None:
+    """The one schema a schema-level grant name stands for, or None when it holds a wildcard (_ or %)."""
+    if not wildcards:
+        return pattern
+    name, chars = [], iter(pattern)
+    for char in chars:
+        if char == "\\":
+            name.append(next(chars, "\\"))
+        elif char in "%_":
+            return None
+        else:
+            name.append(char)
+    return "".join(name)
+
+
 def confirmed_absent(granted: Collection[str], listed: Collection[str],
                      tables: Collection[str] | None = None) -> frozenset[str]:
     """Tables the reader holds a table or column grant on but the listing left out: dropped.
@@ -179,6 +216,24 @@ class TableVisibility:
     def __and__(self, other: TableVisibility) -> TableVisibility:
         """Both readings must agree: a grant changed during the listing proves nothing."""
         return TableVisibility(self.complete and other.complete, self.granted & other.granted)
+
+
+@dataclass(frozen=True, slots=True)
+class Grants:
+    """The reader's own privileges, as the privilege views show them."""
+
+    reader: str
+    partial_revokes: bool
+    global_privileges: tuple[str, ...]
+    schema_grants: tuple[tuple[str, str], ...]  # (schema name or pattern, PRIVILEGE_TYPE)
+
+    def sees_all_tables(self, schema: str) -> bool:
+        return sees_all_tables(schema, self.global_privileges, self.schema_grants,
+                               partial_revokes=self.partial_revokes)
+
+    @property
+    def sees_all_schemas(self) -> bool:
+        return sees_all_schemas(self.global_privileges, partial_revokes=self.partial_revokes)
 
 
 class MySQLConnector(Connector):
@@ -273,18 +328,54 @@ class MySQLConnector(Connector):
         if not self.list_hierarchy().databases[self.database_label]:
             raise PermissionDenied("the credentials may not see any database (MySQL schema)")
 
-    def _test_metadata_privileges(self) -> None:
+    def _test_metadata_privileges(self) -> str | Warned | None:
         with self._connection() as connection, connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE 1 = 0")
+            grants = self._grants(cursor)
+        user = grants.reader
+        gaps = [] if grants.sees_all_schemas else [
+            f"user {user} lacks the global SHOW DATABASES privilege (schemas it holds no privilege on are hidden)"]
+        gaps += [
+            f"user {user} holds no schema-wide privilege such as SELECT on schema {schema!r} (only its tables with "
+            "a table grant are listed, and only their drops are detected)"
+            for schema in self.list_hierarchy().databases[self.database_label][:10]
+            if not grants.sees_all_tables(schema)
+        ]
+        return visibility_outcome(gaps, f"user {user} sees every schema and table")
 
     def list_hierarchy(self) -> RemoteHierarchy:
         with self._connection() as connection, connection.cursor() as cursor:
+            before = self._grants(cursor)
             cursor.execute(SCHEMAS_QUERY)
             rows = cursor.fetchall()
+            after = self._grants(cursor)
+            granted = self._granted_schemas(cursor, before) & self._granted_schemas(cursor, after)
         excluded = self._excluded_schemas()
-        return RemoteHierarchy(databases={
-            self.database_label: tuple(name for (name,) in rows if name not in excluded),
-        })
+        schemas = tuple(name for (name,) in rows if name not in excluded)
+        hierarchy = RemoteHierarchy(databases={self.database_label: schemas})
+        if before.sees_all_schemas and after.sees_all_schemas:
+            return hierarchy
+        # A schema grant outlives DROP DATABASE: a granted schema missing from the listing was dropped.
+        gone = frozenset(granted - set(schemas) - excluded)
+        return replace(hierarchy, incomplete_schemas={self.database_label: gone})
+
+    def _grants(self, cursor: pymysql.cursors.Cursor) -> Grants:
+        cursor.execute(CURRENT_USER_QUERY)
+        reader = grantee(cursor.fetchone()[0])
+        cursor.execute(PARTIAL_REVOKES_QUERY)
+        partial_revokes = any(str(value).upper() == "ON" for _, value in cursor.fetchall())
+        cursor.execute(GLOBAL_PRIVILEGES_QUERY, (reader,))
+        global_privileges = tuple(privilege for _, privilege in cursor.fetchall())
+        cursor.execute(SCHEMA_PRIVILEGES_QUERY, (reader,))
+        schema_grants = tuple((pattern, privilege) for _, pattern, privilege in cursor.fetchall())
+        return Grants(reader, partial_revokes, global_privileges, schema_grants)
+
+    def _granted_schemas(self, cursor: pymysql.cursors.Cursor, grants: Grants) -> set[str]:
+        """The schemas named exactly by the reader's schema- or table-level grants."""
+        cursor.execute(GRANTED_SCHEMAS_QUERY, (grants.reader, grants.reader))
+        names = (literal_schema(name, wildcards=bool(pattern) and not grants.partial_revokes)
+                 for name, pattern in cursor.fetchall())
+        return {name for name in names if name is not None}
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
         if database != self.database_label:
@@ -308,16 +399,10 @@ class MySQLConnector(Connector):
 
     def _table_visibility(self, cursor: pymysql.cursors.Cursor, schema: str) -> TableVisibility:
         """Read before and after the listing: only what both readings agree on is trusted."""
-        cursor.execute(CURRENT_USER_QUERY)
-        reader = grantee(cursor.fetchone()[0])
-        cursor.execute(PARTIAL_REVOKES_QUERY)
-        partial_revokes = any(str(value).upper() == "ON" for _, value in cursor.fetchall())
-        cursor.execute(GLOBAL_PRIVILEGES_QUERY, (reader,))
-        global_privileges = [privilege for _, privilege in cursor.fetchall()]
-        cursor.execute(SCHEMA_PRIVILEGES_QUERY, (reader,))
-        schema_grants = [(pattern, privilege) for _, pattern, privilege in cursor.fetchall()]
-        if sees_all_tables(schema, global_privileges, schema_grants, partial_revokes=partial_revokes):
+        grants = self._grants(cursor)
+        if grants.sees_all_tables(schema):
             return TableVisibility(complete=True)
+        reader = grants.reader
         cursor.execute(TABLE_GRANTS_QUERY, (reader, schema, reader, schema))
         return TableVisibility(complete=False, granted=frozenset(name for _, name in cursor.fetchall()))
 

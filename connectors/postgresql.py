@@ -170,10 +170,14 @@ class PostgresConnector(Connector):
     def list_hierarchy(self) -> RemoteHierarchy:
         """Connectable databases in scope, each with its user schemas; a database that fails is reported apart."""
         entry = self.settings.database
-        listed = [row[0] for row in self._fetch(entry, queries.CONNECTABLE_DATABASES)]
+        rows = self._fetch(entry, queries.DATABASES)
+        in_scope = set(self._databases_in_scope([name for name, _ in rows]))
+        closed = {name: "the database does not accept connections (ALLOW_CONNECTIONS false); its schemas and "
+                        "tables are left as they are" for name, allowed in rows if name in in_scope and not allowed}
         return collect_hierarchy(
-            self._databases_in_scope(listed),
+            [name for name, allowed in rows if name in in_scope and allowed],
             lambda database: tuple(row[0] for row in self._fetch(database, queries.USER_SCHEMAS)),
+            closed,
         )
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
@@ -341,11 +345,11 @@ def _remote_tables(rows: list[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
     """
     shared: dict[tuple[Any, ...], tuple[RemoteColumn, ...]] = {}
     tables = []
-    for name, relkind, owner, comment, names, ordinals, types, nullables, comments in rows:
+    for name, relkind, owner, comment, names, ordinals, types, nullables, comments, oid in rows:
         kind, remote_kind = RELATION_KINDS[relkind]
         key = (tuple(names), tuple(ordinals), tuple(types), tuple(nullables), tuple(comments))
         columns = shared.get(key)
         if columns is None:
             columns = shared[key] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments))
-        tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner))  # type: ignore[arg-type]
+        tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid))  # type: ignore[arg-type]
     return tuple(tables)

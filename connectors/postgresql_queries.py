@@ -1,7 +1,9 @@
 """The PostgreSQL connector's catalog queries.
 
 All of them read pg_catalog, never information_schema (which silently hides objects the user has no
-privilege on), and take every identifier as a bound parameter.
+privilege on), and take every identifier as a bound parameter. pg_catalog lists every database, schema and
+relation whatever the reader's privileges, so these listings are complete: an object missing from them is dropped.
+A relation's oid is its identity: a drop and re-create under the same name changes it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ _USER_SCHEMA: Final = """
     AND n.nspname !~ '^pg_(toast_)?temp_'
 """
 
-CONNECTABLE_DATABASES: LiteralString = """
-    SELECT datname::text FROM pg_catalog.pg_database
-    WHERE datallowconn AND NOT datistemplate
+#: Every database but the templates, and whether it accepts connections: one that does not (ALLOW_CONNECTIONS
+#: false, as while it is being restored or retired) is reported, not taken as dropped.
+DATABASES: LiteralString = """
+    SELECT datname::text, datallowconn FROM pg_catalog.pg_database
+    WHERE NOT datistemplate
     ORDER BY datname
 """
 
@@ -53,7 +57,8 @@ _TABLES_WITH_COLUMNS: LiteralString = """
            c.relkind::text,
            pg_catalog.pg_get_userbyid(c.relowner)::text,
            d.description,
-           a.names, a.ordinals, a.types, a.nullables, a.comments
+           a.names, a.ordinals, a.types, a.nullables, a.comments,
+           c.oid::text
     FROM pg_catalog.pg_class c
     LEFT JOIN pg_catalog.pg_description d
            ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0

@@ -8,6 +8,15 @@ Databases come from SHOW DATABASES (paged, SHOW returns at most 10,000 rows); ea
 INFORMATION_SCHEMA.SCHEMATA; a schema is read with one INFORMATION_SCHEMA query joining SCHEMATA, COLUMNS, TABLES
 and VIEWS. Snowflake hides objects the role has no privilege on, so a schema the role may not see is reported
 as "does not exist or not authorized" (ObjectNotFound); an explicit access-control error is PermissionDenied.
+INFORMATION_SCHEMA needs a running warehouse (config warehouse, which the role may use); without one Snowflake
+answers 000606 and the connector says which warehouse is missing.
+
+Every listing is filtered by the role's privileges, so none is complete. A drop is proven by SHOW … HISTORY, which
+lists dropped databases, schemas and tables still in Time Travel (with dropped_on) to a role that held privileges
+on them: an object listed there as dropped and not live is gone; anything else that vanished is counted as not
+visible and left as it is (a view, whose drop SHOW TABLES HISTORY does not show, or an object whose retention is
+0 days). The session pins QUOTED_IDENTIFIERS_IGNORE_CASE to FALSE so quoted mixed-case names resolve exactly
+whatever the account's default. A table's creation time is its identity: a drop and re-create changes it.
 """
 
 from __future__ import annotations
@@ -15,12 +24,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
+from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
 import snowflake.connector
 from cryptography.hazmat.primitives import serialization
 from snowflake.connector import SnowflakeConnection
+from snowflake.connector.backoff_policies import exponential_backoff
 from snowflake.connector.cursor import SnowflakeCursor
 from snowflake.connector.errors import Error as SnowflakeError
 
@@ -34,13 +45,16 @@ from connectors.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
-from connectors.hierarchy import collect_hierarchy
-from connectors.validation import validate_by_listing
+from connectors.hierarchy import SchemaListing, collect_hierarchy
+from connectors.validation import Warned, validate_by_listing, visibility_outcome
 from domain.redaction import redact
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 SHOW_PAGE_SIZE = 10_000
 VIEW_TYPES = frozenset({"VIEW", "MATERIALIZED VIEW"})
+NO_ACTIVE_WAREHOUSE = 606
+#: Base tables INFORMATION_SCHEMA.TABLES flags rather than types: flag column → the platform's word kept.
+TABLE_FLAGS = (("IS_DYNAMIC", "DYNAMIC TABLE"), ("IS_ICEBERG", "ICEBERG TABLE"), ("IS_HYBRID", "HYBRID TABLE"))
 AUTHENTICATION_TYPES = ("userPassword", "keyPair", "oauth")
 _SECRET_KEYS = ("password", "privateKey", "privateKeyPassphrase", "token")
 _ERROR_PREFIX = re.compile(r"^\d{6} \(\w+\): ")
@@ -79,7 +93,13 @@ def connect_arguments(config: Mapping[str, Any], credentials: Mapping[str, Any],
         "network_timeout": seconds,
         "socket_timeout": seconds,
         "client_session_keep_alive": False,
-        "session_parameters": {"STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": "objectsync metadata sync"},
+        # Retries (logins, result chunk downloads) back off at most a quarter of the timeout at a time, not the
+        # client's default 16 s, so a failing call gives up in about the time the connection is configured for.
+        "backoff_policy": exponential_backoff(cap=max(1, seconds // 4)),
+        # Quoted identifiers (the connector quotes every name it sends) must resolve exactly, whatever the account's
+        # QUOTED_IDENTIFIERS_IGNORE_CASE default is.
+        "session_parameters": {"STATEMENT_TIMEOUT_IN_SECONDS": seconds, "QUERY_TAG": "objectsync metadata sync",
+                               "QUOTED_IDENTIFIERS_IGNORE_CASE": False},
     }
     for key in ("warehouse", "role", "host", "protocol"):
         if config.get(key):
@@ -131,7 +151,11 @@ def map_error(error: Exception, context: str, secrets: Iterable[str] = ()) -> Co
         return AuthenticationFailed(message)
     if errno in (604, 630):  # statement cancelled / reached STATEMENT_TIMEOUT_IN_SECONDS
         return RemoteTimeout(message)
-    if errno in (250001, 250002, 250003, 250005, 251011, 252007) or 290000 <= errno < 291000:
+    if errno == NO_ACTIVE_WAREHOUSE:
+        return ConfigurationError(f"{context}: no usable warehouse: set config.warehouse to a warehouse this role "
+                                  "has USAGE on (INFORMATION_SCHEMA queries need a running warehouse)")
+    # 252013: a result chunk held fewer rows than announced; the client already re-downloaded it once
+    if errno in (250001, 250002, 250003, 250005, 251011, 252007, 252013) or 290000 <= errno < 291000:
         return RemoteUnavailable(message)
     if getattr(error, "sqlstate", None) == "42501" or 3000 <= errno < 4000:  # SQL access control error
         return PermissionDenied(message)
@@ -163,7 +187,8 @@ SELECT s.SCHEMA_NAME, c.TABLE_NAME,
        COALESCE(t.TABLE_TYPE, CASE WHEN v.TABLE_NAME IS NOT NULL THEN 'VIEW' END),
        COALESCE(t.COMMENT, v.COMMENT), COALESCE(t.TABLE_OWNER, v.TABLE_OWNER),
        c.COLUMN_NAME, c.ORDINAL_POSITION, c.DATA_TYPE, c.CHARACTER_MAXIMUM_LENGTH,
-       c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.IS_NULLABLE, c.COMMENT
+       c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.IS_NULLABLE, c.COMMENT,
+       COALESCE(t.CREATED, v.CREATED), t.IS_DYNAMIC, t.IS_ICEBERG, t.IS_HYBRID
 FROM {info}.SCHEMATA s
 LEFT JOIN {info}.COLUMNS c ON c.TABLE_SCHEMA = s.SCHEMA_NAME{table_filter}
 LEFT JOIN {info}.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
@@ -178,7 +203,7 @@ def tables_from_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[RemoteTable, ...]
     for name, group in groupby((r for r in rows if r[1] is not None), key=lambda r: r[1]):
         members = list(group)
         first = members[0]
-        remote_kind = first[2]
+        remote_kind = remote_kind_of(first[2], dict(zip((flag for flag, _ in TABLE_FLAGS), first[14:17], strict=True)))
         tables.append(
             RemoteTable(
                 name=name,
@@ -186,6 +211,7 @@ def tables_from_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[RemoteTable, ...]
                 remote_kind=remote_kind,
                 comment=first[3] or None,
                 owner=first[4] or None,
+                remote_id=identity(first[13]),
                 columns=tuple(
                     RemoteColumn(
                         name=r[5],
@@ -199,6 +225,28 @@ def tables_from_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[RemoteTable, ...]
             )
         )
     return tuple(tables)
+
+
+def remote_kind_of(table_type: str | None, flags: Mapping[str, Any]) -> str | None:
+    """TABLE_TYPE, except that a dynamic, Iceberg or hybrid table (a BASE TABLE with a flag) keeps its own word."""
+    if table_type == "BASE TABLE":
+        for flag, word in TABLE_FLAGS:
+            if str(flags.get(flag) or "").upper() == "YES":
+                return word
+    return table_type
+
+
+def identity(created: Any) -> str | None:
+    """The creation time as a stable string: a table's identity, which a drop and re-create changes."""
+    if isinstance(created, datetime):
+        return (created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    return None if created is None else str(created)
+
+
+def dropped_only(rows: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """Names SHOW … HISTORY lists only as dropped: a live row of the same name (re-created) is no drop."""
+    live = {row["name"] for row in rows if row.get("dropped_on") is None}
+    return frozenset(row["name"] for row in rows if row.get("dropped_on") is not None) - live
 
 
 # --- the connector ---------------------------------------------------------------------------------------------
@@ -230,7 +278,7 @@ class SnowflakeConnector(Connector):
     def _run(self, sql: str, params: Mapping[str, Any] | None, context: str) -> tuple[list[str], list[tuple]]:
         cursor = self._cursor()
         try:
-            cursor.execute(sql, params)
+            cursor.execute(sql, dict(params) if params is not None else None)
             columns = [d.name.lower() for d in cursor.description or ()]
             return columns, cursor.fetchall()
         except Exception as error:  # noqa: BLE001 - every client failure becomes a domain error
@@ -260,6 +308,22 @@ class SnowflakeConnector(Connector):
                 return names
             after = page[-1]
 
+    def _show_history(self, what: str, context: str) -> list[dict[str, Any]]:
+        """Every row of SHOW <what> HISTORY, paged with LIMIT … FROM (rows following the first one of that name)."""
+        rows: list[dict[str, Any]] = []
+        seen: set[tuple[Any, Any]] = set()
+        after: str | None = None
+        while True:
+            sql = f"SHOW {what} LIMIT {SHOW_PAGE_SIZE}" + (" FROM %(after)s" if after else "")
+            columns, page = self._run(sql, {"after": after} if after else None, context)
+            records = [dict(zip(columns, row, strict=True)) for row in page]
+            fresh = [r for r in records if (r["name"], r.get("dropped_on")) not in seen]
+            rows += fresh
+            seen.update((r["name"], r.get("dropped_on")) for r in fresh)
+            if len(page) < SHOW_PAGE_SIZE or not fresh:
+                return rows
+            after = records[-1]["name"]
+
     def _databases_in_scope(self) -> tuple[list[str], dict[str, str]]:
         """Visible databases, narrowed to the configured ones; configured but invisible ones are failures."""
         excluded = self._excluded_databases()
@@ -281,11 +345,18 @@ class SnowflakeConnector(Connector):
         _, rows = self._run(sql, None, f"cannot list the schemas of database {database}")
         return tuple(row[0] for row in rows if row[0].upper() not in self.system_schemas)
 
+    def _schema_listing(self, database: str) -> SchemaListing:
+        schemas = self._schemas(database)
+        history = self._show_history(f"SCHEMAS HISTORY IN DATABASE {quote_identifier(database)}",
+                                     f"cannot list the dropped schemas of database {database}")
+        return SchemaListing(schemas, complete=False, confirmed_absent=dropped_only(history))
+
     # -- the interface --
 
     def list_hierarchy(self) -> RemoteHierarchy:
         databases, failed = self._databases_in_scope()
-        return collect_hierarchy(databases, self._schemas, failed)
+        dropped = dropped_only(self._show_history("DATABASES HISTORY", "cannot list the dropped databases"))
+        return collect_hierarchy(databases, self._schema_listing, failed, complete=False, confirmed_absent=dropped)
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
         if database.upper() in self._excluded_databases() or schema.upper() in self.system_schemas:
@@ -296,10 +367,27 @@ class SnowflakeConnector(Connector):
         _, rows = self._run(_schema_query(database, tables), params, f"cannot read schema {database}.{schema}")
         if not rows:
             raise ObjectNotFound(f"schema {database}.{schema} does not exist or is not authorized for this role")
-        return SchemaSnapshot(database=database, schema=schema, tables=tables_from_rows(rows))
+        history = self._show_history(
+            f"TABLES HISTORY IN SCHEMA {quote_identifier(database)}.{quote_identifier(schema)}",
+            f"cannot list the dropped tables of schema {database}.{schema}")
+        dropped = dropped_only(history)
+        return SchemaSnapshot(database=database, schema=schema, tables=tables_from_rows(rows), complete=False,
+                              confirmed_absent=dropped if tables is None else dropped & set(tables))
 
     def validate(self) -> list[ValidationResult]:
-        return validate_by_listing(self._test_connection, self._databases_in_scope, self._schemas)
+        return validate_by_listing(self._test_connection, self._databases_in_scope, self._schemas,
+                                   visibility=self._visibility)
+
+    def _visibility(self, databases: list[str]) -> str | Warned | None:
+        """Drops are proven through Time Travel: a database kept 0 days cannot show them."""
+        rows = self._show_history("DATABASES HISTORY", "cannot list databases")
+        no_retention = sorted({r["name"] for r in rows if r.get("dropped_on") is None and r["name"] in databases
+                               and str(r.get("retention_time")) == "0"})
+        return visibility_outcome([
+            f"database {name} keeps no Time Travel (DATA_RETENTION_TIME_IN_DAYS = 0), so SHOW … HISTORY cannot "
+            "show a drop there" for name in no_retention
+        ], "objects the role loses its privileges on are counted as not visible; drops are proven through "
+           "SHOW … HISTORY")
 
     def _test_connection(self) -> None:
         self._cursor().close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
@@ -31,10 +32,16 @@ from connectors.validation import (
     CONNECTION_TEST,
     DATABASE_ACCESS_TEST,
     METADATA_PRIVILEGES_TEST,
+    Warned,
     run_validation,
 )
 from domain.redaction import redact
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
+
+#: Dialects whose Inspector reads catalogs that list every schema and table whatever the reader's privileges
+#: (PostgreSQL's pg_catalog, SQLite's sqlite_schema). Elsewhere (information_schema, SHOW TABLES, ALL_TABLES…)
+#: listings show only what the reader may use, so what vanishes is counted as not visible, never deleted.
+COMPLETE_LISTING_DIALECTS = frozenset({"postgresql", "sqlite"})
 
 #: Per dialect: a bound query telling whether the credentials may use a schema. Catalogs such as PostgreSQL's
 #: pg_catalog show every schema's tables whatever the privileges, so the Inspector alone cannot tell.
@@ -151,17 +158,27 @@ class SqlAlchemyConnector(Connector):
         if not self.list_hierarchy().databases[self.database_label]:
             raise PermissionDenied("the credentials may not see any schema")
 
-    def _test_metadata_privileges(self) -> None:
+    def _test_metadata_privileges(self) -> str | Warned | None:
         with self._inspector() as (_, inspector):
             for schema in self.list_hierarchy().databases[self.database_label][:1]:
                 inspector.get_table_names(schema=schema)
+        if self._complete_listings:
+            return None
+        return Warned(f"the {self.url.get_backend_name()} dialect's listings show only what these credentials may "
+                      "use, and this connector has no privilege check for it: a schema or table that disappears "
+                      "is counted as not visible and never marked deleted")
+
+    @property
+    def _complete_listings(self) -> bool:
+        return self.url.get_backend_name() in COMPLETE_LISTING_DIALECTS
 
     def list_hierarchy(self) -> RemoteHierarchy:
         with self._inspector() as (_, inspector):
             names = inspector.get_schema_names()
-        return RemoteHierarchy(databases={
-            self.database_label: tuple(n for n in names if not self._is_excluded(n)),
-        })
+        return RemoteHierarchy(
+            databases={self.database_label: tuple(n for n in names if not self._is_excluded(n))},
+            incomplete_schemas={} if self._complete_listings else {self.database_label: frozenset()},
+        )
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
         if database != self.database_label:
@@ -174,7 +191,8 @@ class SqlAlchemyConnector(Connector):
             usable_query = SCHEMA_USABLE_QUERIES.get(self.url.get_backend_name())
             if usable_query and not connection.execute(sa.text(usable_query), {"schema": schema}).scalar():
                 raise PermissionDenied(f"schema {schema!r} is not readable with these credentials")
-            return self._read(inspector, database, schema, tables)
+            snapshot = self._read(inspector, database, schema, tables)
+        return snapshot if self._complete_listings else replace(snapshot, complete=False)
 
     def _type_text(self, type_: sa.types.TypeEngine[Any]) -> str:
         """The type as the platform's dialect writes it in DDL."""
@@ -190,6 +208,7 @@ class SqlAlchemyConnector(Connector):
             return SchemaSnapshot(database=database, schema=schema, tables=())
         filter_names = names if wanted is not None else None
         columns = inspector.get_multi_columns(schema=schema, filter_names=filter_names, kind=ObjectKind.ANY)
+        comments: dict[Any, Any]
         try:
             comments = inspector.get_multi_table_comment(schema=schema, filter_names=filter_names,
                                                          kind=ObjectKind.ANY)

@@ -5,11 +5,18 @@ trustServerCertificate (false), connectionString (replaces the assembled string;
 added from the credentials), authenticationType "userPassword" (credentials username/password) or
 "accessToken" (credentials accessToken, an Azure AD token), and dialect:
 
-- "tsql" (default): databases from sys.databases, comments from MS_Description extended properties, permission
-  probe with HAS_PERMS_BY_NAME.
+- "tsql" (default): databases from sys.databases, comments from MS_Description extended properties, owners and
+  object ids from sys.objects, and the permission probes each engine supports (see sqlserver_queries).
 - "ansi": INFORMATION_SCHEMA only; the one database is the configured one and comments are not read. Lets the
   connector run against any ODBC source with an ANSI INFORMATION_SCHEMA (the test suite uses PostgreSQL). Here a
   schema hidden from the credentials cannot be told apart from a missing one.
+
+Metadata visibility: every listing shows only what the login has some permission on. A listing is complete only
+when a probe shows the login sees everything there (VIEW ANY DATABASE with ALTER ANY DATABASE or CREATE DATABASE
+for sys.databases; VIEW DEFINITION on the database for its schemas; VIEW DEFINITION or SELECT on a schema, and no
+DENY on its objects, for its tables; on the ANSI path the engine's own check, for PostgreSQL its pg_catalog).
+Otherwise what vanished is counted as not visible and left as it is: SQL Server drops a table's permissions with
+it, so nothing else can prove a drop.
 
 Each database is read over a connection opened on that database: Azure SQL Database does not allow
 cross-database queries, and it keeps identifiers out of the SQL text.
@@ -17,9 +24,11 @@ cross-database queries, and it keeps identifiers out of the SQL text.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import pyodbc
@@ -35,12 +44,14 @@ from connectors.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
-from connectors.hierarchy import collect_hierarchy
+from connectors.hierarchy import SchemaListing, collect_hierarchy
 from connectors.validation import (
     CONNECTION_TEST,
     DATABASE_ACCESS_TEST,
     METADATA_PRIVILEGES_TEST,
+    Warned,
     run_validation,
+    visibility_outcome,
 )
 from domain.redaction import redact
 from domain.snapshot import RemoteHierarchy, SchemaSnapshot
@@ -127,14 +138,33 @@ def _yes_no(value: Any, default: bool) -> str:
 
 # --- errors ----------------------------------------------------------------------------------------------------
 
-def map_error(error: pyodbc.Error, context: str, secrets: Collection[str] = ()) -> ConnectorError:
-    """Map a pyodbc error (SQLSTATE first) to the connector error it means; secrets never reach the message."""
+#: Drivers append each server error's native number before the calling function: "… (4060) (SQLDriverConnect)".
+CANNOT_OPEN_DATABASE = 4060
+_NATIVE_ERROR = re.compile(r"\((\d+)\)\s*\(SQL\w+\)")
+
+
+def native_errors(detail: str) -> set[int]:
+    return {int(number) for number in _NATIVE_ERROR.findall(detail)}
+
+
+def map_error(error: pyodbc.Error, context: str, secrets: Collection[str] = (),
+              transient_errors: Collection[int] = q.TRANSIENT_ERRORS_SQLSERVER) -> ConnectorError:
+    """Map a pyodbc error (SQLSTATE first) to the connector error it means; secrets never reach the message.
+
+    Native error numbers the engine documents as transient come first: they are retried, never taken as a
+    refusal (Azure SQL answers 4060 "cannot open database" while a database moves).
+    """
     state = str(error.args[0]) if error.args else ""
     detail = redact(str(error.args[1]) if len(error.args) > 1 else str(error), secrets)
     message = f"{context}: {detail}"
     lowered = detail.lower()
+    numbers = native_errors(detail)
+    if numbers & set(transient_errors):
+        return RemoteUnavailable(message)
     if state in {"HYT00", "HYT01"} or "timeout expired" in lowered or "statement timeout" in lowered:
         return RemoteTimeout(message)
+    if CANNOT_OPEN_DATABASE in numbers:  # "… The login failed." although the credentials were accepted
+        return PermissionDenied(message)
     if state == "28000" or "login failed" in lowered or "password authentication failed" in lowered:
         return AuthenticationFailed(message)
     if state in {"IM002", "IM003", "01000"} and ("driver" in lowered or "lib" in lowered or "data source" in lowered):
@@ -163,6 +193,7 @@ class SqlServerConnector(Connector):
     ansi_system_schemas: ClassVar[frozenset[str]] = frozenset({"information_schema", "pg_catalog", "pg_toast"})
     ansi_system_schema_prefixes: ClassVar[tuple[str, ...]] = ("pg_temp_", "pg_toast_temp_")
     system_databases = frozenset({"master", "tempdb", "model", "msdb"})
+    engine: ClassVar[q.Engine] = q.SQL_SERVER
 
     def __init__(self, config: Any, credentials: Any, **options: Any):
         super().__init__(config, credentials, **options)
@@ -177,6 +208,7 @@ class SqlServerConnector(Connector):
                 f"authenticationType must be 'userPassword' or 'accessToken', not {self.authentication!r}")
         self._base_pairs = self._base_connection_pairs()
         self._sessions: dict[str | None, pyodbc.Connection] = {}
+        self._dbms: str | None = None  # SQL_DBMS_NAME of the ANSI source, for its visibility probes
 
     # -- connecting --
 
@@ -228,9 +260,14 @@ class SqlServerConnector(Connector):
             connection = pyodbc.connect(format_connection_string(pairs), autocommit=True, readonly=True,
                                         timeout=max(1, int(self.timeout)), attrs_before=attrs)
         except pyodbc.Error as error:
-            raise map_error(error, f"could not connect to {database or 'the server'}", self._secrets) from None
+            raise self._map(error, f"could not connect to {database or 'the server'}") from None
         _set_query_timeout(connection, self.timeout)
+        if self._dbms is None:
+            self._dbms = _dbms_name(connection)
         return connection
+
+    def _map(self, error: pyodbc.Error, context: str) -> ConnectorError:
+        return map_error(error, context, self._secrets, self.engine.transient_errors)
 
     def _reusable_session(self, database: str | None) -> pyodbc.Connection | None:
         """The session kept for this database, if the server still answers on it."""
@@ -254,7 +291,7 @@ class SqlServerConnector(Connector):
             cursor.close()
         except pyodbc.Error as error:
             connection.close()
-            raise map_error(error, f"metadata query failed in {database or 'the server'}", self._secrets) from None
+            raise self._map(error, f"metadata query failed in {database or 'the server'}") from None
         except BaseException:
             connection.close()
             raise
@@ -295,11 +332,40 @@ class SqlServerConnector(Connector):
         if not databases:
             raise PermissionDenied("the credentials may not open any user database")
 
-    def _test_metadata_privileges(self) -> None:
+    def _test_metadata_privileges(self) -> str | Warned | None:
         with self._cursor() as cursor:
             cursor.execute(q.SCHEMAS_ANSI).fetchall()
             probe = q.tables_query("INFORMATION_SCHEMA", [])
             cursor.execute(probe.sql, *probe.params).fetchall()
+        return visibility_outcome(self._visibility_gaps(), "the login sees every database, schema and table")
+
+    def _visibility_gaps(self) -> list[str]:
+        """What the login cannot be shown to see, each naming the permission that would show it."""
+        databases, _ = self._list_databases()
+        gaps = []
+        if self.dialect == "tsql" and not self._database_listing_complete():
+            gaps.append(self._missing_database_listing_permission())
+        for database in databases[:10]:
+            if not self._schema_listing(database).complete:
+                gaps.append(self._missing_schema_listing_permission(database))
+        return gaps
+
+    def _missing_database_listing_permission(self) -> str:
+        if self.engine.database_listing_probe is None:
+            return (f"{self.engine.name} offers no check that sys.databases shows every database: one that "
+                    "disappears from it is counted as not visible, never marked deleted")
+        return ("the login lacks VIEW ANY DATABASE with ALTER ANY DATABASE (or CREATE DATABASE in master): "
+                "sys.databases hides OFFLINE databases and those it may not see")
+
+    def _missing_schema_listing_permission(self, database: str) -> str:
+        if self.dialect == "ansi":
+            if self._is_postgresql:
+                return (f"the login has no privilege on some schemas or tables of {database!r} "
+                        "(information_schema hides them; grant USAGE on the schemas and SELECT on their tables)")
+            return (f"{self._dbms or 'this ODBC source'} offers this connector no visibility check: "
+                    f"schemas and tables of {database!r} that disappear are counted as not visible")
+        return f"the login lacks VIEW DEFINITION on database {database!r} (schemas and tables it has no permission " \
+            "on are hidden)"
 
     def _list_databases(self) -> tuple[list[str], dict[str, str]]:
         if self.dialect == "ansi":
@@ -308,18 +374,48 @@ class SqlServerConnector(Connector):
                 raise ConfigurationError("dialect 'ansi' needs a database (in config or the connectionString)")
             return [database], {}
         with self._cursor() as cursor:
-            rows = cursor.execute(q.DATABASES_TSQL).fetchall()
+            rows = cursor.execute(self.engine.databases).fetchall()
         return q.user_databases(rows, self._excluded_databases())
+
+    def _database_listing_complete(self) -> bool:
+        """The ANSI path reads the one configured database: its listing of databases is complete by definition."""
+        if self.dialect == "ansi":
+            return True
+        if self.engine.database_listing_probe is None:
+            return False
+        with self._cursor() as cursor:
+            return q.database_listing_complete(cursor.execute(self.engine.database_listing_probe).fetchone())
 
     def list_hierarchy(self) -> RemoteHierarchy:
         """On the ANSI path the one database is the connection itself, so its failure is the listing's."""
         databases, failed = self._list_databases()
-        return collect_hierarchy(databases, self._schemas, failed, fail_whole_listing=self.dialect == "ansi")
+        return collect_hierarchy(databases, self._schema_listing, failed, fail_whole_listing=self.dialect == "ansi",
+                                 complete=self._database_listing_complete())
 
-    def _schemas(self, database: str) -> tuple[str, ...]:
+    def _schema_listing(self, database: str) -> SchemaListing:
         with self._cursor(database) as cursor:
             rows = cursor.execute(q.SCHEMAS_ANSI).fetchall()
-        return tuple(r[0] for r in rows if not self._is_system_schema(r[0]))
+            complete = self._sees_all_schemas(cursor)
+        return SchemaListing(tuple(r[0] for r in rows if not self._is_system_schema(r[0])), complete)
+
+    def _schemas(self, database: str) -> tuple[str, ...]:
+        return self._schema_listing(database).schemas
+
+    @property
+    def _is_postgresql(self) -> bool:
+        return (self._dbms or "").casefold().startswith("postgresql")
+
+    def _uses_tsql_probes(self) -> bool:
+        return self.dialect == "tsql" or (self._dbms or "").casefold().startswith("microsoft sql server")
+
+    def _sees_all_schemas(self, cursor: pyodbc.Cursor) -> bool:
+        if self._uses_tsql_probes():
+            if self.engine.probes == "permission_rows":
+                return q.PermissionRows.parse(cursor.execute(q.PERMISSIONS_SYNAPSE).fetchall()).sees_all_schemas
+            return q.schema_listing_complete(cursor.execute(q.SCHEMA_LISTING_PROBE_TSQL).fetchone())
+        if self._is_postgresql:
+            return cursor.execute(q.HIDDEN_SCHEMAS_POSTGRESQL).fetchone()[0] == 0
+        return False
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
         if database in self._excluded_databases() or self._is_system_schema(schema):
@@ -327,36 +423,57 @@ class SqlServerConnector(Connector):
         if self.dialect == "ansi" and database != self.configured_database:
             raise ObjectNotFound(f"database {database!r} is not the configured one")
         with self._cursor(database) as cursor:
-            self._check_schema(cursor, database, schema)
+            complete = self._check_schema(cursor, database, schema)
             table_query = q.tables_query(schema, tables)
             table_rows = cursor.execute(table_query.sql, *table_query.params).fetchall()
             column_query = q.columns_query(schema, tables)
             column_rows = cursor.execute(column_query.sql, *column_query.params).fetchall()
             comment_rows: list[Any] = []
+            object_rows: list[Any] = []
             if self.dialect == "tsql":
                 comment_query = q.comments_query(schema)
                 comment_rows = cursor.execute(comment_query.sql, *comment_query.params).fetchall()
-        return q.build_snapshot(database, schema, table_rows, column_rows, comment_rows, tables)
+                object_query = q.objects_query(schema)
+                object_rows = cursor.execute(object_query.sql, *object_query.params).fetchall()
+        snapshot = q.build_snapshot(database, schema, table_rows, column_rows, comment_rows, tables, object_rows)
+        return snapshot if complete else replace(snapshot, complete=False)
 
-    def _check_schema(self, cursor: pyodbc.Cursor, database: str, schema: str) -> None:
-        if self.dialect == "ansi":
-            found = cursor.execute(q.SCHEMA_EXISTS_ANSI, schema).fetchone()[0]
-            access: q.SchemaAccess = "readable" if found else "missing"
-        else:
-            probe = q.schema_probe_query(schema)
-            access = q.schema_access(cursor.execute(probe.sql, *probe.params).fetchone())
-        if access == "missing":
+    def _check_schema(self, cursor: pyodbc.Cursor, database: str, schema: str) -> bool:
+        """Raise unless the schema exists and may be read; returns whether the reader sees all its tables."""
+        probe = self._probe_schema(cursor, schema)
+        if probe.access == "missing":
             raise ObjectNotFound(f"schema {schema!r} does not exist in database {database!r}")
-        if access == "denied":
+        if probe.access == "denied":
             raise PermissionDenied(
                 f"schema {schema!r} in database {database!r} is not readable with these credentials "
                 "(or does not exist and the credentials may not see all metadata)")
+        return probe.tables_complete
+
+    def _probe_schema(self, cursor: pyodbc.Cursor, schema: str) -> q.SchemaProbe:
+        if self.dialect == "tsql" and self.engine.probes == "permission_rows":
+            schema_id = cursor.execute(q.SCHEMA_EXISTS_TSQL, schema).fetchone()
+            rows = q.PermissionRows.parse(cursor.execute(q.PERMISSIONS_SYNAPSE).fetchall())
+            return rows.schema_probe(schema_id[0] if schema_id else None, schema)
+        if self.dialect == "tsql":
+            probe = q.schema_probe_query(schema)
+            return q.schema_probe(cursor.execute(probe.sql, *probe.params).fetchone())
+        found = cursor.execute(q.SCHEMA_EXISTS_ANSI, schema).fetchone()[0]
+        if not found:
+            return q.SchemaProbe("missing", False)
+        if self._is_postgresql:
+            return q.SchemaProbe("readable", cursor.execute(q.HIDDEN_TABLES_POSTGRESQL, schema).fetchone()[0] == 0)
+        if self._uses_tsql_probes():
+            probe = q.schema_probe_query(schema)
+            return q.SchemaProbe("readable", q.schema_probe(cursor.execute(probe.sql, *probe.params).fetchone())
+                                 .tables_complete)
+        return q.SchemaProbe("readable", False)
 
 
 class AzureSqlConnector(SqlServerConnector):
     """Azure SQL Database: sys.databases lists master and the databases of the logical server."""
 
     technology = "azuresql"
+    engine = q.AZURE_SQL
 
 
 class SynapseConnector(SqlServerConnector):
@@ -365,6 +482,7 @@ class SynapseConnector(SqlServerConnector):
     technology = "synapse"
     system_databases = frozenset({"master", "tempdb", "model", "msdb", "DWConfiguration", "DWDiagnostics",
                                   "DWQueue"})
+    engine = q.SYNAPSE
 
 
 def _set_query_timeout(connection: pyodbc.Connection, seconds: float) -> None:
@@ -374,3 +492,10 @@ def _set_query_timeout(connection: pyodbc.Connection, seconds: float) -> None:
     except pyodbc.Error:
         pass
 
+
+def _dbms_name(connection: pyodbc.Connection) -> str:
+    """The ODBC source's product name (SQLGetInfo SQL_DBMS_NAME), e.g. "Microsoft SQL Server", "PostgreSQL"."""
+    try:
+        return str(connection.getinfo(pyodbc.SQL_DBMS_NAME) or "")
+    except pyodbc.Error:
+        return ""

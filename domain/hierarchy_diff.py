@@ -41,6 +41,9 @@ class HierarchyChanges:
     updates: list[ContainerUpdate] = field(default_factory=list)
     events: list[ev.PlannedEvent] = field(default_factory=list)
     guard: GuardTrip | None = None
+    #: Stored containers missing from an incomplete listing and not proven gone: left as they are.
+    databases_not_visible: int = 0
+    schemas_not_visible: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -96,15 +99,42 @@ def diff_hierarchy(
             and _database_in_scope(path[1], scope)
         )
 
+    hidden = _not_visible(deletions, remote)
+    if hidden:
+        deletions, stored = _without(hidden, deletions, stored)
+        _count_not_visible(changes, hidden)
     if deletions:
         trip = _guard(stored, remote, deletions, scope)
         if trip is not None:
+            _count_not_visible(trip, hidden)
             return trip
         for container in deletions:
             values, event = mark_deleted(container, container.path)
             changes.updates.append(ContainerUpdate(container.id, container.path, values))
             changes.events.append(event)
     return changes
+
+
+def _not_visible(missing: list[StoredContainer], remote: RemoteHierarchy) -> list[StoredContainer]:
+    """The containers missing from the listing that it may merely hide (privileges): not proven gone."""
+    return [
+        c for c in missing
+        if not (remote.database_gone(c.path[1]) if c.kind == "database" else remote.schema_gone(c.path[1], c.path[2]))
+    ]
+
+
+def _without(hidden: list[StoredContainer], deletions: list[StoredContainer],
+             stored: Mapping[tuple[str, ...], StoredContainer],
+             ) -> tuple[list[StoredContainer], dict[tuple[str, ...], StoredContainer]]:
+    """Deletions and stored containers minus the hidden ones, which the guard must not count as present."""
+    paths = {c.path for c in hidden}
+    return ([c for c in deletions if c.path not in paths],
+            {path: c for path, c in stored.items() if path not in paths})
+
+
+def _count_not_visible(changes: HierarchyChanges, hidden: list[StoredContainer]) -> None:
+    changes.databases_not_visible = sum(1 for c in hidden if c.kind == "database")
+    changes.schemas_not_visible = sum(1 for c in hidden if c.kind == "schema")
 
 
 def _database_in_scope(database: str, scope: HierarchyScope) -> bool:

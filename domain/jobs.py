@@ -39,13 +39,19 @@ def final_job_status(*, succeeded: int, held: int, failed: int, errors: int) -> 
     return JobStatus.SUCCEEDED
 
 
-#: Summary key: stored tables a grant-filtered listing did not show and that were left as they are.
+#: Summary keys: stored tables, schemas and databases a privilege-filtered listing did not show and that were
+#: left as they are (not proven dropped).
 TABLES_NOT_VISIBLE = "tablesNotVisible"
+SCHEMAS_NOT_VISIBLE = "schemasNotVisible"
+DATABASES_NOT_VISIBLE = "databasesNotVisible"
 
 
-def summarize(events: Iterable[PlannedEvent], *, tables_not_visible: int = 0) -> dict[str, int]:
-    """Change events counted by type, as a job's summary shows them."""
+def summarize(events: Iterable[PlannedEvent], *, tables_not_visible: int = 0, schemas_not_visible: int = 0,
+              databases_not_visible: int = 0) -> dict[str, int]:
+    """Change events counted by type, and what was not visible, as a job's summary shows them."""
     summary = dict(Counter(str(e.type) for e in events))
-    if tables_not_visible:
-        summary[TABLES_NOT_VISIBLE] = tables_not_visible
+    for key, count in ((TABLES_NOT_VISIBLE, tables_not_visible), (SCHEMAS_NOT_VISIBLE, schemas_not_visible),
+                       (DATABASES_NOT_VISIBLE, databases_not_visible)):
+        if count:
+            summary[key] = count
     return summary

@@ -74,7 +74,8 @@ class ConnectionFilters:
         """The listing without filtered-out databases (listed or failed) and schemas."""
         if self.is_empty:
             return remote
-        return RemoteHierarchy(
+        return replace(
+            remote,
             databases={db: tuple(s for s in schemas if self.schemas.keeps(s))
                        for db, schemas in remote.databases.items() if self.databases.keeps(db)},
             failed_databases={db: e for db, e in remote.failed_databases.items() if self.databases.keeps(db)},

@@ -6,7 +6,7 @@ No Celery and no database here; the services load the state and apply what this 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domain import change_types as ev
@@ -131,6 +131,14 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
     values: dict[str, Any] = {}
     table_events: list[ev.PlannedEvent] = []
 
+    if _recreated(current, table):  # a crawl between the drop and the re-create would have seen both
+        deleted, event = mark_deleted(current, path)
+        table_events.append(event)
+        current = replace(current, **deleted)
+        revision = current.revision + 1
+    if table.remote_id is not None and table.remote_id != current.remote_id:
+        values["remote_id"] = table.remote_id
+
     if current.remote_state == RemoteState.DELETED:
         restored, event = restore(current, path, scope.schema_effective_status)
         values.update(restored)
@@ -154,9 +162,16 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
         values["fingerprint"] = fingerprint
 
     if values:
-        values["revision"] = revision
+        if table_events or set(values) != {"remote_id"}:  # learning the identity alone is no new revision
+            values["revision"] = revision
         changes.table_updates.append(TableUpdate(current.id, current.name, values))
         changes.events.extend(table_events)
+
+
+def _recreated(current: StoredTable, table: RemoteTable) -> bool:
+    """Dropped and re-created under the same name since the last crawl: the platform's identity changed."""
+    return (current.remote_state == RemoteState.PRESENT and current.remote_id is not None
+            and table.remote_id is not None and current.remote_id != table.remote_id)
 
 
 def _diff_columns(changes: SchemaChanges, current: StoredTable, table: RemoteTable,

@@ -26,6 +26,9 @@ class RemoteTable:
     remote_kind: str | None = None  # the platform's own word: BASE TABLE, VIEW, PARTITIONED TABLE…
     comment: str | None = None
     owner: str | None = None
+    #: The platform's identity of this object (Unity Catalog table_id, PostgreSQL oid, SQL Server object_id,
+    #: Snowflake creation time): a drop and re-create under the same name changes it. None where there is none.
+    remote_id: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -49,10 +52,33 @@ class SchemaSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class RemoteHierarchy:
-    """Databases and their schemas. A database whose listing failed is in failed_databases, not databases."""
+    """Databases and their schemas. A database whose listing failed is in failed_databases, not databases.
+
+    Listings the platform filters by the reader's privileges are incomplete: a database missing from an
+    incomplete database listing (`complete` False) may still exist, and so may a schema missing from a database
+    named in `incomplete_schemas`. Only the names proven dropped (`confirmed_absent`, and the schemas mapped to
+    their database in `incomplete_schemas`) are known to be gone.
+    """
 
     databases: dict[str, tuple[str, ...]]
     failed_databases: dict[str, str] = field(default_factory=dict)
+    complete: bool = True
+    confirmed_absent: frozenset[str] = frozenset()
+    #: Database → the schemas proven dropped, for each database whose schema listing may hide schemas.
+    incomplete_schemas: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def database_gone(self, database: str) -> bool:
+        """Whether a database this listing left out is proven gone (and not merely hidden)."""
+        return database not in self.databases and database not in self.failed_databases and (
+            self.complete or database in self.confirmed_absent)
+
+    def schema_gone(self, database: str, schema: str) -> bool:
+        """Whether a schema of a listed database that this listing left out is proven gone."""
+        listed = self.databases.get(database)
+        if listed is None or schema in listed:
+            return False
+        hidden_may_exist = self.incomplete_schemas.get(database)
+        return hidden_may_exist is None or schema in hidden_may_exist
 
 
 def columns_fingerprint(columns: tuple[RemoteColumn, ...] | list[RemoteColumn]) -> str:

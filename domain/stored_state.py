@@ -32,6 +32,7 @@ class StoredTable:
     fingerprint: str | None = None
     revision: int = 1
     status_before_deletion: str | None = None
+    remote_id: str | None = None  # the platform's identity, where it has one (see RemoteTable.remote_id)
     #: The dictionary, loaded only for tables whose fingerprint differs from the remote one.
     columns: dict[str, StoredColumn] | None = None
 

@@ -24,7 +24,7 @@ class ErrorBody(BaseModel):
 
 class ValidationResultBody(BaseModel):
     name: str
-    status: Literal["passed", "failed", "skipped"]
+    status: Literal["passed", "warning", "failed", "skipped"]
     message: str | None = None
 
 

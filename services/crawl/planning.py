@@ -101,7 +101,8 @@ def plan_crawl(job_id: int) -> list[int]:
         else:
             planned = [e.as_dict() for e in changes.events][:settings.dry_run_change_limit]
             set_planned_changes(session, job.id, planned)
-        set_job_summary(session, job.id, summarize(events))
+        set_job_summary(session, job.id, summarize(events, schemas_not_visible=changes.schemas_not_visible,
+                                                   databases_not_visible=changes.databases_not_visible))
         tables = [job.scope[3]] if len(job.scope) > 3 else None
         subtasks = create_subtasks(session, job.id, _schemas_to_crawl(job, remote, stored, changes), tables)
         if job.dry_run:  # planned only: emitting them would also swallow the real events (same stable ids)

@@ -12,7 +12,7 @@ import pytest
 
 from connectors.base import Connector
 from connectors.mysql import DEFAULT_DATABASE_LABEL, MySQLConnector
-from tests.conformance.doubles import DoubleUnavailable
+from tests.conformance.doubles import DoubleUnavailable, Revocation
 
 HOST = os.environ.get("TEST_MYSQL_HOST", "127.0.0.1")
 PORT = int(os.environ.get("TEST_MYSQL_PORT", "3306"))
@@ -61,6 +61,12 @@ class MySQLDouble:
     technology = "mysql"
     database = DEFAULT_DATABASE_LABEL
     skips: Mapping[str, str] = {}
+    # INFORMATION_SCHEMA.TABLES shows only tables the user holds some privilege on
+    # (https://dev.mysql.com/doc/refman/8.4/en/information-schema-tables-table.html); with SHOW DATABASES every
+    # schema is listed, and one without privileges refuses to be opened.
+    hides_revoked_tables = True
+    revoked_schema: Revocation = "refused"
+    has_identity = False  # no stable table id (CREATE_TIME changes on ALTER TABLE too)
 
     def __init__(self) -> None:
         self._admin = admin_connection()
@@ -109,6 +115,31 @@ class MySQLDouble:
 
     def deny_schema(self, schema: str) -> None:
         self._execute(f"REVOKE ALL PRIVILEGES ON {grant_pattern(schema)}.* FROM '{self.user}'@'%'")
+
+    def drop_schema(self, schema: str) -> None:
+        self._execute(f"DROP DATABASE {quote(schema)}")
+
+    def _tables(self, schema: str) -> list[str]:
+        with self._admin.cursor() as cursor:
+            cursor.execute("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", (schema,))
+            return [row[0] for row in cursor.fetchall()]
+
+    def revoke_table(self, schema: str, table: str) -> None:
+        """MySQL revokes only what was granted: the schema-wide grant becomes a grant on every other table."""
+        self._execute(f"REVOKE ALL PRIVILEGES ON {grant_pattern(schema)}.* FROM '{self.user}'@'%'")
+        for other in self._tables(schema):
+            if other != table:
+                self._execute(f"GRANT SELECT ON {quote(schema)}.{quote(other)} TO '{self.user}'@'%'")
+
+    def grant_table(self, schema: str, table: str) -> None:
+        self._execute(f"GRANT SELECT ON {quote(schema)}.{quote(table)} TO '{self.user}'@'%'")
+
+    def revoke_schema(self, schema: str) -> None:
+        self.deny_schema(schema)
+
+    def recreate_table(self, schema: str, table: str, columns: list[tuple[str, str]]) -> None:
+        self.drop_table(schema, table)
+        self.create_table(schema, table, columns)
 
     def close(self) -> None:
         for schema in self._schemas:

@@ -10,7 +10,7 @@ import psycopg
 from psycopg import sql
 
 from connectors.base import Connector
-from tests.conformance.doubles import DoubleUnavailable
+from tests.conformance.doubles import DoubleUnavailable, Revocation
 
 ADMIN_URL = os.environ.get("TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES_PER_BATCH = 250
@@ -29,6 +29,12 @@ def _host_port() -> tuple[str, int]:
 class PostgresDouble:
     technology = "postgresql"
     skips: Mapping[str, str] = {}
+    # pg_catalog lists every schema and table whatever the role's privileges
+    # (https://www.postgresql.org/docs/current/catalogs.html); reading a schema needs USAGE on it.
+    hides_revoked_tables = False
+    revoked_schema: Revocation = "refused"
+    revoked_database: Revocation = "failed"  # the connection's own database refuses the connection
+    has_identity = True  # pg_class.oid
 
     def __init__(self) -> None:
         suffix = uuid.uuid4().hex[:10]
@@ -103,8 +109,58 @@ class PostgresDouble:
         self._execute("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}", schema, self.role)
         self._execute("REVOKE USAGE ON SCHEMA {} FROM {}", schema, self.role)
 
-    def close(self) -> None:
-        self._ddl.close()
+    def drop_schema(self, schema: str) -> None:
+        self._execute("DROP SCHEMA {} CASCADE", schema)
+
+    def revoke_table(self, schema: str, table: str) -> None:
+        self._execute("REVOKE ALL ON {}.{} FROM {}", schema, table, self.role)
+
+    def grant_table(self, schema: str, table: str) -> None:
+        self._execute("GRANT SELECT ON {}.{} TO {}", schema, table, self.role)
+
+    def revoke_schema(self, schema: str) -> None:
+        self._execute("REVOKE USAGE ON SCHEMA {} FROM {}", schema, self.role)
+
+    def recreate_table(self, schema: str, table: str, columns: list[tuple[str, str]]) -> None:
+        self.drop_table(schema, table)
+        self.create_table(schema, table, columns)
+
+    def revoke_database(self) -> None:
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(self.database)))
+            self._terminate_sessions(admin)
+
+    def grant_database(self) -> None:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO PUBLIC").format(sql.Identifier(self.database)))
+        self._ddl = psycopg.connect(_url_for(self.database), autocommit=True)
+
+    def take_offline(self) -> None:
+        """ALTER DATABASE … ALLOW_CONNECTIONS false, as while a database is restored; open sessions end."""
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(self.database)))
+            self._terminate_sessions(admin)
+
+    def bring_online(self) -> None:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(self.database)))
+        self._ddl = psycopg.connect(_url_for(self.database), autocommit=True)
+
+    def _terminate_sessions(self, admin: psycopg.Connection) -> None:
+        self._ddl.close()
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND "
+                      "usename = %s", (self.database, self.role))
+
+    def special_kinds(self, schema: str) -> list[tuple[str, str, str]]:
+        self.create_table(schema, "base", [("id", "int")])
+        self._execute("CREATE MATERIALIZED VIEW {}.{} AS SELECT * FROM {}.{}", schema, "counts", schema, "base")
+        self._execute("CREATE TABLE {}.{} (id int, at date) PARTITION BY RANGE (at)", schema, "parted")
+        return [("counts", "view", "MATERIALIZED VIEW"), ("parted", "table", "PARTITIONED TABLE")]
+
+    def close(self) -> None:
+        if not self._ddl.closed:
+            self._ddl.close()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(self.database)))
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.database)))
             admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(self.role)))

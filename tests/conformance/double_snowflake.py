@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from connectors.base import Connector
 from connectors.snowflake import SnowflakeConnector, quote_identifier
+from tests.conformance.doubles import Revocation
 from tests.support.doubles.snowflake_server import SnowflakeServer
 
 # The suite's logical types, spelled as Snowflake DDL. INT and BIGINT are both NUMBER(38,0) in Snowflake, so the
@@ -36,14 +37,20 @@ class SnowflakeDouble:
         "authorized' (ObjectNotFound); no metadata query answers with an access error",
     }
 
+    # SHOW and INFORMATION_SCHEMA list only what the role holds privileges on; SHOW … HISTORY proves drops.
+    hides_revoked_tables = True
+    revoked_schema: Revocation = "hidden"
+    revoked_database: Revocation = "hidden"
+    has_identity = True  # INFORMATION_SCHEMA.TABLES.CREATED
+
     def __init__(self, database: str = "SOURCE_DB") -> None:
         self.database = database
         self.server = SnowflakeServer().start()
         self.server.execute(f"CREATE DATABASE {quote_identifier(database)}")
 
     def connector(self) -> Connector:
-        return SnowflakeConnector(
-            self.server.connection_config(user=self.server.user, database=self.database),
+        return SnowflakeConnector(  # every database the role may see: here the double's own
+            self.server.connection_config(user=self.server.user),
             {"password": self.server.password},
             timeout=10,
         )
@@ -85,6 +92,49 @@ class SnowflakeDouble:
     def deny_schema(self, schema: str) -> None:
         """Refuse metadata queries naming the schema with Snowflake's access-control error (003001)."""
         self.server.denied_schemas.add(schema)
+
+    def drop_schema(self, schema: str) -> None:
+        self.server.execute(f"DROP SCHEMA {self._qualified(schema)}")
+
+    def revoke_table(self, schema: str, table: str) -> None:
+        self.server.revoke(self.database, schema, table)
+
+    def grant_table(self, schema: str, table: str) -> None:
+        self.server.grant(self.database, schema, table)
+
+    def revoke_schema(self, schema: str) -> None:
+        self.server.revoke(self.database, schema)
+
+    def revoke_database(self) -> None:
+        self.server.revoke(self.database)
+
+    def reset_grants(self) -> None:
+        self.server.hidden.clear()
+
+    def grant_database(self) -> None:
+        self.server.grant(self.database)
+
+    def recreate_table(self, schema: str, table: str, columns: list[tuple[str, str]]) -> None:
+        self.drop_table(schema, table)
+        self.create_table(schema, table, columns)
+
+    def special_kinds(self, schema: str) -> list[tuple[str, str, str]]:
+        self.create_table(schema, "base", [("id", "int")])
+        made = []
+        for name, table_type, kind, remote_kind in [
+            ("mv", "MATERIALIZED VIEW", "view", "MATERIALIZED VIEW"),
+            ("ext", "EXTERNAL TABLE", "table", "EXTERNAL TABLE"),
+            ("events", "EVENT TABLE", "table", "EVENT TABLE"),
+            ("dyn", "DYNAMIC TABLE", "table", "DYNAMIC TABLE"),
+            ("ice", "ICEBERG TABLE", "table", "ICEBERG TABLE"),
+        ]:
+            if kind == "view":
+                self.create_view(schema, name, "base")
+            else:
+                self.create_table(schema, name, [("id", "int")])
+            self.server.set_table_type(self.database, schema, name, table_type)
+            made.append((name, kind, remote_kind))
+        return made
 
     def close(self) -> None:
         self.server.stop()

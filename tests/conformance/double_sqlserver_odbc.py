@@ -10,13 +10,19 @@ import pyodbc
 from connectors.base import Connector
 from connectors.sqlserver import SqlServerConnector, format_connection_string
 from tests.conformance.double_postgresql import PostgresDouble
-from tests.conformance.doubles import DoubleUnavailable
+from tests.conformance.doubles import DoubleUnavailable, Revocation
 
 ODBC_DRIVER = "PostgreSQL Unicode"
 
 
 class SqlServerOdbcDouble(PostgresDouble):
     technology = "sqlserver"
+    # INFORMATION_SCHEMA shows only what the login has some privilege on, as SQL Server's metadata visibility does
+    # (https://learn.microsoft.com/en-us/sql/relational-databases/security/metadata-visibility-configuration).
+    hides_revoked_tables = True
+    revoked_schema: Revocation = "hidden"
+    has_identity = False  # INFORMATION_SCHEMA has no object ids (the T-SQL path reads sys.objects.object_id)
+    special_kinds = None  # type: ignore[assignment]  # INFORMATION_SCHEMA.TABLES knows BASE TABLE and VIEW only
     skips: Mapping[str, str] = {
         "permission_denied": (
             "ANSI INFORMATION_SCHEMA hides a schema the credentials may not use, so through it a denied schema is "

@@ -1,14 +1,16 @@
 """What a platform double offers the conformance suite and the connector benchmark, and the list of doubles.
 
 A double owns a scratch space on a real (or faithfully emulated) platform, changes it with the platform's own DDL
-and hands out connectors pointed at it whose credentials it can take rights away from.
+and hands out connectors pointed at it whose credentials it can take rights away from, with the platform's own
+GRANT and REVOKE. It also says how its platform answers when rights are taken away, so each scenario can assert
+what a user of that platform should see.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Literal, Protocol
 
 from connectors.base import Connector
 
@@ -17,6 +19,11 @@ LOGICAL_TYPES = ("int", "bigint", "text", "varchar(20)", "numeric(10,2)", "boole
 
 #: Scenario names a double may list in `skips` (with the reason) when its platform truly cannot express them.
 SCENARIOS = frozenset({"odd_identifiers", "permission_denied", "views", "comments"})
+
+#: How a platform answers once the crawler lost its rights on a schema (or database): it leaves it out of the
+#: listing ("hidden": a privilege-filtered listing), still lists it and refuses to read it ("refused"), or refuses
+#: the connection itself ("failed", a connection that is one database).
+Revocation = Literal["hidden", "refused", "failed"]
 
 
 class DoubleUnavailable(Exception):
@@ -38,7 +45,29 @@ class SourceDouble(Protocol):
     def drop_column(self, schema: str, table: str, column: str) -> None: ...
     def retype_column(self, schema: str, table: str, column: str, type_: str) -> None: ...
     def deny_schema(self, schema: str) -> None: ...  # make it unreadable for the connector's credentials
+    def drop_schema(self, schema: str) -> None: ...
+    def revoke_table(self, schema: str, table: str) -> None: ...  # the crawler loses its rights on one table
+    def grant_table(self, schema: str, table: str) -> None: ...  # … and gets them back
+    def revoke_schema(self, schema: str) -> None: ...  # the crawler loses its use of a schema
+    def recreate_table(self, schema: str, table: str, columns: list[tuple[str, str]]) -> None: ...  # drop, create
     def close(self) -> None: ...
+
+    #: Whether a table the crawler lost its rights on disappears from its listing (else the listing still shows it).
+    hides_revoked_tables: bool
+    revoked_schema: Revocation
+    #: Whether the connector reads the platform's identity of a table (a drop and re-create changes it).
+    has_identity: bool
+
+
+# Optional capabilities, looked up with getattr; a scenario needing one skips doubles without it:
+#   revoke_database() / grant_database() and `revoked_database: Revocation` - the crawler loses its use of the
+#       double's database, then gets it back
+#   take_offline() / bring_online() - the database stops accepting connections (restoring, offline), then is back
+#   throttle(calls) - the next API calls are throttled (429 with Retry-After)
+#   paging_faults() - list calls return empty pages with a next token, and pages in no particular order
+#   special_kinds(schema) -> [(name, kind, remote kind)] - objects of the platform's other kinds, created
+#   expected_validation_warning: str - what the validation warns about with the double's credentials
+#   reset_grants() - give the crawler back every right the double started with (after each scenario)
 
 
 def _lazy(target: str) -> Callable[[], SourceDouble]:

@@ -13,6 +13,7 @@ from connectors.databricks import DatabricksConnector, client_config
 from connectors.errors import (
     AuthenticationFailed,
     ConfigurationError,
+    ConnectorError,
     ObjectNotFound,
     PermissionDenied,
     RemoteUnavailable,
@@ -173,13 +174,33 @@ def test_tables_filter_is_case_insensitive_like_unity_catalog(server: UnityCatal
 
 def test_validation_passes(server: UnityCatalogServer) -> None:
     server.create_catalog("main")
-    with connector(server) as c:
+    server.create_schema("main", "s")
+    with connector(server, catalogs=["main"]) as c:
         results = c.validate()
     assert [(r.name, r.status) for r in results] == [
         ("Connection test", "passed"),
         ("Database access test", "passed"),
         ("Metadata privileges test", "passed"),
     ]
+
+
+def test_validation_warns_naming_the_privileges_that_would_show_everything(server: UnityCatalogServer) -> None:
+    server.create_catalog("main", readable=False)
+    server.create_schema("main", "s")
+    server.grant("catalog", "main", server.principal, "USE_CATALOG")
+    server.grant("schema", "main.s", "objectsync-readers", "USE_SCHEMA")  # through its group
+    server.grant("table", "main.s.t", server.principal, "SELECT")
+    with connector(server) as c:
+        results = c.validate()
+    assert [r.status for r in results] == ["passed", "passed", "warning"]
+    message = results[2].message or ""
+    assert "not the metastore admin" in message
+    assert "no USE_SCHEMA (or BROWSE) on catalog main" in message
+    assert "no SELECT (or BROWSE) on schema main.s" in message
+
+    server.metastore_owner = "objectsync-readers"  # its group administers the metastore
+    with connector(server) as c:
+        assert c.validate()[2].status == "passed"
 
 
 def test_validation_fails_the_metadata_test_when_schemas_cannot_be_listed(server: UnityCatalogServer) -> None:
@@ -266,3 +287,142 @@ def test_unusable_configuration_is_a_clear_error(config: dict, credentials: dict
         client_config(config, credentials, 30)
     with DatabricksConnector(config, credentials) as c:
         assert [r.status for r in c.validate()] == ["failed", "skipped", "skipped"]
+
+
+# --- permission-filtered listings and what proves a drop ---------------------------------------------------------
+
+
+def readable_schema(server: UnityCatalogServer, *tables: str) -> None:
+    server.create_catalog("main")
+    server.create_schema("main", "s")
+    for name in tables:
+        server.put_table("main", "s", int_table(name))
+
+
+def test_with_select_on_the_schema_the_table_listing_is_complete(server: UnityCatalogServer) -> None:
+    readable_schema(server, "a", "b")
+    with connector(server) as c:
+        snapshot = c.read_schema("main", "s")
+    assert ([t.name for t in snapshot.tables], snapshot.complete) == (["a", "b"], True)
+
+
+def test_a_revoked_table_is_left_out_and_the_listing_is_incomplete(server: UnityCatalogServer) -> None:
+    readable_schema(server, "a", "b", "c")
+    # SELECT moves from the catalog to the tables the principal keeps, as an admin revoking one table must do
+    server.revoke("catalog", "main", server.principal, "SELECT")
+    server.grant("table", "main.s.a", server.principal, "SELECT")
+    server.grant("table", "main.s.c", server.principal, "SELECT")
+    with connector(server) as c:
+        snapshot = c.read_schema("main", "s")
+    assert [t.name for t in snapshot.tables] == ["a", "c"], "hidden, not refused"
+    assert (snapshot.complete, snapshot.confirmed_absent) == (False, frozenset())
+
+
+def test_browse_only_tables_are_listed_with_include_browse(server: UnityCatalogServer) -> None:
+    readable_schema(server, "a", "b")
+    server.revoke("catalog", "main", server.principal, "SELECT")
+    server.grant("table", "main.s.a", server.principal, "SELECT")
+    server.grant("schema", "main.s", server.principal, "BROWSE")
+    with connector(server) as c:
+        snapshot = c.read_schema("main", "s")
+    assert ([t.name for t in snapshot.tables], snapshot.complete) == (["a", "b"], True)
+    assert [c.name for c in snapshot.tables[1].columns] == ["id"], "BROWSE shows the metadata"
+
+
+def test_a_table_listed_with_deleted_at_is_a_proven_drop(server: UnityCatalogServer) -> None:
+    readable_schema(server, "a", "b")
+    server.revoke("catalog", "main", server.principal, "SELECT")
+    server.grant("schema", "main.s", server.principal, "USE_SCHEMA")
+    for name in ("a", "b"):
+        server.grant("table", f"main.s.{name}", server.principal, "SELECT")
+    server.drop_table("main", "s", "b", soft=True)
+    with connector(server) as c:
+        snapshot = c.read_schema("main", "s")
+    assert [t.name for t in snapshot.tables] == ["a"], "a dropped table is never recorded as present"
+    assert (snapshot.complete, snapshot.confirmed_absent) == (False, frozenset({"b"}))
+
+
+def test_a_catalog_without_use_catalog_is_hidden_and_only_an_admin_listing_is_complete(
+        server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    server.create_catalog("hidden", readable=False)
+    with connector(server) as c:
+        hierarchy = c.list_hierarchy()
+    assert set(hierarchy.databases) == {"main"} and not hierarchy.complete
+    server.metastore_owner = server.principal
+    with connector(server) as c:
+        hierarchy = c.list_hierarchy()
+    assert set(hierarchy.databases) == {"hidden", "main"} and hierarchy.complete
+
+
+def test_schema_listing_is_complete_with_use_schema_on_the_catalog(server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    for name in ("a", "b"):
+        server.create_schema("main", name)
+    with connector(server, catalogs=["main"]) as c:
+        assert c.list_hierarchy().incomplete_schemas == {}
+    server.revoke("catalog", "main", server.principal, "USE_SCHEMA")
+    server.grant("schema", "main.a", server.principal, "USE_SCHEMA")
+    with connector(server, catalogs=["main"]) as c:
+        hierarchy = c.list_hierarchy()
+    assert hierarchy.databases == {"main": ("a",)} and hierarchy.incomplete_schemas == {"main": frozenset()}
+
+
+def test_unknown_table_and_catalog_types_keep_the_platform_word(server: UnityCatalogServer) -> None:
+    readable_schema(server, "t")
+    server.put_table("main", "s", UcTable("semantic", [UcColumn("id", "int", "INT")], table_type="SEMANTIC_VIEW"))
+    server.put_table("main", "s", UcTable("snap", [UcColumn("id", "int", "INT")], table_type="SNAPSHOT_TABLE"))
+    server.create_catalog("future", catalog_type="LAKEBASE_SYNCED_CATALOG")
+    with connector(server) as c:
+        tables = {t.name: t for t in c.read_schema("main", "s").tables}
+        hierarchy = c.list_hierarchy()
+        results = c.validate()
+    assert (tables["semantic"].kind, tables["semantic"].remote_kind) == ("view", "SEMANTIC_VIEW")
+    assert (tables["snap"].kind, tables["snap"].remote_kind) == ("table", "SNAPSHOT_TABLE")
+    assert "future" not in hierarchy.databases, "a catalog type it does not know is not ingested"
+    assert "future (LAKEBASE_SYNCED_CATALOG)" in (results[2].message or "")
+
+
+def test_table_id_changes_when_a_table_is_re_created(server: UnityCatalogServer) -> None:
+    readable_schema(server, "t")
+    with connector(server) as c:
+        first = c.read_schema("main", "s").tables[0].remote_id
+        server.drop_table("main", "s", "t")
+        server.put_table("main", "s", int_table("t"))
+        second = c.read_schema("main", "s").tables[0].remote_id
+    assert first and second and first != second
+
+
+def test_every_list_call_is_paginated_as_unity_catalog_requires(server: UnityCatalogServer) -> None:
+    readable_schema(server, "t")
+    with connector(server) as c:
+        c.list_hierarchy()
+        c.read_schema("main", "s")
+        c.validate()
+    assert server.unpaginated_calls == 0
+
+
+def test_empty_and_unordered_pages_are_read_to_the_end(server: UnityCatalogServer) -> None:
+    readable_schema(server, *(f"t{i:02d}" for i in range(25)))
+    server.empty_pages = server.shuffled = True
+    with connector(server) as c:
+        names = [t.name for t in c.read_schema("main", "s").tables]
+    assert sorted(names) == [f"t{i:02d}" for i in range(25)] and len(names) == 25
+    assert names != sorted(names), "the double really shuffled"
+
+
+def test_throttling_is_retried_after_the_retry_after_delay(server: UnityCatalogServer) -> None:
+    readable_schema(server, "t")
+    server.throttle(2, retry_after=1)
+    started = time.monotonic()
+    with connector(server) as c:
+        assert [t.name for t in c.read_schema("main", "s").tables] == ["t"]
+    assert time.monotonic() - started >= 2, "the SDK waited Retry-After before each retry"
+
+
+def test_throttling_beyond_the_timeout_is_transient_and_deletes_nothing(server: UnityCatalogServer) -> None:
+    readable_schema(server, "t")
+    server.throttle(1000, retry_after=1)
+    with connector(server) as c, pytest.raises(ConnectorError) as raised:
+        c.read_schema("main", "s")
+    assert raised.value.transient

@@ -17,7 +17,9 @@ from connectors.mysql import (
     TableVisibility,
     confirmed_absent,
     grantee,
+    literal_schema,
     schema_grant_matches,
+    sees_all_schemas,
     sees_all_tables,
 )
 from tests.conformance.double_mysql import HOST, PORT, admin_fixture, grant_pattern, quote, run  # noqa: F401 - the admin fixture
@@ -76,6 +78,30 @@ def test_completeness_from_the_readers_own_privileges(global_privileges: list[st
                                                       partial_revokes: bool, complete: bool) -> None:
     assert sees_all_tables("os_probe_db", global_privileges, schema_grants,
                            partial_revokes=partial_revokes) is complete
+
+
+@pytest.mark.parametrize(("global_privileges", "partial_revokes", "complete"), [
+    (["USAGE"], False, False),
+    (["SHOW DATABASES"], False, True),
+    (["SHOW DATABASES"], True, True),  # a global-only privilege: partial_revokes cannot take it back
+    (["SELECT"], False, True),
+    (["SELECT"], True, False),
+    (["PROCESS", "RELOAD"], False, False),
+])
+def test_schema_listing_completeness(global_privileges: list[str], partial_revokes: bool, complete: bool) -> None:
+    assert sees_all_schemas(global_privileges, partial_revokes=partial_revokes) is complete
+
+
+@pytest.mark.parametrize(("pattern", "wildcards", "name"), [
+    (r"os\_probe\_db", True, "os_probe_db"),
+    ("os_probe_db", True, None),
+    (r"os\_probe%", True, None),
+    (r"50\%", True, "50%"),
+    ("os_probe_db", False, "os_probe_db"),
+])
+def test_a_schema_grant_names_one_schema_only_without_wildcards(pattern: str, wildcards: bool,
+                                                                name: str | None) -> None:
+    assert literal_schema(pattern, wildcards=wildcards) == name
 
 
 def test_confirmed_absent_is_granted_but_not_listed() -> None:
@@ -190,3 +216,41 @@ def test_root_sees_a_complete_listing(schema: str) -> None:
     snapshot = MySQLConnector({"hostname": HOST, "port": PORT}, {"username": "root", "password": ""}).read_schema(
         "def", schema)
     assert snapshot.complete and snapshot.confirmed_absent == frozenset()
+
+
+def test_without_show_databases_a_revoked_schema_is_hidden_and_a_dropped_granted_one_confirmed(
+        admin: pymysql.connections.Connection, schema: str, user: tuple[str, MySQLConnector]) -> None:
+    account, connector = user
+    other = f"objectsync_grants_{uuid.uuid4().hex[:10]}"
+    run(admin, f"CREATE DATABASE {quote(other)}", f"GRANT SELECT ON {grant_pattern(schema)}.* TO {account}",
+        f"GRANT SELECT ON {grant_pattern(other)}.* TO {account}")
+    try:
+        hierarchy = connector.list_hierarchy()
+        assert set(hierarchy.databases["def"]) == {schema, other}
+        assert hierarchy.incomplete_schemas == {"def": frozenset()}
+        results = connector.validate()
+        assert [r.status for r in results] == ["passed", "passed", "warning"]
+        assert "SHOW DATABASES" in (results[2].message or "")
+
+        run(admin, f"REVOKE SELECT ON {grant_pattern(schema)}.* FROM {account}")
+        hierarchy = connector.list_hierarchy()
+        assert hierarchy.databases["def"] == (other,)
+        assert hierarchy.incomplete_schemas == {"def": frozenset()}, "hidden, not proven gone"
+
+        run(admin, f"DROP DATABASE {quote(other)}")  # MariaDB keeps the schema grant: the drop is confirmed
+        hierarchy = connector.list_hierarchy()
+        assert hierarchy.databases["def"] == ()
+        assert hierarchy.incomplete_schemas == {"def": frozenset({other})}
+    finally:
+        run(admin, f"DROP DATABASE IF EXISTS {quote(other)}")
+
+
+def test_with_show_databases_the_schema_listing_is_complete(
+        admin: pymysql.connections.Connection, schema: str, user: tuple[str, MySQLConnector]) -> None:
+    account, connector = user
+    run(admin, f"GRANT SHOW DATABASES ON *.* TO {account}", f"GRANT SELECT ON {grant_pattern(schema)}.* TO {account}")
+    hierarchy = connector.list_hierarchy()
+    assert schema in hierarchy.databases["def"] and hierarchy.incomplete_schemas == {}
+    # SHOW DATABASES lists the server's other schemas too, where this user may read no table
+    message = connector.validate()[2].message or ""
+    assert "SHOW DATABASES" not in message and f"schema {schema!r}" not in message

@@ -95,9 +95,11 @@ def test_reads_tables_views_and_columns_with_types_comments_and_nullability(sour
     assert (snapshot.database, snapshot.schema) == (database_name(source_db), "app")
     tables = by_name(snapshot.tables)
     assert sorted(tables) == ["customers", "events", "order_counts", "orders", "rich"]  # partitions left out
+    with psycopg.connect(source_db) as conn:
+        oid = conn.execute("SELECT 'app.customers'::regclass::oid::text").fetchone()[0]
     assert tables["customers"] == RemoteTable(
         name="customers", kind="table", remote_kind="BASE TABLE", comment="People who buy", owner="postgres",
-        columns=(
+        remote_id=oid, columns=(
             RemoteColumn("id", 1, "integer", False, None),
             RemoteColumn("name", 2, "character varying(20)", False, None),
             RemoteColumn("balance", 3, "numeric(10,2)", True, "Open amount, EUR"),
@@ -412,6 +414,18 @@ def test_database_that_cannot_be_listed_is_reported_apart(source_db: str, second
     assert set(hierarchy.failed_databases) == {second}
     assert "permission denied" in hierarchy.failed_databases[second]
     assert PASSWORD not in hierarchy.failed_databases[second]
+
+
+def test_database_not_accepting_connections_is_reported_not_dropped(source_db: str, second_db: str) -> None:
+    first, second = database_name(source_db), database_name(second_db)
+    run(source_db, f'ALTER DATABASE "{second}" ALLOW_CONNECTIONS false')
+    try:
+        with connector_for(source_db, databases=[first, second]) as connector:
+            hierarchy = connector.list_hierarchy()
+        assert hierarchy.databases == {first: ("public",)} and hierarchy.complete
+        assert "ALLOW_CONNECTIONS false" in hierarchy.failed_databases[second]
+    finally:
+        run(source_db, f'ALTER DATABASE "{second}" ALLOW_CONNECTIONS true')
 
 
 # -- benchmark source generator ---------------------------------------------------------------------------

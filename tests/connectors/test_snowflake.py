@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import snowflake.connector
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from snowflake.connector.errors import ProgrammingError
@@ -16,6 +17,7 @@ import connectors.snowflake as snowflake_module
 from connectors.errors import (
     AuthenticationFailed,
     ConfigurationError,
+    ConnectorError,
     ObjectNotFound,
     PermissionDenied,
     RemoteTimeout,
@@ -310,3 +312,190 @@ def test_error_codes_map_to_domain_errors() -> None:
     assert mapped(3001, "42501") is PermissionDenied
     assert mapped(250001) is RemoteUnavailable
     assert "s3cret" not in map_error(ProgrammingError(msg="boom s3cret", errno=1), "ctx", ["s3cret"]).message
+
+
+# --- privilege-filtered listings, and SHOW … HISTORY as the proof of a drop ------------------------------------
+
+
+def sales(server: SnowflakeServer, *tables: str) -> None:
+    server.execute("CREATE DATABASE D")
+    server.create_schema("D", "S")
+    for name in tables:
+        server.execute(f'CREATE TABLE D.S."{name}" (x INT)')
+
+
+def test_a_revoked_table_is_hidden_not_refused_and_proves_nothing(server: SnowflakeServer) -> None:
+    sales(server, "A", "B")
+    server.revoke("D", "S", "B")
+    with connector(server) as c:
+        snapshot = c.read_schema("D", "S")
+    assert [t.name for t in snapshot.tables] == ["A"]
+    assert (snapshot.complete, snapshot.confirmed_absent) == (False, frozenset())
+
+
+def test_a_dropped_table_is_proven_by_show_tables_history_until_it_is_re_created(server: SnowflakeServer) -> None:
+    sales(server, "A", "B")
+    with connector(server) as c:
+        first = {t.name: t.remote_id for t in c.read_schema("D", "S").tables}
+        server.execute('DROP TABLE D.S."B"')
+        snapshot = c.read_schema("D", "S")
+        assert ([t.name for t in snapshot.tables], snapshot.confirmed_absent) == (["A"], {"B"})
+        assert c.read_schema("D", "S", ["A"]).confirmed_absent == frozenset(), "a narrowed read confirms its own"
+        server.execute('CREATE TABLE D.S."B" (x INT, y INT)')
+        again = c.read_schema("D", "S")
+    assert again.confirmed_absent == frozenset(), "dropped once, live again: no drop"
+    ids = {t.name: t.remote_id for t in again.tables}
+    assert ids["A"] == first["A"] and ids["B"] != first["B"], "re-created: a new creation time"
+
+
+def test_a_table_revoked_before_its_drop_stays_unproven(server: SnowflakeServer) -> None:
+    sales(server, "A", "B")
+    server.revoke("D", "S", "B")
+    server.execute('DROP TABLE D.S."B"')
+    with connector(server) as c:
+        assert c.read_schema("D", "S").confirmed_absent == frozenset()
+
+
+def test_without_time_travel_a_drop_cannot_be_proven_and_validation_says_so(server: SnowflakeServer) -> None:
+    sales(server, "A", "B")
+    server.retention["D"] = 0
+    server.execute('DROP TABLE D.S."B"')
+    with connector(server) as c:
+        assert c.read_schema("D", "S").confirmed_absent == frozenset()
+        results = c.validate()
+    assert results[2].status == "warning" and "DATA_RETENTION_TIME_IN_DAYS = 0" in (results[2].message or "")
+
+
+def test_revoked_and_dropped_schemas_and_databases(server: SnowflakeServer) -> None:
+    for database in ("D", "E", "F"):
+        server.execute(f"CREATE DATABASE {database}")
+        for schema in ("S1", "S2", "S3"):
+            server.create_schema(database, schema)
+    server.revoke("D", "S2")
+    server.execute("DROP SCHEMA D.S3")
+    server.revoke("E")
+    server.execute("DROP DATABASE F")
+    with connector(server) as c:
+        hierarchy = c.list_hierarchy()
+    assert hierarchy.databases == {"D": ("S1",)}
+    assert (hierarchy.complete, hierarchy.confirmed_absent) == (False, frozenset({"F"}))
+    assert hierarchy.incomplete_schemas == {"D": frozenset({"S3"})}
+
+
+def test_a_database_the_role_lost_is_not_authorized(server: SnowflakeServer) -> None:
+    sales(server, "A")
+    server.revoke("D")
+    with connector(server) as c, pytest.raises(ObjectNotFound, match="not authorized"):
+        c.read_schema("D", "S")
+
+
+def test_show_returns_at_most_the_cap_and_the_listing_pages_through_it(
+        server: SnowflakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.support.doubles.snowflake_server as double
+
+    names = [f"DB_{i:02d}" for i in range(12)]
+    for database in names:
+        server.execute(f"CREATE DATABASE {database}")
+    monkeypatch.setattr(double, "SHOW_ROW_CAP", 5)
+    assert len(server.execute("SHOW DATABASES")) == 12, "the administrator's own session is not the role's"
+    monkeypatch.setattr(snowflake_module, "SHOW_PAGE_SIZE", 5)
+    with connector(server) as c:
+        assert sorted(c.list_hierarchy().databases) == names
+    monkeypatch.setattr(snowflake_module, "SHOW_PAGE_SIZE", 100)  # asking past the cap would lose rows
+    with connector(server) as c:
+        assert len(c.list_hierarchy().databases) == 5
+
+
+# --- what Snowflake reports about objects ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("create", "table_type", "kind", "remote_kind"), [
+    ("TABLE", "MATERIALIZED VIEW", "view", "MATERIALIZED VIEW"),
+    ("TABLE", "EXTERNAL TABLE", "table", "EXTERNAL TABLE"),
+    ("TABLE", "EVENT TABLE", "table", "EVENT TABLE"),
+    ("TABLE", "TEMPORARY TABLE", "table", "TEMPORARY TABLE"),
+    ("TABLE", "DYNAMIC TABLE", "table", "DYNAMIC TABLE"),
+    ("TABLE", "ICEBERG TABLE", "table", "ICEBERG TABLE"),
+    ("TABLE", "HYBRID TABLE", "table", "HYBRID TABLE"),
+    ("VIEW", None, "view", "VIEW"),
+    ("TABLE", None, "table", "BASE TABLE"),
+])
+def test_every_table_type(server: SnowflakeServer, create: str, table_type: str | None, kind: str,
+                          remote_kind: str) -> None:
+    sales(server, "BASE")
+    if create == "VIEW":
+        server.execute('CREATE VIEW D.S."T" AS SELECT x FROM D.S."BASE"')
+    else:
+        server.execute('CREATE TABLE D.S."T" (x INT)')
+    if table_type:
+        server.set_table_type("D", "S", "T", table_type)
+    with connector(server) as c:
+        table = {t.name: t for t in c.read_schema("D", "S").tables}["T"]
+    assert (table.kind, table.remote_kind, [col.name for col in table.columns]) == (kind, remote_kind, ["X"])
+
+
+def test_view_comments_and_owners(server: SnowflakeServer) -> None:
+    sales(server, "BASE")
+    server.execute('CREATE VIEW D.S."V" AS SELECT x FROM D.S."BASE"')
+    server.set_comment("D", "S", "V", "the view")
+    server.set_owner("D", "S", "V", "REPORTING")
+    with connector(server) as c:
+        view = {t.name: t for t in c.read_schema("D", "S").tables}["V"]
+    assert (view.kind, view.comment, view.owner) == ("view", "the view", "REPORTING")
+
+
+def test_quoted_identifiers_resolve_exactly_whatever_the_account_default(server: SnowflakeServer) -> None:
+    server.execute('CREATE DATABASE "Mixed_Db"')
+    server.create_schema("Mixed_Db", "S")
+    server.execute('CREATE TABLE "Mixed_Db".S."T" (x INT)')
+    server.quoted_identifiers_ignore_case = True  # ALTER ACCOUNT SET QUOTED_IDENTIFIERS_IGNORE_CASE = TRUE
+    with connector(server) as c:
+        assert [t.name for t in c.read_schema("Mixed_Db", "S").tables] == ["T"]
+        assert c.list_hierarchy().databases["Mixed_Db"] == ("S",)
+    unpinned = snowflake.connector.connect(
+        user=server.user, password=server.password, **server.connection_config(), login_timeout=5)
+    try:  # what the connector would meet without pinning the parameter
+        with pytest.raises(ProgrammingError, match="MIXED_DB"):
+            unpinned.cursor().execute('SELECT * FROM "Mixed_Db".INFORMATION_SCHEMA.SCHEMATA')
+    finally:
+        unpinned.close()
+
+
+def test_without_a_warehouse_validation_names_it_and_the_listing_fails_once(server: SnowflakeServer) -> None:
+    sales(server, "A")
+    with connector(server, warehouse=None) as c:
+        results = c.validate()
+        assert [r.status for r in results] == ["passed", "passed", "failed"]
+        assert "warehouse" in (results[2].message or "")
+        with pytest.raises(ConfigurationError, match="warehouse"):
+            c.list_hierarchy()  # one clear failure, not every database failed
+    with connector(server, warehouse="NOT_GRANTED") as c, pytest.raises(ConfigurationError, match="USAGE"):
+        c.read_schema("D", "S")
+
+
+# --- large results arrive in chunks ----------------------------------------------------------------------------
+
+
+def wide_schema(server: SnowflakeServer, tables: int = 4, columns: int = 5) -> None:
+    sales(server)
+    for t in range(tables):
+        body = ", ".join(f"C{c} INT" for c in range(columns))
+        server.execute(f'CREATE TABLE D.S."T{t}" ({body})')
+
+
+def test_a_large_result_is_downloaded_chunk_by_chunk(server: SnowflakeServer) -> None:
+    wide_schema(server)
+    server.chunk_rows = 3
+    with connector(server) as c:
+        snapshot = c.read_schema("D", "S")
+    assert [len(t.columns) for t in snapshot.tables] == [5, 5, 5, 5]
+    assert server.chunk_downloads >= 6, "twenty rows in chunks of three"
+
+
+@pytest.mark.parametrize("fault", ["short", "forbidden"])
+def test_a_failing_chunk_fails_the_read_rather_than_shortening_it(server: SnowflakeServer, fault: str) -> None:
+    wide_schema(server)
+    server.chunk_rows, server.chunk_fault = 3, fault
+    with connector(server) as c, pytest.raises(ConnectorError) as raised:
+        c.read_schema("D", "S")
+    assert raised.value.transient, "retried later; meanwhile the schema's tables are left as they are"

@@ -1,17 +1,28 @@
-"""Generic SQLAlchemy connector against a SQLite file and the local PostgreSQL (postgresql+psycopg)."""
+"""Generic SQLAlchemy connector against a SQLite file, the local PostgreSQL (postgresql+psycopg) and MariaDB."""
 
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 
 import psycopg
+import pymysql
 import pytest
 
 from connectors import create_connector
 from connectors.errors import AuthenticationFailed, ConfigurationError, ObjectNotFound, RemoteUnavailable
 from connectors.sqlalchemy_generic import SqlAlchemyConnector
 from domain.snapshot import RemoteColumn
+from tests.conformance.double_mysql import (  # noqa: F401 - the admin fixture
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    HOST,
+    PORT,
+    admin_fixture,
+    quote,
+    run,
+)
 
 
 @pytest.fixture
@@ -92,3 +103,28 @@ def test_unknown_role_and_unreachable_server_without_leaking_the_password(source
 def test_bad_urls_are_configuration_errors(config: dict[str, str]) -> None:
     with pytest.raises(ConfigurationError):
         SqlAlchemyConnector(config, {}).list_hierarchy()
+
+
+def test_listings_of_other_dialects_are_incomplete_and_validation_says_why(
+        admin: pymysql.connections.Connection) -> None:
+    """MySQL's SHOW TABLES / information_schema hide what the reader holds no privilege on."""
+    schema = f"objectsync_sa_{uuid.uuid4().hex[:8]}"
+    run(admin, f"CREATE DATABASE {quote(schema)}", f"CREATE TABLE {quote(schema)}.t (id int)")
+    try:
+        connector = SqlAlchemyConnector({"url": f"mysql+pymysql://{ADMIN_USER}@{HOST}:{PORT}/{schema}"},
+                                        {"password": ADMIN_PASSWORD})
+        snapshot = connector.read_schema(schema, schema)
+        assert ([t.name for t in snapshot.tables], snapshot.complete) == (["t"], False)
+        assert connector.list_hierarchy().incomplete_schemas == {schema: frozenset()}
+        results = connector.validate()
+        assert [r.status for r in results] == ["passed", "passed", "warning"]
+        assert "mysql dialect" in (results[2].message or "")
+        connector.close()
+    finally:
+        run(admin, f"DROP DATABASE {quote(schema)}")
+
+
+def test_sqlite_and_postgresql_listings_are_complete(sqlite_file: Path) -> None:
+    connector = SqlAlchemyConnector({"url": f"sqlite:///{sqlite_file}"}, {})
+    assert connector.read_schema(connector.database_label, "main").complete
+    assert connector.list_hierarchy().incomplete_schemas == {}

@@ -3,6 +3,7 @@ rows, and the ANSI INFORMATION_SCHEMA path for real through pyodbc and psqlodbc 
 
 from __future__ import annotations
 
+import re
 import struct
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ from connectors.sqlserver import (
     SynapseConnector,
     access_token_attrs,
     format_connection_string,
+    map_error,
+    native_errors,
     parse_connection_string,
 )
 from domain.snapshot import RemoteColumn, RemoteTable
@@ -114,15 +117,26 @@ def test_aliases_share_the_connector_and_differ_in_system_databases() -> None:
                             ("synapse", SynapseConnector)]:
         connector = create_connector(technology, {"hostname": "h"}, {})
         assert type(connector) is cls and connector.technology == technology
-    rows = [("master", 1), ("DWDiagnostics", 1), ("Sales", 1)]
+    rows = [("master", "ONLINE", 1), ("DWDiagnostics", "ONLINE", 1), ("Sales", "ONLINE", 1)]
     assert q.user_databases(rows, SynapseConnector.system_databases)[0] == ["Sales"]
     assert q.user_databases(rows, SqlServerConnector.system_databases)[0] == ["DWDiagnostics", "Sales"]
 
 
 # --- T-SQL queries on rows recorded from SQL Server ------------------------------------------------------------
 
-RECORDED_DATABASES = [  # SELECT d.name, HAS_DBACCESS(d.name) FROM sys.databases … (SQL Server 2022)
-    ("HR", 0), ("master", 1), ("model", 1), ("msdb", 1), ("Sales", 1), ("tempdb", 1), ("Ventes Été", 1),
+RECORDED_DATABASES = [  # DATABASES_WITH_ACCESS_TSQL (SQL Server 2022); HAS_DBACCESS is 0 for a database not ONLINE
+    ("Archive", "OFFLINE", 0), ("HR", "ONLINE", 0), ("master", "ONLINE", 1), ("model", "ONLINE", 1),
+    ("msdb", "ONLINE", 1), ("Sales", "ONLINE", 1), ("Staging", "RESTORING", 0), ("tempdb", "ONLINE", 1),
+    ("Ventes Été", "ONLINE", 1), ("Warehouse", "RECOVERING", 0),
+]
+
+RECORDED_DATABASES_AZURE = [  # DATABASES_TSQL on Azure SQL Database, connected to master (no HAS_DBACCESS there)
+    ("master", "ONLINE", None), ("Sales", "ONLINE", None), ("Sales_copy", "COPYING", None),
+]
+
+RECORDED_DATABASES_SYNAPSE = [  # DATABASES_WITH_ACCESS_TSQL on a Synapse workspace's dedicated pool endpoint
+    ("DWConfiguration", "ONLINE", 1), ("DWDiagnostics", "ONLINE", 1), ("DWQueue", "ONLINE", 1),
+    ("master", "ONLINE", 1), ("salespool", "ONLINE", 1), ("tempdb", "ONLINE", 1),
 ]
 
 RECORDED_TABLES = [  # INFORMATION_SCHEMA.TABLES for schema 'dbo'
@@ -151,10 +165,36 @@ RECORDED_COMMENTS = [  # sys.extended_properties MS_Description
 ]
 
 
-def test_databases_split_into_readable_and_inaccessible() -> None:
+def test_databases_split_into_readable_inaccessible_and_not_online() -> None:
     readable, failed = q.user_databases(RECORDED_DATABASES, {*SqlServerConnector.system_databases, "sales"})
     assert readable == ["Ventes Été"]
-    assert set(failed) == {"HR"} and "HAS_DBACCESS" in failed["HR"]
+    assert set(failed) == {"Archive", "HR", "Staging", "Warehouse"} and "HAS_DBACCESS" in failed["HR"]
+    # a database restoring or recovering is reported, never taken as dropped: nothing under it changes
+    assert "RESTORING" in failed["Staging"] and "left as they are" in failed["Staging"]
+    assert "RECOVERING" in failed["Warehouse"] and "OFFLINE" in failed["Archive"]
+
+
+def test_azure_and_synapse_database_rows() -> None:
+    readable, failed = q.user_databases(RECORDED_DATABASES_AZURE, AzureSqlConnector.system_databases)
+    assert readable == ["Sales"], "without HAS_DBACCESS a database is opened to learn whether it may be read"
+    assert "COPYING" in failed["Sales_copy"]
+    assert q.user_databases(RECORDED_DATABASES_SYNAPSE, SynapseConnector.system_databases) == (["salespool"], {})
+
+
+@pytest.mark.parametrize(("row", "complete"), [
+    ((1, 1, 0), True),  # VIEW ANY DATABASE and ALTER ANY DATABASE: sysadmin, dbcreator…
+    ((1, 0, 1), True),  # CREATE DATABASE in master
+    ((1, 0, 0), False),  # public's default: OFFLINE databases are hidden
+    ((0, 1, 1), False),  # VIEW ANY DATABASE denied: only owned databases are listed
+    (None, False),  # an engine without the probe proves nothing
+])
+def test_database_listing_probe(row: tuple[int, int, int] | None, complete: bool) -> None:
+    assert q.database_listing_complete(row) is complete
+
+
+@pytest.mark.parametrize(("row", "complete"), [((1, 0), True), ((0, 0), False), ((1, 2), False)])
+def test_schema_listing_probe(row: tuple[int, int], complete: bool) -> None:
+    assert q.schema_listing_complete(row) is complete
 
 
 def test_recorded_rows_become_a_snapshot() -> None:
@@ -176,22 +216,103 @@ def test_table_filter_applies_to_recorded_rows() -> None:
     assert [t.name for t in snapshot.tables] == ["Order Lines"]
 
 
-@pytest.mark.parametrize(("row", "access"), [
-    ((5, 1, 1, 3, 1), "readable"),  # dbo: owner
-    ((7, 0, 0, 2, 0), "readable"),  # SELECT granted on two tables only
-    ((7, 0, 1, 0, 0), "readable"),  # empty schema the user may read
-    ((7, 0, 0, 0, 0), "denied"),  # visible (e.g. owned by a role) but nothing may be read
-    ((None, None, None, 0, 1), "missing"),  # db_owner sees everything: truly absent
-    ((None, None, None, 0, 0), "denied"),  # hidden by metadata visibility: absent or forbidden, cannot tell
+@pytest.mark.parametrize(("row", "access", "complete"), [
+    ((5, 1, 1, 3, 1, 0), "readable", True),  # dbo: owner
+    ((7, 0, 0, 2, 0, 0), "readable", False),  # SELECT granted on two tables only: others may be hidden
+    ((7, 0, 1, 0, 0, 0), "readable", True),  # SELECT on the schema: every table shows
+    ((7, 1, 0, 4, 0, 0), "readable", True),  # VIEW DEFINITION on the schema
+    ((7, 1, 1, 4, 0, 1), "readable", False),  # … but a DENY on one object may hide it
+    ((7, 0, 0, 0, 0, 0), "denied", False),  # visible (e.g. owned by a role) but nothing may be read
+    ((None, None, None, 0, 1, 0), "missing", False),  # db_owner sees everything: truly absent
+    ((None, None, None, 0, 0, 0), "denied", False),  # hidden by metadata visibility: absent or forbidden
 ])
-def test_schema_probe_rows(row: tuple[object, ...], access: str) -> None:
+def test_schema_probe_rows(row: tuple[object, ...], access: str, complete: bool) -> None:
     assert q.schema_access(row) == access
+    assert q.schema_probe(row) == q.SchemaProbe(access, complete)  # type: ignore[arg-type]
+
+
+RECORDED_PERMISSIONS_SYNAPSE = {  # PERMISSIONS_SYNAPSE on a dedicated SQL pool
+    "db_owner": [("DATABASE", None, "CONNECT", "GRANT"), ("DATABASE", None, "CONTROL", "GRANT")],
+    "reader_of_sales": [("DATABASE", None, "CONNECT", "GRANT"), ("SCHEMA", "sales", "SELECT", "GRANT"),
+                        ("SCHEMA", "sales", "VIEW DEFINITION", "GRANT")],
+    "definition_reader": [("DATABASE", None, "CONNECT", "GRANT"), ("DATABASE", None, "VIEW DEFINITION", "GRANT")],
+    "denied_one_table": [("DATABASE", None, "VIEW DEFINITION", "GRANT"),
+                         ("OBJECT_OR_COLUMN", "sales", "SELECT", "DENY")],
+    "connect_only": [("DATABASE", None, "CONNECT", "GRANT")],
+}
+
+
+@pytest.mark.parametrize(("principal", "all_schemas", "sales_tables", "hr_tables"), [
+    ("db_owner", True, True, True),
+    ("reader_of_sales", False, True, False),
+    ("definition_reader", True, True, True),
+    ("denied_one_table", False, False, True),
+    ("connect_only", False, False, False),
+])
+def test_synapse_permission_rows(principal: str, all_schemas: bool, sales_tables: bool, hr_tables: bool) -> None:
+    rows = q.PermissionRows.parse(RECORDED_PERMISSIONS_SYNAPSE[principal])
+    assert rows.sees_all_schemas is all_schemas
+    assert (rows.sees_all_tables("sales"), rows.sees_all_tables("hr")) == (sales_tables, hr_tables)
+    assert rows.schema_probe(None, "gone") == q.SchemaProbe("missing" if all_schemas else "denied", False)
+
+
+def test_each_engine_runs_only_the_functions_its_documentation_lists() -> None:
+    def queries(connector: type[SqlServerConnector]) -> str:
+        engine = connector.engine
+        run = [engine.databases, engine.database_listing_probe or "", q.COMMENTS_TSQL, q.OBJECTS_TSQL]
+        if engine.probes == "permission_rows":
+            run += [q.PERMISSIONS_SYNAPSE, q.SCHEMA_EXISTS_TSQL]
+        else:
+            run += [q.SCHEMA_LISTING_PROBE_TSQL, q.SCHEMA_PROBE_TSQL]
+        return "\n".join(run)
+
+    synapse, azure, sqlserver = queries(SynapseConnector), queries(AzureSqlConnector), queries(SqlServerConnector)
+    assert "HAS_PERMS_BY_NAME" not in synapse and "fn_my_permissions" not in synapse
+    assert "HAS_DBACCESS" not in azure
+    # Azure SQL Database accepts only the DATABASE, OBJECT, ROLE, SCHEMA and USER classes
+    classes = set(re.findall(r"HAS_PERMS_BY_NAME\([^,]+,\s*([^,]+),", azure))
+    assert classes <= {"'DATABASE'", "'SCHEMA'"}, classes
+    assert "HAS_DBACCESS" in sqlserver and "'VIEW ANY DATABASE'" in sqlserver
+
+
+def test_objects_rows_give_owners_and_identities() -> None:
+    objects = [("Customer", "dbo", 901578250), ("vTopCustomers", "reporting", 965578478)]
+    snapshot = q.build_snapshot("Sales", "dbo", RECORDED_TABLES, RECORDED_COLUMNS, (), None, objects)
+    tables = {t.name: t for t in snapshot.tables}
+    assert (tables["Customer"].owner, tables["Customer"].remote_id) == ("dbo", "901578250")
+    assert (tables["vTopCustomers"].owner, tables["vTopCustomers"].remote_id) == ("reporting", "965578478")
+    assert (tables["Order Lines"].owner, tables["Order Lines"].remote_id) == (None, None)
+
+
+CANNOT_OPEN = ('42000', '[42000] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]Cannot open database '
+               '"Sales" requested by the login. The login failed. (4060) (SQLDriverConnect)')
+RESOURCE_LIMIT = ('HY000', '[HY000] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]Database \'Sales\' on '
+                  'server \'x\' is not currently available. Please retry the connection later. (40613) '
+                  '(SQLDriverConnect); [HY000] [Microsoft][ODBC Driver 18 for SQL Server]Login failed (0)')
+BUSY = ('HY000', '[HY000] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]The service is currently busy. '
+        'Retry the request after 10 seconds. Incident ID: x. Code: 0x1 (49919) (SQLExecDirectW)')
+
+
+@pytest.mark.parametrize(("args", "connector", "expected"), [
+    (CANNOT_OPEN, SqlServerConnector, PermissionDenied),  # SQL Server: the login may not open it
+    (CANNOT_OPEN, AzureSqlConnector, RemoteUnavailable),  # Azure SQL: transient while the database moves
+    (CANNOT_OPEN, SynapseConnector, RemoteUnavailable),
+    (RESOURCE_LIMIT, AzureSqlConnector, RemoteUnavailable),
+    (BUSY, AzureSqlConnector, RemoteUnavailable),
+    (BUSY, SynapseConnector, RemoteUnavailable),
+])
+def test_transient_error_numbers_are_retried_per_engine(args: tuple[str, str], connector: type[SqlServerConnector],
+                                                        expected: type[Exception]) -> None:
+    error = map_error(pyodbc.Error(*args), "ctx", transient_errors=connector.engine.transient_errors)
+    assert type(error) is expected
+    assert error.transient is (expected is RemoteUnavailable)
+    assert native_errors(args[1]) <= {4060, 40613, 0, 49919}
 
 
 def test_every_query_binds_as_many_parameters_as_it_has_markers() -> None:
     queries = [
         q.schema_probe_query("dbo"), q.comments_query("dbo"), q.tables_query("dbo", None),
-        q.columns_query("dbo", {"a", "b"}), q.tables_query("dbo", set()),
+        q.columns_query("dbo", {"a", "b"}), q.tables_query("dbo", set()), q.objects_query("dbo"),
     ]
     for query in queries:
         assert query.sql.count("?") == len(query.params)
@@ -298,3 +419,60 @@ def test_session_is_reused_and_replaced_when_the_server_dropped_it(odbc_source: 
         assert [t.name for t in connector.read_schema(odbc_source, "Sales Ü").tables] == ["Order"]
         assert connector._sessions[odbc_source] is not session
     assert connector._sessions == {}
+
+
+@pytest.fixture
+def restricted_role(odbc_source: str) -> Iterator[str]:
+    """A login role that may use schema "Sales Ü" and read its table "Order" (and a second one, "Lines")."""
+    role = f"objectsync_odbc_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    with psycopg.connect(ADMIN_URL.rpartition("/")[0] + f"/{odbc_source}", autocommit=True) as conn:
+        conn.execute('CREATE TABLE "Sales Ü"."Lines" (id integer)')
+        conn.execute(sql.SQL('GRANT USAGE ON SCHEMA "Sales Ü" TO {}').format(sql.Identifier(role)))
+        conn.execute(sql.SQL('GRANT SELECT ON ALL TABLES IN SCHEMA "Sales Ü" TO {}').format(sql.Identifier(role)))
+        conn.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM PUBLIC"))
+    try:
+        yield role
+    finally:
+        with psycopg.connect(ADMIN_URL.rpartition("/")[0] + f"/{odbc_source}", autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def _as_admin(database: str, *statements: sql.Composable | str) -> None:
+    with psycopg.connect(ADMIN_URL.rpartition("/")[0] + f"/{database}", autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+@needs_odbc
+def test_ansi_listing_is_complete_while_the_login_sees_every_table(odbc_source: str, restricted_role: str) -> None:
+    with odbc_connector(odbc_source, user=restricted_role) as connector:
+        snapshot = connector.read_schema(odbc_source, "Sales Ü")
+        assert ([t.name for t in snapshot.tables], snapshot.complete) == (["Lines", "Order"], True)
+        hierarchy = connector.list_hierarchy()
+        # "public" is hidden from this login (no privilege left on it): the schema listing is incomplete
+        assert hierarchy.databases == {odbc_source: ("Sales Ü",)}
+        assert hierarchy.incomplete_schemas == {odbc_source: frozenset()} and hierarchy.complete
+
+
+@needs_odbc
+def test_ansi_revoked_table_makes_the_listing_incomplete_not_shorter(odbc_source: str, restricted_role: str) -> None:
+    revoke = sql.SQL('REVOKE SELECT ON "Sales Ü"."Lines" FROM {}').format(sql.Identifier(restricted_role))
+    _as_admin(odbc_source, revoke)
+    with odbc_connector(odbc_source, user=restricted_role) as connector:
+        snapshot = connector.read_schema(odbc_source, "Sales Ü")
+        results = connector.validate()
+    assert [t.name for t in snapshot.tables] == ["Order"]
+    assert (snapshot.complete, snapshot.confirmed_absent) == (False, frozenset())
+    assert [r.status for r in results] == ["passed", "passed", "warning"]
+    assert "no privilege on some schemas or tables" in (results[2].message or "")
+
+
+@needs_odbc
+def test_ansi_validation_passes_without_warning_when_everything_is_visible(odbc_source: str) -> None:
+    with odbc_connector(odbc_source) as connector:  # postgres: superuser
+        assert [r.status for r in connector.validate()] == ["passed"] * 3
+        assert connector.read_schema(odbc_source, "Sales Ü").complete

@@ -45,7 +45,7 @@ def synced_table(table_id: int, table: RemoteTable, ids: IdSource, **overrides: 
     values: dict[str, object] = {
         "id": table_id, "name": table.name, "kind": table.kind, "status_setting": "inherit",
         "effective_status": "enabled", "remote_kind": table.remote_kind, "comment": table.comment,
-        "owner": table.owner, "fingerprint": table.fingerprint,
+        "owner": table.owner, "fingerprint": table.fingerprint, "remote_id": table.remote_id,
         "columns": {c.name: StoredColumn(ids(), c.name, c.ordinal, c.data_type, c.nullable, c.comment)
                     for c in table.columns},
     }
@@ -72,7 +72,7 @@ def apply_schema(catalog: Catalog, changes: SchemaChanges, ids: IdSource) -> Cat
         result[t.name] = StoredTable(
             id=ids(), name=t.name, kind=t.kind, status_setting=new.status_setting,
             effective_status=new.effective_status, remote_kind=t.remote_kind, comment=t.comment, owner=t.owner,
-            fingerprint=t.fingerprint, revision=1, columns={},
+            fingerprint=t.fingerprint, revision=1, remote_id=t.remote_id, columns={},
         )
     by_id = {t.id: t for t in result.values()}
     for update in changes.table_updates:

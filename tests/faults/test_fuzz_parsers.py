@@ -172,12 +172,15 @@ def test_sqlserver_schema_access_is_never_missing_when_unsure(row: tuple) -> Non
 @given(st.lists(st.tuples(names, names, st.none() | st.sampled_from(["BASE TABLE", "VIEW", "MATERIALIZED VIEW"]),
                           st.none() | st.text(max_size=5), st.none() | st.text(max_size=5), names, st.integers(1, 50),
                           st.sampled_from(["TEXT", "NUMBER", "BINARY", "DATE"]), small, small, small,
-                          st.sampled_from(["YES", "NO"]), st.none() | st.text(max_size=5)), max_size=15))
+                          st.sampled_from(["YES", "NO"]), st.none() | st.text(max_size=5),
+                          st.none() | st.datetimes(), *[st.none() | st.sampled_from(["YES", "NO"])] * 3),
+                max_size=15))
 def test_snowflake_tables_from_rows(rows: list) -> None:
     rows = sorted(rows, key=lambda r: (r[1], r[6]))
     tables = snowflake.tables_from_rows(rows)
     assert [t.name for t in tables] == sorted({r[1] for r in rows}, key=[r[1] for r in rows].index)
     assert sum(len(t.columns) for t in tables) == len(rows)
+    assert all(t.kind == ("view" if t.remote_kind in snowflake.VIEW_TYPES else "table") for t in tables)
 
 
 @pytest.mark.parametrize("text", ["", "/", "a/b/c/d/e", "a//b", "pg/%FF", "pg/%E2%82"])
