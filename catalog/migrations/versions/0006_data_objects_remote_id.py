@@ -1,13 +1,13 @@
 """The platform's own identity of a table or view (table_id, oid, object_id…), to notice a drop and re-create.
 
-Revision ID: fidelity_01
+Revision ID: 0006
 Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "fidelity_01"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
