@@ -44,10 +44,11 @@ class NoSender(RuntimeError):
 _sender: Sender | None = None
 
 
-def install_sender(sender: Sender | None) -> None:
-    """Set (or with None, remove) how this process sends task messages."""
+def install_sender(sender: Sender | None) -> Sender | None:
+    """Set (or with None, remove) how this process sends task messages; returns the sender it replaced."""
     global _sender
-    _sender = sender
+    previous, _sender = _sender, sender
+    return previous
 
 
 def enqueue(session: Session, task: str, *args: Any, **options: Any) -> None:

@@ -17,6 +17,12 @@ _CONNECTOR_CACHE_SIZE = 8
 _CONNECTORS: dict[tuple, Connector] = {}  # per process, most recently used last
 
 
+def close_pooled_connectors() -> None:
+    """Close every connector this process keeps (at shutdown, or before the platform behind them goes away)."""
+    while _CONNECTORS:
+        _CONNECTORS.popitem()[1].close()
+
+
 def connector_for(connection: Connection) -> Connector:
     settings = get_settings()
     return create_connector(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conformance.crawling import close_pooled_connectors
+from services.crawl.connector_pool import close_pooled_connectors
 from tests.conformance.doubles import DOUBLE_FACTORIES, DoubleUnavailable, SourceDouble
 
 

@@ -13,16 +13,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-import services.enqueue as enqueue
 from catalog.session import session_factory, session_scope
 from connectors import ConnectorError
 from models import Column, DataObject
-from services.connections.registry import register_connection
-from services.crawl import connector_pool
+from services.connections.connection_records import store_connection
 from services.crawl.jobs import get_job, job_report, start_crawl
 from services.crawl.planning import fail_crawl, plan_crawl
 from services.crawl.schema_crawl import crawl_schema, fail_subtask
-from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA
+from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, install_sender
 from settings import get_settings
 from tests.conformance.doubles import SourceDouble
 from tests.support.pipeline import events_after, last_event_id
@@ -55,7 +53,7 @@ def register(double: SourceDouble, *schemas: str) -> None:
     with double.connector() as connector:
         technology, config, credentials = connector.technology, connector.config, connector.credentials
     with session_scope() as session:
-        register_connection(
+        store_connection(
             session, key=KEY, technology=technology, config=config, credentials=credentials,
             activate_new_children=True,
             filters={"schemas": {"include": [re.escape(s) for s in schemas]}} if schemas else None,
@@ -108,18 +106,11 @@ def _crawl_schema(subtask_id: int) -> None:
 
 @contextmanager
 def _sending_to(sent: list[tuple[str, tuple[Any, ...]]]) -> Iterator[None]:
-    previous = enqueue._sender
-    enqueue.install_sender(lambda task, args, options: sent.append((task, tuple(args))))
+    previous = install_sender(lambda task, args, options: sent.append((task, tuple(args))))
     try:
         yield
     finally:
-        enqueue.install_sender(previous)
-
-
-def close_pooled_connectors() -> None:
-    """The crawl services keep connectors per process; close them while the doubles behind them still run."""
-    while connector_pool._CONNECTORS:
-        connector_pool._CONNECTORS.popitem()[1].close()
+        install_sender(previous)
 
 
 # --- the catalog, as a user reads it ------------------------------------------------------------------------------
