@@ -126,6 +126,15 @@ def test_operator_walk(api_url: str, users: Users, worker: WorkerProcess, source
     expect(page.get_by_role("row").filter(has_text="hr")).to_be_visible()
     database_url = page.url
 
+    # The more actions menu works from the keyboard: Enter opens it, Escape closes it.
+    page.get_by_label("More actions for sales", exact=True).focus()
+    page.keyboard.press("Enter")
+    menu = page.locator("details.menu[open] .menu-panel")
+    expect(menu.get_by_label("Also scan all disabled data objects")).to_be_visible()
+    page.screenshot(path=str(shots / "hierarchy.png"), full_page=True)
+    page.keyboard.press("Escape")
+    expect(page.locator("details.menu[open]")).to_have_count(0)
+
     # Run Object Sync on a schema without the checkbox, then with it: progress, then the summary.
     run_sql(source_db, "CREATE TABLE sales.refunds (id bigint, order_id bigint)")
     open_menu_and_sync(page, "sales", include_disabled=False)
@@ -225,6 +234,15 @@ def test_operator_walk(api_url: str, users: Users, worker: WorkerProcess, source
     olga.get_by_role("link", name="Events", exact=True).click()
     expect(olga.locator("#event-rows")).to_contain_text("staff")
     expect(olga.locator("#event-rows")).not_to_contain_text("sales")
+
+    # Readable at phone width: nothing wider than the screen but the tables' own scroll boxes.
+    phone = browser(width=390, height=844).new_page()
+    sign_in(phone, api_url, admin_token)
+    expect(phone.get_by_role("link", name="pg", exact=True)).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.get_by_label("More actions for pg", exact=True).click()
+    expect(phone.get_by_role("button", name="Run Object Sync")).to_be_in_viewport()
+    phone.screenshot(path=str(shots / "phone-connections.png"), full_page=True)
 
     # A wrong token sees nothing.
     stranger = browser().new_page()
