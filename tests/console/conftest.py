@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
-from tests.api.conftest import Users, api_url, settled_jobs  # noqa: F401 - fixtures shared with the API tests
+from tests.api.conftest import Users, admin, api_url, register, settled_jobs  # noqa: F401 - fixtures shared with the API tests
 
 CHROMIUM = os.environ.get("OBJECTSYNC_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
