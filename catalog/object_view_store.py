@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import ChangeEvent, Column, DataObject, Job, ObjectTag
@@ -37,15 +37,15 @@ def new_column_counts(session: Session, table_ids: Sequence[int]) -> dict[int, i
         return {}
     rows = session.execute(
         select(Column.table_id, func.count()).where(Column.table_id.in_(list(table_ids)),
-                                                    Column.tags.any(NEW_TAG)).group_by(Column.table_id)
+                                                    Column.tags.contains([NEW_TAG])).group_by(Column.table_id)
     ).tuples()
     return {table_id: int(count) for table_id, count in rows}
 
 
-def object_tags(session: Session, object_id: int) -> list[Row[tuple[str, bool]]]:
-    return list(session.execute(
+def object_tags(session: Session, object_id: int) -> list[tuple[str, bool]]:
+    return [(name, system) for name, system in session.execute(
         select(ObjectTag.name, ObjectTag.system).where(ObjectTag.object_id == object_id).order_by(ObjectTag.name)
-    ).tuples())
+    ).tuples()]
 
 
 def table_columns(session: Session, table_id: int) -> list[Column]:

@@ -18,8 +18,8 @@ STATUSES = ("pending", "validated")
 
 @router.get("/requests")
 def requests(request: Request, session: DbSession, viewer: CurrentViewer) -> Response:
-    status = request.query_params.get("status", "pending")
-    status = status if status in STATUSES else None
+    asked = request.query_params.get("status", "pending")
+    status = asked if asked in STATUSES else None
     principal = viewer.principal
     scope = None if principal.sees_everything else owned_paths(session, principal)
     listed = owner_requests.list_requests(session, status=status, owned_paths=scope, limit=500)
