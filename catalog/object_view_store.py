@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import any_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from models import ChangeEvent, Column, DataObject, Job, ObjectTag
@@ -37,7 +37,7 @@ def new_column_counts(session: Session, table_ids: Sequence[int]) -> dict[int, i
         return {}
     rows = session.execute(
         select(Column.table_id, func.count()).where(Column.table_id.in_(list(table_ids)),
-                                                    Column.tags.contains([NEW_TAG])).group_by(Column.table_id)
+                                                    literal(NEW_TAG) == any_(Column.tags)).group_by(Column.table_id)
     ).tuples()
     return {table_id: int(count) for table_id, count in rows}
 

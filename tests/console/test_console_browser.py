@@ -197,6 +197,10 @@ def test_operator_walk(api_url: str, users: Users, worker: WorkerProcess, source
     wait_until(lambda: _pending_requests() > 0, 60, every=0.5, nudge=lambda: send_now(RELAY_EVENTS),
                what="an owner request for the new column")
 
+    # The schema page marks the table with a New column to validate.
+    page.goto(f"{database_url}/hr")
+    expect(page.get_by_role("row").filter(has_text="staff").locator(".chip-new")).to_have_text("New")
+
     # The data source page: its dictionary with the New tag, and its history.
     page.goto(f"{database_url}/hr/staff")
     dictionary = page.locator("section").filter(has=page.get_by_role("heading", name="Data dictionary"))
