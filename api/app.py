@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, error mapping, OpenAPI at /docs."""
+"""The FastAPI application: routers, error mapping, OpenAPI at /docs, the web console at /console."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.event_webhooks import register_event_webhooks
-from api.routes import connections, crawl, health, jobs, metrics, objects, schedule, settings, users, webhooks
+from api.routes import connections, crawl, events, health, jobs, metrics, objects, schedule, settings, users, webhooks
 from api.routes import requests as owner_requests
 from catalog.session import session_scope
+from console.app import create_console
 from services.access.tokens import bootstrap_admin_token
 from workers.celery_app import install_enqueue_sender
 
@@ -28,6 +31,7 @@ ROUTERS = [
     users.router,
     webhooks.router,
     owner_requests.router,
+    events.router,
 ]
 
 
@@ -42,16 +46,41 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+SWAGGER_ASSETS = "/console/static/vendor/swagger-ui"
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the assets the console serves, so it works without internet access."""
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
+            oauth2_redirect_url="/docs/oauth2-redirect", swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_ASSETS}/favicon-32x32.png",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="objectsync",
         version="0.1.0",
-        description="Control plane of the metadata object sync: connections, crawls, objects, settings, jobs.",
+        description="Control plane of the metadata object sync: connections, crawls, objects, settings, jobs. "
+                    "The web console is at /console.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_enqueue_sender()
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     register_event_webhooks(app)
+    install_docs(app)
+    app.mount("/console", create_console(), name="console")
     return app

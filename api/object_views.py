@@ -1,10 +1,9 @@
-"""Read models of the catalog for the API: an object with its paged children, dictionary, tags and history."""
+"""The API's bodies of the object read model: an object with its paged children, dictionary, tags and history."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.deps import Paging
@@ -19,11 +18,8 @@ from api.schemas.objects import (
     OwnerBody,
     TagBody,
 )
-from domain.paths import dotted_name
-from models import ChangeEvent, Column, DataObject, Job, ObjectTag
-from services.connections.object_settings import ObjectSettings, settings_of
-
-DICTIONARY_KINDS = ("table", "view")
+from services.connections.object_settings import ObjectSettings
+from services.connections.object_views import EventRecord, object_history, read_object
 
 
 def settings_body(settings: ObjectSettings) -> ObjectSettingsBody:
@@ -33,57 +29,32 @@ def settings_body(settings: ObjectSettings) -> ObjectSettingsBody:
     )
 
 
-def children_page(session: Session, obj: DataObject, paging: Paging, only: Collection[str] | None) -> ChildrenPage:
-    condition = DataObject.parent_id == obj.id
-    if only is not None:
-        condition = condition & DataObject.name.in_(sorted(only))
-    count = session.scalar(select(func.count()).select_from(DataObject).where(condition)) or 0
-    rows = session.execute(
-        select(DataObject.name, DataObject.kind, DataObject.path, DataObject.effective_status, DataObject.remote_state)
-        .where(condition).order_by(DataObject.name).offset(paging.offset).limit(paging.size)
-    ).all()
-    return ChildrenPage(
-        offset=paging.offset, size=paging.size, count=count,
-        items=[ChildBody(name=r.name, kind=r.kind, object_path=list(r.path), effective_status=r.effective_status,
-                         remote_state=r.remote_state) for r in rows],
-    )
+def event_body(event: EventRecord) -> EventBody:
+    return EventBody(id=event.id, event_id=event.event_id, type=event.type, object_path=event.object_path,
+                     payload=event.payload, bulk_id=event.bulk_id, occurred_at=event.occurred_at)
 
 
-def dictionary(session: Session, obj: DataObject) -> list[ColumnBody] | None:
-    if obj.kind not in DICTIONARY_KINDS:
-        return None
-    columns = session.scalars(select(Column).where(Column.table_id == obj.id).order_by(Column.ordinal, Column.name))
-    return [ColumnBody(name=c.name, ordinal=c.ordinal, data_type=c.data_type, nullable=c.nullable,
-                       comment=c.comment, tags=list(c.tags or [])) for c in columns]
-
-
-def object_view(session: Session, obj: DataObject, paging: Paging, only_children: Collection[str] | None) -> ObjectView:
-    tags = session.execute(
-        select(ObjectTag.name, ObjectTag.system).where(ObjectTag.object_id == obj.id).order_by(ObjectTag.name)
-    ).all()
-    is_data_source = obj.kind in DICTIONARY_KINDS and obj.effective_status == "enabled"
+def object_view(session: Session, path: Sequence[str], paging: Paging,
+                only_children: Collection[str] | None) -> ObjectView:
+    obj = read_object(session, path, offset=paging.offset, limit=paging.size, only_children=only_children)
+    children = obj.children
     return ObjectView(
         object_path=list(obj.path), name=obj.name, kind=obj.kind, remote_kind=obj.remote_kind,
-        effective_status=obj.effective_status, data_source_name=dotted_name(obj.path) if is_data_source else None,
-        remote_state=obj.remote_state, settings=settings_body(settings_of(session, obj)), comment=obj.comment,
-        owner=obj.owner,
+        effective_status=obj.effective_status, data_source_name=obj.data_source_name,
+        remote_state=obj.remote_state, settings=settings_body(obj.settings), comment=obj.comment, owner=obj.owner,
         revision=obj.revision, first_seen_at=obj.first_seen_at, last_changed_at=obj.last_changed_at,
-        deleted_remotely_at=obj.deleted_remotely_at, tags=[TagBody(name=t.name, system=t.system) for t in tags],
-        children=children_page(session, obj, paging, only_children), dictionary=dictionary(session, obj),
+        deleted_remotely_at=obj.deleted_remotely_at, tags=[TagBody(name=t.name, system=t.system) for t in obj.tags],
+        children=ChildrenPage(
+            offset=children.offset, size=children.size, count=children.count,
+            items=[ChildBody(name=c.name, kind=c.kind, object_path=list(c.path), effective_status=c.effective_status,
+                             remote_state=c.remote_state) for c in children.items]),
+        dictionary=None if obj.dictionary is None else [
+            ColumnBody(name=c.name, ordinal=c.ordinal, data_type=c.data_type, nullable=c.nullable,
+                       comment=c.comment, tags=c.tags) for c in obj.dictionary],
     )
 
 
-def history_page(session: Session, path: list[str], paging: Paging) -> HistoryPage:
-    """The object's own change events, newest first (they stay after the object is deleted)."""
-    condition = ChangeEvent.object_path == path
-    count = session.scalar(select(func.count()).select_from(ChangeEvent).where(condition)) or 0
-    rows = session.execute(
-        select(ChangeEvent, Job.bulk_id).outerjoin(Job, Job.id == ChangeEvent.job_id)
-        .where(condition).order_by(ChangeEvent.id.desc()).offset(paging.offset).limit(paging.size)
-    ).all()
-    return HistoryPage(
-        offset=paging.offset, size=paging.size, count=count,
-        items=[EventBody(id=e.id, event_id=str(e.event_id), type=e.type, object_path=list(e.object_path),
-                         payload=e.payload or {}, bulk_id=str(bulk_id) if bulk_id else None,
-                         occurred_at=e.occurred_at) for e, bulk_id in rows],
-    )
+def history_page(session: Session, path: Sequence[str], paging: Paging) -> HistoryPage:
+    page = object_history(session, path, offset=paging.offset, limit=paging.size)
+    return HistoryPage(offset=page.offset, size=page.size, count=page.count,
+                       items=[event_body(e) for e in page.items])

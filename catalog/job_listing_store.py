@@ -39,3 +39,13 @@ def newest_jobs(session: Session, *, visibility: JobVisibility | None = None, st
     if connection_key is not None:
         query = query.where(Job.connection_key == connection_key)
     return list(session.scalars(query.order_by(Job.id.desc()).offset(offset).limit(limit)))
+
+
+def last_job_by_connection(session: Session, connection_keys: Collection[str],
+                           visibility: JobVisibility | None = None) -> dict[str, Job]:
+    """The newest job (among those visible) of each of these connections."""
+    if not connection_keys:
+        return {}
+    query = _visible(select(Job), visibility).where(Job.connection_key.in_(sorted(connection_keys)))
+    query = query.distinct(Job.connection_key).order_by(Job.connection_key, Job.id.desc())
+    return {job.connection_key: job for job in session.scalars(query) if job.connection_key is not None}

@@ -7,6 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
+from domain.change_text import change_details
+
 
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
@@ -26,25 +28,3 @@ def describe_change(event_type: str, path: list[str] | tuple[str, ...], payload:
     """`column.type_changed  demo/db/sales/Order Items  quantity: dataType integer → numeric(10,2)`."""
     return f"{event_type:<24} {display_path(path)}  {change_details(payload)}".rstrip()
 
-
-def change_details(payload: dict[str, Any]) -> str:
-    subject = f"{payload['column']}: " if "column" in payload else ""
-    before, after = payload.get("before"), payload.get("after")
-    if isinstance(before, dict) and isinstance(after, dict):
-        keys = list(dict.fromkeys([*before, *after]))
-        return subject + ", ".join(f"{k} {_value(before.get(k))} → {_value(after.get(k))}" for k in keys)
-    if isinstance(after, dict):
-        return subject + "added " + _fields(after)
-    if isinstance(before, dict):
-        return subject + "removed, was " + _fields(before)
-    if "message" in payload:
-        return str(payload["message"])
-    return _fields({k: v for k, v in payload.items() if k != "column"})
-
-
-def _fields(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_value(v)}" for k, v in values.items() if v is not None)
-
-
-def _value(value: Any) -> str:
-    return "∅" if value is None else str(value)

@@ -9,10 +9,11 @@ from models.job import Job, JobSubtask
 from models.permission import ApiToken, Grant, Group, GroupMember, User
 from models.request import OwnerRequest
 from models.tag import ObjectTag
+from models.web_session import WebSession
 from models.webhook import WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 
 __all__ = [
     "ApiToken", "Base", "ChangeEvent", "Column", "Connection", "DataObject", "Grant", "Group",
     "GroupMember", "Job", "JobSubtask", "ObjectTag", "OwnerRequest", "RelayCursor", "User", "WebhookDelivery",
-    "WebhookDeliveryAttempt", "WebhookSubscription",
+    "WebhookDeliveryAttempt", "WebhookSubscription", "WebSession",
 ]

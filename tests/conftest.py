@@ -20,7 +20,7 @@ pytest_plugins = ("tests.support.events",)
 
 TESTS = Path(__file__).resolve().parent
 #: Suites whose tests reach real servers (databases, brokers, HTTP doubles, worker processes) directly.
-SERVER_SUITES = frozenset({"api", "catalog", "cli", "conformance", "connectors", "faults", "tasks"})
+SERVER_SUITES = frozenset({"api", "catalog", "cli", "conformance", "connectors", "console", "faults", "tasks"})
 #: Fixtures that bring up or need a real server; any test whose fixtures include one is an integration test.
 SERVER_FIXTURES = frozenset({"catalog_url", "catalog", "redis_env", "worker", "source_db"})
 

@@ -11,7 +11,6 @@ from api.object_views import history_page, object_view
 from api.schemas.objects import DeleteResponse, HistoryPage, ObjectView
 from services.access.permissions import require_object_access, visible_child_names
 from services.connections.object_deletion import delete_object
-from services.connections.object_settings import get_object
 
 router = APIRouter(prefix="/data/object", tags=["objects"])
 PREFIX = "/data/object/"
@@ -31,10 +30,7 @@ def read_history(
         return read_object(objectPath, request, principal, session, paging)
     path = raw_object_path(request, PREFIX, HISTORY)
     require_object_access(session, principal, path)
-    page = history_page(session, list(path), paging)
-    if page.count == 0:
-        get_object(session, path)  # 404 for a path that never existed; a deleted object keeps its history
-    return page
+    return history_page(session, path, paging)  # 404 for a path that never existed; a deleted object keeps it
 
 
 @router.get("/{objectPath:path}", response_model=ObjectView, responses=ERROR_RESPONSES)
@@ -47,7 +43,7 @@ def read_object(
     """
     path = raw_object_path(request, PREFIX)
     only_children = visible_child_names(session, principal, path)
-    return object_view(session, get_object(session, path), paging, only_children)
+    return object_view(session, path, paging, only_children)
 
 
 @router.delete("/{objectPath:path}", response_model=DeleteResponse, responses=ERROR_RESPONSES)

@@ -76,8 +76,15 @@ def create_token(
     return IssuedToken(id=token.id, user_id=user.id, secret=secret)
 
 
-def verify_token(session: Session, secret: str) -> int | None:
-    """The user id a live token belongs to, or None; compares hashes so timing says nothing about secrets."""
+@dataclass(frozen=True, slots=True)
+class LiveToken:
+    id: int
+    user_id: int
+
+
+def use_token(session: Session, secret: str) -> LiveToken | None:
+    """The live token with this secret, its use recorded, or None; compares hashes so timing says nothing about
+    secrets."""
     digest = hash_token(secret)
     row = session.execute(
         select(ApiToken.id, ApiToken.user_id, ApiToken.token_hash)
@@ -86,7 +93,13 @@ def verify_token(session: Session, secret: str) -> int | None:
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=datetime.now(UTC)))
-    return row.user_id
+    return LiveToken(id=row.id, user_id=row.user_id)
+
+
+def verify_token(session: Session, secret: str) -> int | None:
+    """The user id a live token belongs to, or None."""
+    token = use_token(session, secret)
+    return token.user_id if token is not None else None
 
 
 def authenticate(session: Session, secret: str) -> Principal:

@@ -142,6 +142,19 @@ def run_connection_test(technology: str, fields: Mapping[str, Any]) -> Validatio
     return ValidationReport(run_validation(technology, config, credentials))
 
 
+def run_edit_test(session: Session, key: str, fields: Mapping[str, Any]) -> ValidationReport:
+    """Testing an edit before saving it: the changed fields over the stored ones (a secret left out keeps the
+    stored one). Nothing is written; the read transaction ends before the platform is asked."""
+    connection = get_connection(session, key)
+    changed = {k: v for k, v in fields.items() if k != "technology"}
+    new_config, new_credentials = split_connection_fields(changed)
+    technology = connection.technology
+    config = {**(connection.config or {}), **new_config}
+    credentials = {**decrypt_secret(connection.credentials_encrypted), **new_credentials}
+    session.rollback()
+    return ValidationReport(run_validation(technology, config, credentials))
+
+
 def register_connection(session: Session, new: NewConnection, *, requested_by: str | None = None,
                         first_crawl: bool = True) -> Registration:
     """Validate the request, store the connection as `creating`, run the validation tests, then settle it:

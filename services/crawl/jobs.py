@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.connection_store import get_connection
-from catalog.job_listing_store import JobVisibility, job_by_bulk_id, newest_jobs
+from catalog.job_listing_store import JobVisibility, job_by_bulk_id, last_job_by_connection, newest_jobs
 from catalog.session import session_factory
 from domain.errors import DataObjectNotFound, Invalid, JobNotFound, Unavailable
 from domain.jobs import TERMINAL_STATUSES, JobStatus
@@ -109,6 +109,12 @@ def list_jobs(session: Session, *, visible_to: Principal | None = None, failed_o
     return newest_jobs(session, visibility=_visibility(session, visible_to),
                        statuses=UNSUCCESSFUL_STATUSES if failed_only else None, connection_key=connection_key,
                        offset=offset, limit=limit)
+
+
+def last_jobs(session: Session, connection_keys: Collection[str], *,
+              visible_to: Principal | None = None) -> dict[str, Job]:
+    """Each connection's newest job that `visible_to` may see, by connection key (the Connections tab)."""
+    return last_job_by_connection(session, connection_keys, _visibility(session, visible_to))
 
 
 def job_report(job: Job) -> dict[str, Any]:

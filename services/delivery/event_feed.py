@@ -1,0 +1,25 @@
+"""The change-event feed as people read it (console, API): filtered by type and path, limited to what the
+reader may see (global admins: everything; data owners: events on their subtrees)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy.orm import Session
+
+from catalog.object_view_store import events_after
+from services.access.permissions import Principal, owned_paths
+from services.connections.object_views import EventRecord, event_record
+
+MAX_PAGE = 1000
+
+
+def list_events(session: Session, *, visible_to: Principal | None, after_id: int = 0, before_id: int | None = None,
+                types: Collection[str] | None = None, path_prefix: Sequence[str] | None = None,
+                newest_first: bool = False, limit: int = 100) -> list[EventRecord]:
+    """Events after `after_id` (and before `before_id`) in id order, or newest first; `visible_to` None is the
+    operator."""
+    within = None if visible_to is None or visible_to.sees_everything else owned_paths(session, visible_to)
+    rows = events_after(session, after_id=after_id, before_id=before_id, types=types, path_prefix=path_prefix,
+                        within=within, newest_first=newest_first, limit=min(max(limit, 1), MAX_PAGE))
+    return [event_record(event, bulk_id) for event, bulk_id in rows]
