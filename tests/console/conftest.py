@@ -30,7 +30,7 @@ def users(api_url: str, catalog: None) -> Iterator[Users]:  # noqa: F811
     registry.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
