@@ -8,9 +8,9 @@ from celery.signals import worker_init, worker_process_init
 from services.enqueue import install_sender
 from workers.config import celery_config
 
-app = Celery("objectsync", include=["tasks.crawl", "tasks.schedule", "tasks.status_propagation", "tasks.validation",
-                                    "tasks.delivery",
-                                     "tasks.retention"])
+TASK_MODULES = ["tasks.crawl", "tasks.schedule", "tasks.status_propagation", "tasks.validation", "tasks.delivery",
+                "tasks.retention"]
+app = Celery("objectsync", include=TASK_MODULES)
 
 
 def install_enqueue_sender() -> None:
