@@ -10,10 +10,10 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import install_error_handlers
-from api.event_webhooks import register_event_webhooks
 from api.routes import connections, crawl, events, health, jobs, metrics, objects, schedule, settings, users, webhooks
 from api.routes import requests as owner_requests
+from api.support.errors import install_error_handlers
+from api.support.event_webhooks import register_event_webhooks
 from catalog.session import session_scope
 from console.app import create_console
 from services.access.tokens import bootstrap_admin_token

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console.errors import install_error_handlers
-from console.rendering import PACKAGE
 from console.routes import auth, connections, events, jobs, objects, requests, webhooks
+from console.support.errors import install_error_handlers
+from console.support.rendering import PACKAGE
 
 STATIC = PACKAGE / "static"
 

@@ -6,9 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession
-from api.error_responses import ERROR_RESPONSES
 from api.schemas.common import ErrorBody
 from api.schemas.connections import (
     ConnectionCreateRequest,
@@ -20,6 +17,9 @@ from api.schemas.connections import (
     ConnectionTestResponse,
     ConnectionView,
 )
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession
+from api.support.error_responses import ERROR_RESPONSES
 from services.access.permissions import (
     APPLICATION_ADMIN,
     require_global,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession, raw_object_path
-from api.error_responses import ERROR_RESPONSES
 from api.schemas.objects import CrawlRequest, CrawlResponse
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession, raw_object_path
+from api.support.error_responses import ERROR_RESPONSES
 from services.access.permissions import require_object_access
 from services.crawl.jobs import request_crawl
 

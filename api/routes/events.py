@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession
-from api.error_responses import ERROR_RESPONSES
-from api.object_views import event_body
 from api.schemas.objects import EventBody
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession
+from api.support.error_responses import ERROR_RESPONSES
+from api.support.object_views import event_body
 from domain.paths import parse_path
 from services.delivery.event_feed import list_events
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession, PagingParams
-from api.error_responses import ERROR_RESPONSES
 from api.schemas.objects import JobsResponse
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession, PagingParams
+from api.support.error_responses import ERROR_RESPONSES
 from services.crawl.jobs import find_job, job_report, list_jobs
 
 router = APIRouter(tags=["jobs"])

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import CurrentPrincipal
-from api.error_responses import ERROR_RESPONSES
+from api.support.auth import CurrentPrincipal
+from api.support.error_responses import ERROR_RESPONSES
 from services.access.permissions import APPLICATION_ADMIN, require_global
 from services.operations.metrics import registry
 from workers.broker_depths import read_broker_depths

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession, PagingParams, ends_with_literal, raw_object_path
-from api.error_responses import ERROR_RESPONSES
-from api.object_views import history_page, object_view
 from api.schemas.objects import DeleteResponse, HistoryPage, ObjectView
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession, PagingParams, ends_with_literal, raw_object_path
+from api.support.error_responses import ERROR_RESPONSES
+from api.support.object_views import history_page, object_view
 from services.access.permissions import require_object_access, visible_child_names
 from services.connections.object_deletion import delete_object
 

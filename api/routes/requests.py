@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession
-from api.error_responses import ERROR_RESPONSES
 from api.schemas.common import CamelModel
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession
+from api.support.error_responses import ERROR_RESPONSES
 from domain.paths import format_path
 from services.access.permissions import PermissionRequired, can_manage, owned_paths
 from services.delivery import owner_requests as service

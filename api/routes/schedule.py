@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession
-from api.error_responses import ERROR_RESPONSES
 from api.schemas.admin import ScheduleEntry, ScheduleResponse
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession
+from api.support.error_responses import ERROR_RESPONSES
 from services.access.permissions import visible_connection_keys
 from services.connections.connection_admin import list_connections
 

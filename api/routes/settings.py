@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession, raw_object_path
-from api.error_responses import ERROR_RESPONSES
-from api.object_views import settings_body
 from api.schemas.objects import SettingsRequest, SettingsResponse
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession, raw_object_path
+from api.support.error_responses import ERROR_RESPONSES
+from api.support.object_views import settings_body
 from services.access.permissions import require_global
 from services.connections.object_settings import read_settings, update_settings
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession
-from api.error_responses import ERROR_RESPONSES
 from api.schemas.admin import GroupCreate, GroupView, TokenCreate, TokenIssued, UserCreate, UserView
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession
+from api.support.error_responses import ERROR_RESPONSES
 from services.access import principals
 from services.access.permissions import APPLICATION_ADMIN, require_global
 from services.access.tokens import revoke_token

@@ -9,10 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from pydantic import Field
 
-from api.auth import CurrentPrincipal
-from api.deps import DbSession
-from api.error_responses import ERROR_RESPONSES
 from api.schemas.common import CamelModel
+from api.support.auth import CurrentPrincipal
+from api.support.deps import DbSession
+from api.support.error_responses import ERROR_RESPONSES
 from domain.paths import format_path
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from services.access.permissions import APPLICATION_ADMIN, require_global

@@ -7,7 +7,7 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.deps import (
+from console.support.deps import (
     COOKIE_PATH,
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -15,8 +15,8 @@ from console.deps import (
     DbSession,
     FormViewer,
 )
-from console.forms import Form, text
-from console.rendering import PREFIX, page
+from console.support.forms import Form, text
+from console.support.rendering import PREFIX, page
 from domain.errors import NotAuthenticated
 from services.access.web_sessions import SESSION_LIFETIME, csrf_matches, sign_in, sign_out
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from console.deps import CurrentViewer, DbSession, FormViewer, Viewer
-from console.errors import field_errors
-from console.forms import Form, checked, text
-from console.rendering import PREFIX, object_url, page
+from console.support.deps import CurrentViewer, DbSession, FormViewer, Viewer
+from console.support.errors import field_errors
+from console.support.forms import Form, checked, text
+from console.support.rendering import PREFIX, object_url, page
 from domain.errors import ObjectsyncError
 from services.access.permissions import (
     APPLICATION_ADMIN,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from console.deps import CurrentViewer, DbSession
-from console.rendering import page
+from console.support.deps import CurrentViewer, DbSession
+from console.support.rendering import page
 from domain import change_types
 from domain.paths import parse_path
 from services.delivery.event_feed import list_events

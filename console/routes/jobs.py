@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from console.deps import CurrentViewer, DbSession
-from console.rendering import page
+from console.support.deps import CurrentViewer, DbSession
+from console.support.rendering import page
 from services.crawl.jobs import TERMINAL_STATUSES, find_job, job_report, list_jobs
 
 router = APIRouter()

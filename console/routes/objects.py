@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from console.deps import CurrentViewer, DbSession, FormViewer, Viewer, path_after
-from console.errors import field_errors
-from console.forms import Form, checked, text
-from console.rendering import PREFIX, object_url, page
+from console.support.deps import CurrentViewer, DbSession, FormViewer, Viewer, path_after
+from console.support.errors import field_errors
+from console.support.forms import Form, checked, text
+from console.support.rendering import PREFIX, object_url, page
 from domain.errors import ObjectsyncError
 from services.access.permissions import can_manage, require_global, require_object_access, visible_child_names
 from services.connections.connection_admin import show_connection

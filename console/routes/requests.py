@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.deps import CurrentViewer, DbSession, FormViewer
-from console.rendering import PREFIX, page
+from console.support.deps import CurrentViewer, DbSession, FormViewer
+from console.support.rendering import PREFIX, page
 from domain.paths import format_path
 from services.access.permissions import PermissionRequired, can_manage, owned_paths
 from services.delivery import owner_requests

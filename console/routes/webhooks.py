@@ -10,10 +10,10 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from console.deps import CurrentViewer, DbSession, FormViewer
-from console.errors import message_of
-from console.forms import Form, text
-from console.rendering import PREFIX, page
+from console.support.deps import CurrentViewer, DbSession, FormViewer
+from console.support.errors import message_of
+from console.support.forms import Form, text
+from console.support.rendering import PREFIX, page
 from domain.errors import ObjectsyncError
 from services.access.permissions import APPLICATION_ADMIN, require_global
 from services.delivery import webhook_subscriptions as service

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from kombu.exceptions import OperationalError
 from sqlalchemy import select
 
-from api.deps import DbSession
-from api.errors import install_error_handlers
+from api.support.deps import DbSession
+from api.support.errors import install_error_handlers
 from catalog.session import session_factory
 from domain.errors import Conflict
 from models import Job, User

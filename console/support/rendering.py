@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from domain.change_text import change_details
 from domain.paths import format_path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # the console package: templates/ and static/
 templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
 PREFIX = "/console"
 

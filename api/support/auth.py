@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import DbSession
+from api.support.deps import DbSession
 from domain.errors import NotAuthenticated
 from services.access.permissions import Principal
 from services.access.tokens import authenticate

@@ -6,7 +6,6 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy.orm import Session
 
-from api.deps import Paging
 from api.schemas.objects import (
     ChildBody,
     ChildrenPage,
@@ -18,6 +17,7 @@ from api.schemas.objects import (
     OwnerBody,
     TagBody,
 )
+from api.support.deps import Paging
 from services.connections.object_settings import ObjectSettings
 from services.connections.object_views import EventRecord, object_history, read_object
 

@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import OperationalError as CatalogUnavailable
 
 from connectors.errors import ConfigurationError
-from console.rendering import PREFIX, page
+from console.support.rendering import PREFIX, page
 from domain.errors import (
     Conflict,
     ConnectionExists,
