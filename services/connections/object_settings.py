@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from catalog.connection_tags import refresh_connection_tags
 from catalog.outbox import write_events
-from catalog.status_propagation import data_source_events, refresh_effective_status
+from catalog.status_propagation import CONTAINER_KINDS, data_source_events, inherit_below, refresh_effective_status
 from domain import change_types as ev
 from domain.errors import DataObjectNotFound, Invalid
 from domain.jobs import TERMINAL_STATUSES
 from domain.paths import validate_path
 from domain.status import DISABLED, ENABLED, INHERIT
-from models import Connection, DataObject, Grant, Group, Job, User
+from models import DataObject, Grant, Group, Job, User
 from services.access.permissions import DATA_OWNER
 from services.enqueue import PROPAGATE_STATUS, enqueue
 
@@ -99,10 +99,8 @@ def update_settings(
         raise InvalidObjectSetting("a connection has no parent to inherit its status from; use enabled or disabled")
     obj.status_setting = change.is_active
     obj.revision += 1
-    if obj.kind == "connection":
-        connection = session.get(Connection, obj.connection_id, with_for_update=True)
-        if connection is not None and connection.status in (ENABLED, DISABLED):
-            connection.status = change.is_active
+    if change.is_active == ENABLED and obj.kind in CONTAINER_KINDS:
+        inherit_below(session, obj.id)  # enabling a parent enables its whole hierarchy
     job = Job(
         bulk_id=uuid.uuid4(), kind=SETTINGS_JOB_KIND, connection_id=obj.connection_id, connection_key=obj.path[0],
         scope_path=list(obj.path), requested_by=requested_by, status="queued",

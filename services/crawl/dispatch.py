@@ -12,7 +12,9 @@ from models import Job
 from services.crawl.jobs import request_crawl
 from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, send_now
 
-SCHEDULABLE_STATUSES = ("enabled", "recurringValidationError")
+#: Object sync runs for every settled connection, whatever its objects' isActive ("disabled": an older status
+#: for a switched-off connection).
+SCHEDULABLE_STATUSES = ("enabled", "recurringValidationError", "disabled")
 
 
 def dispatch_due_syncs(now: datetime | None = None) -> list[str]:

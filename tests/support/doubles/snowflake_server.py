@@ -159,6 +159,14 @@ def _unquote(identifier: str) -> str:
     return identifier.upper()
 
 
+#: SELECT CURRENT_WAREHOUSE() / CURRENT_ROLE(): the session's, as Snowflake answers them.
+_CURRENT_CONTEXT = re.compile(r"\s*SELECT\s+CURRENT_(WAREHOUSE|ROLE)\(\)\s*;?\s*$", re.IGNORECASE)
+
+
+def _sql_literal(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
 def _split_qualified(text: str) -> list[str]:
     return [_unquote(part) for part in re.findall(_IDENT, text)]
 
@@ -167,6 +175,7 @@ def _split_qualified(text: str) -> list[str]:
 class Session:
     warehouse: str | None
     ignore_case: bool
+    role: str | None = None
 
 
 @dataclass
@@ -418,7 +427,8 @@ class SnowflakeServer:
         ignore_case = parameters.get("QUOTED_IDENTIFIERS_IGNORE_CASE", self.quoted_identifiers_ignore_case)
         token = secrets.token_urlsafe(32)
         fakesnow_server.sessions[token] = self._fake.connect(database, schema)
-        self._sessions[token] = Session(warehouse, str(ignore_case).upper() == "TRUE")
+        self._sessions[token] = Session(warehouse, str(ignore_case).upper() == "TRUE",
+                                        str(data.get("ROLE") or "PUBLIC").upper())
         return JSONResponse(
             {
                 "data": {
@@ -483,6 +493,9 @@ class SnowflakeServer:
                 raise _SnowflakeError("002043", "02000", "Object does not exist, or operation cannot be performed.")
             session.warehouse = name
             return "SELECT 'Statement executed successfully.' AS \"status\""
+        if session is not None and (match := _CURRENT_CONTEXT.match(sql)):
+            value = session.warehouse if match.group(1).upper() == "WAREHOUSE" else session.role
+            return f"SELECT {_sql_literal(value)} AS \"CURRENT_{match.group(1).upper()}()\""
         denied = self._denied_object_in(sql)
         if denied is not None:
             raise _SnowflakeError("003001", "42501",
