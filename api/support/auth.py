@@ -34,7 +34,8 @@ def current_principal(session: DbSession, header: Annotated[str | None, Depends(
     row is not held locked while the endpoint runs, and a failed request still counts as a use."""
     token = token_of(header)
     if token is None:
-        raise NotAuthenticated("missing token: send 'Authorization: Bearer <token>' (or 'Authorization: <token>')")
+        raise NotAuthenticated("missing bearer token: send 'Authorization: Bearer <token>' "
+                               "(or 'Authorization: <token>')")
     principal = authenticate(session, token)
     session.commit()
     return principal

@@ -57,9 +57,11 @@ class IntegrationRequest:
             config.setdefault("hostname", config.get("host"))
         if self.technology == "databricks":
             config["internalCatalog"] = config.get("catalog")
-        elif self.technology == "snowflake":
-            config["internalDatabase"] = config.get("database")
-            config.setdefault("user", self.credentials.get("username"))
+        elif self.technology in ("snowflake", "sqlserver"):
+            # The integration's database is the service's own (made by the setup), not the scope to read.
+            config["internalDatabase"] = config.pop("database", None)
+            if self.technology == "snowflake":
+                config.setdefault("user", self.credentials.get("username"))
         return {key: value for key, value in config.items() if value is not None}
 
     def setup(self) -> dict[str, Any]:
