@@ -443,7 +443,7 @@ class SnowflakeServer:
         token = secrets.token_urlsafe(32)
         fakesnow_server.sessions[token] = self._fake.connect(database, schema)
         self._sessions[token] = Session(warehouse, str(ignore_case).upper() == "TRUE",
-                                        str(data.get("ROLE") or "PUBLIC").upper())
+                                        normalise_ident(request.query_params.get("roleName") or "PUBLIC"))
         return JSONResponse(
             {
                 "data": {
@@ -451,7 +451,8 @@ class SnowflakeServer:
                     "masterToken": secrets.token_urlsafe(32),
                     "serverVersion": "9.0.0",
                     "parameters": [{"name": "AUTOCOMMIT", "value": True}],
-                    "sessionInfo": {"databaseName": database, "schemaName": schema, "roleName": data.get("ROLE"),
+                    "sessionInfo": {"databaseName": database, "schemaName": schema,
+                                    "roleName": self._sessions[token].role,
                                     "warehouseName": warehouse},
                 },
                 "success": True,
