@@ -91,6 +91,13 @@ def integration_request(type_name: str, auto_bootstrap: bool, config: Mapping[st
         value = flat.get(name)
         if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 255 or "\x00" in value):
             raise InvalidIntegration(f"config.{name} must be a name of 1-255 characters")
+    for name in ("databases", "catalogs", "workspaceIds"):
+        value = flat.get(name)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise InvalidIntegration(f"config.{name} must be a list of names")
+    for name in ("metadataDelimiters", "impersonation", "audit"):
+        if flat.get(name) is not None and not isinstance(flat[name], dict):
+            raise InvalidIntegration(f"config.{name} must be an object")
     non_secret, credentials = split_connection_fields(flat)
     return IntegrationRequest(technology, auto_bootstrap, non_secret, credentials, unity_catalog)
 
