@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
+from catalog.session import Session
 from console.support.deps import CurrentViewer, DbSession, FormViewer
 from console.support.errors import message_of
 from console.support.forms import Form, text

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from catalog.connection_listing_store import connections_with_data_sources
 from catalog.connection_store import get_connection
+from catalog.session import Session
 from connectors import connector_class
 from domain.errors import ConnectionBusy, Invalid
 from domain.name_filters import normalize_filters

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
 from catalog import webhook_delivery_store as store
 from catalog.locks import webhook_endpoint_session
-from catalog.session import session_scope
+from catalog.session import Session, session_scope
 from models import ChangeEvent, WebhookDelivery, WebhookSubscription
 from services.delivery.envelope import serialize, to_cloudevent
 from services.delivery.ssrf import UnsafeWebhookUrl, pinned_target

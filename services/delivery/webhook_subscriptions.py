@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from catalog import webhook_store as store
+from catalog.session import Session
 from domain.errors import Invalid, NotFound
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from services.access.secrets import decrypt_secret, encrypt_secret
