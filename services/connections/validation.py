@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
+from catalog.connection_store import connections_to_revalidate, record_revalidation
+from catalog.data_object_store import connection_root_setting
+from catalog.session import Session
 from connectors import ConnectorError, connector_class
 from domain.redaction import redact
 from domain.status import DISABLED
-from models import Connection, DataObject
+from models import Connection
 from services.access.secrets import decrypt_secret
 from settings import get_settings
 
@@ -93,10 +93,7 @@ def describe_failures(results: Iterable[Mapping[str, Any]]) -> str:
 
 def settled_status(session: Session, connection: Connection) -> str:
     """`enabled`, or `disabled` when the connection object itself is switched off."""
-    root_setting = session.scalar(
-        select(DataObject.status_setting).where(DataObject.connection_id == connection.id,
-                                                DataObject.parent_id.is_(None))
-    )
+    root_setting = connection_root_setting(session, connection.id)
     return "disabled" if root_setting == DISABLED else "enabled"
 
 
@@ -129,10 +126,7 @@ def revalidate_connections(session_factory: Callable[[], Session]) -> dict[str, 
     The status is only written if nobody changed it meanwhile (an edit or delete wins over this sweep).
     """
     with session_factory() as session:
-        rows = session.execute(
-            select(Connection.id, Connection.technology, Connection.config, Connection.credentials_encrypted,
-                   Connection.status).where(Connection.status.in_(RECURRING_STATUSES)).order_by(Connection.id)
-        ).all()
+        rows = connections_to_revalidate(session, RECURRING_STATUSES)
     counts = {"checked": 0, "failed": 0, "recovered": 0}
     for row in rows:
         try:
@@ -141,11 +135,7 @@ def revalidate_connections(session_factory: Callable[[], Session]) -> dict[str, 
             results = [{"name": "Configuration", "status": FAILED, "message": exc.message}]
         new_status = "enabled" if all_passed(results) else "recurringValidationError"
         with session_factory() as session:
-            session.execute(
-                update(Connection)
-                .where(Connection.id == row.id, Connection.status.in_(RECURRING_STATUSES))
-                .values(status=new_status, validation_results=results)
-            )
+            record_revalidation(session, row.id, RECURRING_STATUSES, new_status, results)
             session.commit()
         counts["checked"] += 1
         counts["failed"] += new_status == "recurringValidationError"
