@@ -15,6 +15,7 @@ from catalog.data_object_store import delete_connection_objects
 from catalog.outbox import last_event_id
 from catalog.session import Session
 from connectors import connector_class
+from domain.connection_status import ConnectionStatus
 from domain.errors import ConnectionExists, Invalid
 from domain.name_filters import normalize_filters
 from domain.schedule import next_run, validate_cron
@@ -66,7 +67,7 @@ def store_connection(
     force_recursive_crawl: bool = False,
     filters: Mapping[str, Any] | None = None,
     cron: str | None = None,
-    status: str = "enabled",
+    status: str = ConnectionStatus.ENABLED,
 ) -> Connection:
     """Store the connection and its root data object, credentials encrypted; nothing is validated remotely."""
     validate_connection_key(key)

@@ -13,6 +13,7 @@ from catalog.data_object_store import delete_object_row, object_at_path, subtree
 from catalog.outbox import renew_event_namespace, write_events
 from catalog.session import Session
 from domain import change_types as ev
+from domain.connection_status import ConnectionStatus
 from domain.paths import validate_path
 from models import DataObject
 from services.connections.connection_records import delete_connection_records
@@ -35,7 +36,7 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
     """Delete the connection and everything of it here (`deleting` → gone | `deleteError`); returns how many
     objects were removed. Commits: `deleting` is visible while the objects go, and a failure is recorded
     as `deleteError` whatever the caller does next."""
-    get_connection(session, key, for_update=True).status = "deleting"
+    get_connection(session, key, for_update=True).status = ConnectionStatus.DELETING
     session.commit()
     try:
         root = object_at_path(session, [key], for_update=True)
@@ -47,7 +48,7 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
         session.commit()
     except BaseException:
         session.rollback()
-        set_connection_status(session, key, "deleteError")
+        set_connection_status(session, key, ConnectionStatus.DELETE_ERROR)
         session.commit()
         raise
     return removed

@@ -26,6 +26,7 @@ from catalog.principal_store import (
 from catalog.session import Session, transaction_time
 from catalog.status_propagation import data_source_events, refresh_effective_status
 from domain import change_types as ev
+from domain.connection_status import ConnectionStatus
 from domain.errors import DataObjectNotFound, Invalid
 from domain.jobs import TERMINAL_STATUSES
 from domain.paths import validate_path
@@ -103,7 +104,7 @@ def update_settings(
     obj.revision += 1
     if obj.kind == "connection":
         connection = lock_connection_by_id(session, obj.connection_id)
-        if connection is not None and connection.status in (ENABLED, DISABLED):
+        if connection is not None and connection.status in (ConnectionStatus.ENABLED, ConnectionStatus.DISABLED):
             connection.status = change.is_active
     job = Job(
         bulk_id=uuid.uuid4(), kind=SETTINGS_JOB_KIND, connection_id=obj.connection_id, connection_key=obj.path[0],
