@@ -14,6 +14,20 @@ from models import DataObject, Grant, Group, GroupMember, User
 DATA_OWNER = "DATA_OWNER"
 
 
+def upsert_user(session: Session, name: str) -> User:
+    """The user named `name`, inserted if new (names are unique)."""
+    session.execute(insert(User).values(name=name).on_conflict_do_nothing(index_elements=[User.name]))
+    return session.scalars(select(User).where(User.name == name)).one()
+
+
+def insert_global_grants(session: Session, user_id: int, permissions: tuple[str, ...]) -> None:
+    for permission in permissions:
+        session.execute(
+            insert(Grant).values(permission=permission, user_id=user_id, group_id=None, object_id=None)
+            .on_conflict_do_nothing()
+        )
+
+
 def user_named(session: Session, name: str) -> User | None:
     return session.scalar(select(User).where(User.name == name))
 

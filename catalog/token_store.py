@@ -1,4 +1,4 @@
-"""API token rows: issuing, finding a live token by its hash, recording its use, revoking it."""
+"""API token rows: finding a live token by its hash, recording its use, revoking it, storing one once."""
 
 from __future__ import annotations
 
@@ -9,21 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from catalog.session import affected_rows
-from models import ApiToken, Grant, User
-
-
-def upsert_user(session: Session, name: str) -> User:
-    """The user named `name`, inserted if new (names are unique)."""
-    session.execute(insert(User).values(name=name).on_conflict_do_nothing(index_elements=[User.name]))
-    return session.scalars(select(User).where(User.name == name)).one()
-
-
-def insert_global_grants(session: Session, user_id: int, permissions: tuple[str, ...]) -> None:
-    for permission in permissions:
-        session.execute(
-            insert(Grant).values(permission=permission, user_id=user_id, group_id=None, object_id=None)
-            .on_conflict_do_nothing()
-        )
+from models import ApiToken
 
 
 def live_token_by_hash(session: Session, digest: str) -> Row[int, int, str] | None:

@@ -7,15 +7,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from catalog.principal_store import insert_global_grants, upsert_user
 from catalog.session import Session
-from catalog.token_store import (
-    insert_global_grants,
-    insert_token_once,
-    live_token_by_hash,
-    record_token_use,
-    revoke_live_token,
-    upsert_user,
-)
+from catalog.token_store import insert_token_once, live_token_by_hash, record_token_use, revoke_live_token
 from domain.errors import Invalid, NotAuthenticated, NotFound
 from models import ApiToken, User
 from services.access.permissions import Principal, load_principal
