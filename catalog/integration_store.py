@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from domain.errors import IntegrationNotFound
@@ -55,3 +56,12 @@ def list_integrations(session: Session, *, after_id: int | None = None, limit: i
 
 def count_integrations(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Integration)) or 0)
+
+
+def record_integration_revalidation(session: Session, integration_id: int, settled: Collection[str], status: str,
+                                    results: list[dict[str, Any]]) -> None:
+    """The periodic validation's outcome, written only if the integration is still settled (an edit or a
+    delete begun meanwhile wins)."""
+    session.execute(update(Integration).where(Integration.id == integration_id,
+                                              Integration.status.in_(tuple(settled)))
+                    .values(status=status, validation_results=results))

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from catalog.connection_listing_store import connections_with_data_sources
 from catalog.connection_store import get_connection
 from catalog.integration_store import integration_of_connection
+from catalog.session import Session
 from connectors import canonical_technology, connector_class
+from domain.connection_status import BUSY_STATUSES, ConnectionStatus
 from domain.errors import ConnectionBusy, Invalid
 from domain.name_filters import normalize_filters
 from domain.schedule import next_run, validate_cron
@@ -34,7 +34,6 @@ from services.connections.integrations import IntegrationDetails, integration_de
 from services.connections.native_integrations import attach_native_integration, settle_native_integration
 from services.connections.payloads import connection_fields
 from services.connections.validation import (
-    BUSY_STATUSES,
     SHARED_FIELDS,
     all_passed,
     describe_failures,
@@ -199,12 +198,13 @@ def register_connection(session: Session, new: NewConnection, *, requested_by: s
     stored = store_connection(
         session, key=new.key, technology=technology, config=config, credentials=credentials,
         is_active=new.is_active, activate_new_children=new.activate_new_children,
-        force_recursive_crawl=new.force_recursive_crawl, filters=new.filters, cron=new.cron, status="creating",
+        force_recursive_crawl=new.force_recursive_crawl, filters=new.filters, cron=new.cron,
+        status=ConnectionStatus.CREATING,
     )
     if native is not None:
         attach_native_integration(session, stored, native)
     session.commit()  # the key is taken and the status visible while the platform is asked
-    results = _validate_or_settle(session, new.key, "createError", technology, config, credentials,
+    results = _validate_or_settle(session, new.key, ConnectionStatus.CREATE_ERROR, technology, config, credentials,
                                   native.setup() if native is not None else None)
     connection = _locked(session, new.key)
     passed = finish_creation(session, connection, results)
@@ -249,7 +249,7 @@ def edit_connection(session: Session, key: str, changes: ConnectionChanges) -> C
     config = {**(connection.config or {}), **new_config}
     credentials = {**decrypt_secret(connection.credentials_encrypted), **new_credentials}
     previous_status = connection.status
-    connection.status = "editing"
+    connection.status = ConnectionStatus.EDITING
     session.commit()  # cron and options are kept whatever the validation says
     results = _validate_or_settle(session, key, previous_status, connection.technology, config, credentials)
     connection = _locked(session, key)

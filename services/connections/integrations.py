@@ -22,17 +22,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
-from sqlalchemy.orm import Session
-
 from catalog.integration_store import (
     count_integrations,
     get_integration,
     integration_on_host,
+    record_integration_revalidation,
 )
 from catalog.integration_store import (
     list_integrations as stored_integrations,
 )
+from catalog.session import Session, transaction_time
 from connectors import ConnectorError, connector_class, display_name
 from connectors.setup_scripts import SCRIPT_VERSION, Phase, SetupTarget, script, script_text, target_of
 from domain.errors import IntegrationBusy, IntegrationExists, Invalid
@@ -166,7 +165,7 @@ def create_integration(session: Session, request: IntegrationRequest) -> Integra
     integration.status = "enabled" if all_passed(results) else "createError"
     if system_credentials is not None:
         integration.credentials_encrypted = encrypt_secret(system_credentials)
-    integration.updated_at = func.now()
+    integration.updated_at = transaction_time()
     session.commit()
     return integration_details(integration)
 
@@ -196,7 +195,7 @@ def edit_integration(session: Session, integration_id: int, request: Integration
         integration.status = "enabled"
     else:
         integration.status = "editError"
-    integration.updated_at = func.now()
+    integration.updated_at = transaction_time()
     session.commit()
     return integration_details(integration)
 
@@ -239,7 +238,7 @@ def delete_integration(session: Session, integration_id: int, credentials: Mappi
     if failure is not None:
         integration.validation_results = [*integration.validation_results,
                                           {"name": "Cleanup", "status": FAILED, "message": failure}]
-    integration.updated_at = func.now()
+    integration.updated_at = transaction_time()
     session.commit()
     return integration_details(integration)
 
@@ -295,9 +294,7 @@ def revalidate_integrations(session_factory: Callable[[], Session]) -> dict[str,
                                  {**request.setup(), "autoBootstrap": False})
         status = "enabled" if all_passed(results) else "recurringValidationError"
         with session_factory() as session:
-            session.execute(update(Integration).where(Integration.id == integration_id,
-                                                      Integration.status.in_(SETTLED_STATUSES))
-                            .values(status=status, validation_results=results))
+            record_integration_revalidation(session, integration_id, SETTLED_STATUSES, status, results)
             session.commit()
         counts["checked"] += 1
         counts["failed"] += status != "enabled"

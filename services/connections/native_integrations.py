@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.orm import Session
-
 from catalog.integration_store import integration_of_connection, integration_on_host
+from catalog.session import Session, transaction_time
 from connectors.setup_scripts import SCRIPT_VERSION
 from models import Connection, Integration
 from services.access.secrets import encrypt_secret
@@ -42,4 +40,4 @@ def settle_native_integration(session: Session, connection: Connection, results:
         return
     integration.validation_results = results
     integration.status = "enabled" if all_passed(results) else "createError"
-    integration.updated_at = func.now()
+    integration.updated_at = transaction_time()
