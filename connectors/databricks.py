@@ -22,9 +22,11 @@ table listed with deleted_at is proven dropped. Anything else that vanishes is c
 from __future__ import annotations
 
 import math
+import socket
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from databricks.sdk import WorkspaceClient
@@ -144,6 +146,17 @@ def _oauth_m2m(config: Mapping[str, Any], credentials: Mapping[str, Any]) -> dic
     return arguments
 
 
+def reachable(url: str, timeout: float) -> None:
+    """Fail at once when the workspace's address does not resolve or refuses connections: the SDK would retry
+    that for its whole retry budget, twice (host metadata, then the call)."""
+    parts = urlsplit(url)
+    port = parts.port or (80 if parts.scheme == "http" else 443)
+    try:
+        socket.create_connection((parts.hostname or "", port), timeout=max(0.1, min(timeout, 10))).close()
+    except OSError as error:
+        raise RemoteUnavailable(f"cannot connect to the workspace {parts.hostname}:{port} ({error})") from None
+
+
 def map_error(error: BaseException, context: str, secrets: Iterable[str] = ()) -> ConnectorError:
     """Translate SDK, HTTP and OAuth errors; the SDK's appended config dump and any secret are left out."""
     if isinstance(error, ConnectorError):
@@ -228,6 +241,7 @@ class DatabricksConnector(Connector):
         try:
             if self._client is None:
                 arguments = client_config(self.config, self.credentials, self.timeout)
+                reachable(arguments["host"], self.timeout)
                 if arguments.get("discovery_url"):
                     # The SDK reads the authority's metadata with a retry budget of minutes; reach it within the
                     # connection's timeout first, so an unreachable authority fails like any unreachable host.

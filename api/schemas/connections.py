@@ -24,9 +24,9 @@ ConfigValue = str | int | float | bool | None
 
 class OAuthClientConfig(BaseModel):
     """Databricks OAuth machine-to-machine: the service principal's client id and secret, the identity
-    provider's authority URL, and the token scope (default all-apis)."""
+    provider's authority URL, and the token scope (default all-apis). Other keys are ignored."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     clientId: str = Field(min_length=1, max_length=1000)
     clientSecret: str = Field(min_length=1, max_length=10000)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from connectors import canonical_technology, connector_class, display_name
-from connectors.databricks import client_config, oauth_discovery_url
-from connectors.errors import ConfigurationError
+from connectors.databricks import client_config, oauth_discovery_url, reachable
+from connectors.errors import ConfigurationError, RemoteUnavailable
 from connectors.snowflake import account_of_host, connect_arguments
 from services.connections.payloads import connection_fields
 
@@ -70,3 +70,10 @@ def test_snowflake_account_from_its_host() -> None:
     assert arguments["account"] == "organization.us-east-1" and arguments["user"] == "reader"
     with pytest.raises(ConfigurationError, match="account is required"):
         connect_arguments({"host": "127.0.0.1"}, {"username": "u", "password": "p"}, 5)
+
+
+def test_an_unreachable_workspace_fails_at_once() -> None:
+    with pytest.raises(RemoteUnavailable, match="cannot connect to the workspace 127.0.0.1:9"):
+        reachable("http://127.0.0.1:9", 5)
+    with pytest.raises(RemoteUnavailable, match="workspace.example.invalid:443"):
+        reachable("https://workspace.example.invalid", 5)
