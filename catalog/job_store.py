@@ -33,6 +33,7 @@ class CrawlJob:
     status: str
     planned: bool  # subtasks already created (a redelivered message only re-enqueues them)
     filters: dict[str, Any] | None = None  # the connection's options.filters, as stored
+    full_read: bool = False  # read every column, whatever the change tokens say
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Subtask:
     dry_run: bool
     allow_mass_deletion: bool
     filters: dict[str, Any] | None = None  # the connection's options.filters, as stored
+    full_read: bool = False  # read every column, whatever the change tokens say
 
 
 def load_crawl_job(session: Session, job_id: int) -> CrawlJob | None:
@@ -65,12 +67,34 @@ def load_crawl_job(session: Session, job_id: int) -> CrawlJob | None:
         return None
     options = row[5]
     return CrawlJob(row[0], row[1], row[2], row[3], tuple(row[4]), bool(options.get("includeDisabled")),
-                    bool(options.get("dryRun")), bool(options.get("allowMassDeletion")), row[6], row[7], row[8])
+                    bool(options.get("dryRun")), bool(options.get("allowMassDeletion")), row[6], row[7], row[8],
+                    bool(options.get("fullRead")))
+
+
+def make_full_read_if_due(session: Session, job: CrawlJob, every: int) -> bool:
+    """Whether the job reads every column: asked for, or `every` jobs of its connection since the last full read
+    (0: only when asked). A job found due is marked so, which restarts the count."""
+    if job.full_read:
+        return True
+    if every <= 0:
+        return False
+    cur = raw_cursor(session)
+    cur.execute(
+        """SELECT count(*) FROM jobs
+           WHERE connection_id = %(connection)s AND id < %(job)s
+             AND id > coalesce((SELECT max(id) FROM jobs WHERE connection_id = %(connection)s AND id < %(job)s
+                                AND (options ->> 'fullRead')::boolean), 0)""",
+        {"connection": job.connection_id, "job": job.id},
+    )
+    if _one(cur)[0] < every - 1:
+        return False
+    cur.execute("""UPDATE jobs SET options = options || '{"fullRead": true}'::jsonb WHERE id = %s""", (job.id,))
+    return True
 
 
 def start_job(session: Session, job_id: int) -> None:
     raw_cursor(session).execute(
-        "UPDATE jobs SET status = %s, started_at = coalesce(started_at, now()) WHERE id = %s",
+        "UPDATE jobs SET status = %s, started_at = coalesce(started_at, clock_timestamp()) WHERE id = %s",
         (JobStatus.RUNNING, job_id))
 
 
@@ -128,7 +152,7 @@ def load_subtask(session: Session, subtask_id: int) -> Subtask | None:
     options = row[8]
     return Subtask(row[0], row[1], row[2], row[3], row[4], frozenset(row[5]) if row[5] is not None else None,
                    row[6], row[7], bool(options.get("includeDisabled")), bool(options.get("dryRun")),
-                   bool(options.get("allowMassDeletion")), row[9])
+                   bool(options.get("allowMassDeletion")), row[9], bool(options.get("fullRead")))
 
 
 def lock_subtask_status(session: Session, subtask_id: int) -> str:
@@ -163,7 +187,7 @@ def complete_subtask(
     """Record a subtask's outcome once; returns the job.finished event if it was the last, None if already done."""
     cur = raw_cursor(session)
     cur.execute(
-        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = now()
+        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = clock_timestamp()
            WHERE id = %s AND status = %s RETURNING job_id, database, schema""",
         (status, error, json.dumps(summary or {}), subtask_id, SubtaskStatus.PENDING),
     )
@@ -199,9 +223,9 @@ def close_job_if_done(session: Session, job_id: int) -> list[PlannedEvent]:
     if status in TERMINAL_STATUSES or total is None or succeeded + held + failed < total:
         return []
     final = final_job_status(succeeded=succeeded, held=held, failed=failed, errors=errors)
-    cur.execute("UPDATE jobs SET status = %s, finished_at = now() WHERE id = %s", (final, job_id))
+    cur.execute("UPDATE jobs SET status = %s, finished_at = clock_timestamp() WHERE id = %s", (final, job_id))
     if not options.get("dryRun") and connection_id is not None:
-        cur.execute("UPDATE connections SET last_sync_at = now() WHERE id = %s", (connection_id,))
+        cur.execute("UPDATE connections SET last_sync_at = clock_timestamp() WHERE id = %s", (connection_id,))
     return [ev.planned(ev.JOB_FINISHED, tuple(scope), 0, {
         "bulkId": str(bulk_id), "jobKind": "crawl", "status": final,
         "subtasks": {"total": total, "succeeded": succeeded, "held": held, "failed": failed},
@@ -213,7 +237,7 @@ def fail_job(session: Session, job_id: int, scope: str, message: str) -> list[Pl
     """A crawl that could not even list its scope: nothing was changed, the job fails with the reason."""
     cur = raw_cursor(session)
     _add_job_error(cur, job_id, scope, message)
-    cur.execute("""UPDATE jobs SET subtasks_total = 0, status = %s, finished_at = now()
+    cur.execute("""UPDATE jobs SET subtasks_total = 0, status = %s, finished_at = clock_timestamp()
                    WHERE id = %s RETURNING bulk_id, scope_path""", (JobStatus.FAILED, job_id))
     bulk_id, path = _one(cur)
     return [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {"bulkId": str(bulk_id), "jobKind": "crawl",

@@ -21,7 +21,7 @@ from domain.snapshot import RemoteTable
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
 
 _TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_state, remote_kind, comment, owner, "
-                  "fingerprint, revision, status_before_deletion, remote_id")
+                  "fingerprint, revision, status_before_deletion, remote_id, change_token")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,21 @@ def load_connection_root(session: Session, connection_id: int, connection_key: s
     id_, setting, status, activate, revision = row
     return StoredContainer(id_, ObjectKind.CONNECTION, (connection_key,), setting, status, activate,
                            revision=revision)
+
+
+def schema_object_id(session: Session, path: Sequence[str]) -> int | None:
+    cur = raw_cursor(session)
+    cur.execute("SELECT id FROM data_objects WHERE path = %s::text[]", (list(path),))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def load_change_tokens(session: Session, schema_id: int) -> dict[str, str]:
+    """The change token stored per table of the schema (tables without one are not listed)."""
+    cur = raw_cursor(session)
+    cur.execute("SELECT name, change_token FROM data_objects WHERE parent_id = %s AND change_token IS NOT NULL",
+                (schema_id,))
+    return dict(cur.fetchall())
 
 
 def load_tables(session: Session, schema_id: int) -> dict[str, StoredTable]:
@@ -132,13 +147,14 @@ def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int,
         """
         INSERT INTO data_objects (connection_id, parent_id, kind, name, path, remote_kind, status_setting,
                                   effective_status, activate_new_children, remote_state, comment, owner,
-                                  fingerprint, revision, remote_id)
+                                  fingerprint, revision, remote_id, change_token)
         SELECT %(connection)s, %(parent)s, t.kind, t.name, %(schema_path)s::text[] || t.name, t.remote_kind,
-               t.setting, t.status, 'inherit', 'present', t.comment, t.owner, t.fingerprint, 1, t.remote_id
+               t.setting, t.status, 'inherit', 'present', t.comment, t.owner, t.fingerprint, 1, t.remote_id,
+               t.change_token
         FROM unnest(%(kinds)s::text[], %(names)s::text[], %(remote_kinds)s::text[], %(settings)s::text[],
                     %(statuses)s::text[], %(comments)s::text[], %(owners)s::text[], %(fingerprints)s::text[],
-                    %(remote_ids)s::text[])
-             AS t(kind, name, remote_kind, setting, status, comment, owner, fingerprint, remote_id)
+                    %(remote_ids)s::text[], %(change_tokens)s::text[])
+             AS t(kind, name, remote_kind, setting, status, comment, owner, fingerprint, remote_id, change_token)
         RETURNING name, id
         """,
         {
@@ -149,6 +165,7 @@ def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int,
             "statuses": [n.effective_status for n in changes.new_tables],
             "comments": [t.comment for t in tables], "owners": [t.owner for t in tables],
             "fingerprints": [t.fingerprint for t in tables], "remote_ids": [t.remote_id for t in tables],
+            "change_tokens": [t.change_token for t in tables],
         },
     )
     return {(*schema_path, name): id_ for name, id_ in cur.fetchall()}

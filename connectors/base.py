@@ -63,6 +63,15 @@ class Connector(ABC):
         so that an unreadable schema is never mistaken for an empty one.
         """
 
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str]) -> SchemaSnapshot:
+        """Every table of the schema, with columns read only for tables whose change token is not in
+        `known_tokens` (name → the token stored at the last read); the others come back `columns_unread`.
+
+        Every table is listed either way, so a table left out is gone. A platform without a cheap change token
+        reads everything (this default).
+        """
+        return self.read_schema(database, schema)
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the remote session."""
 

@@ -181,6 +181,31 @@ class PostgresConnector(Connector):
         )
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        namespace = self._namespace(database, schema)
+        if tables is not None and not tables:
+            return SchemaSnapshot(database=database, schema=schema, tables=())
+        return SchemaSnapshot(database=database, schema=schema, tables=self._tables(database, namespace, tables))
+
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str]) -> SchemaSnapshot:
+        """Tokens first (one short row per table); then the columns of the tables whose token moved."""
+        namespace = self._namespace(database, schema)
+        if not known_tokens:
+            return SchemaSnapshot(database=database, schema=schema, tables=self._tables(database, namespace, None))
+        listed = self._fetch(database, queries.TABLE_TOKENS_IN_SCHEMA, {"namespace": namespace})
+        moved = {row[0] for row in listed if known_tokens.get(row[0]) != row[5]}
+        read = {t.name: t for t in self._tables(database, namespace, moved)} if moved else {}
+        tables = []
+        for name, relkind, owner, comment, oid, token in listed:
+            if name in read:
+                tables.append(read[name])
+            elif name not in moved:  # a moved table missing from the second read was dropped in between
+                kind, remote_kind = RELATION_KINDS[relkind]
+                tables.append(RemoteTable(name, kind, (), remote_kind, comment, owner, oid,  # type: ignore[arg-type]
+                                          change_token=token, columns_unread=True))
+        return SchemaSnapshot(database=database, schema=schema, tables=tuple(tables))
+
+    def _namespace(self, database: str, schema: str) -> int:
+        """The schema's oid; ObjectNotFound or PermissionDenied rather than an empty schema."""
         access = self._fetch(database, queries.SCHEMA_ACCESS, {"schema": schema})
         if not access:
             raise ObjectNotFound(f"schema {schema!r} does not exist in database {database!r} on {self._server}")
@@ -190,16 +215,17 @@ class PostgresConnector(Connector):
                 f"user {self.settings.username!r} has no USAGE privilege on schema {schema!r} "
                 f"in database {database!r} on {self._server}"
             )
-        if tables is not None and not tables:
-            return SchemaSnapshot(database=database, schema=schema, tables=())
+        return int(namespace)
+
+    def _tables(self, database: str, namespace: int, tables: Collection[str] | None) -> tuple[RemoteTable, ...]:
+        params: dict[str, Any] = {"namespace": namespace}
         if tables is None:
-            query, params = queries.TABLES_IN_SCHEMA, {"namespace": namespace}
+            query = queries.TABLES_IN_SCHEMA
         else:
             names = [tables] if isinstance(tables, str) else list(tables)
-            query, params = queries.NAMED_TABLES_IN_SCHEMA, {"namespace": namespace, "tables": names}
+            query, params["tables"] = queries.NAMED_TABLES_IN_SCHEMA, names
         with _gc_paused():
-            rows = self._fetch(database, query, params)
-            return SchemaSnapshot(database=database, schema=schema, tables=_remote_tables(rows))
+            return _remote_tables(self._fetch(database, query, params))
 
     def close(self) -> None:
         connections, self._connections = self._connections, {}
@@ -345,11 +371,12 @@ def _remote_tables(rows: list[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
     """
     shared: dict[tuple[Any, ...], tuple[RemoteColumn, ...]] = {}
     tables = []
-    for name, relkind, owner, comment, names, ordinals, types, nullables, comments, oid in rows:
+    for name, relkind, owner, comment, names, ordinals, types, nullables, comments, oid, token in rows:
         kind, remote_kind = RELATION_KINDS[relkind]
         key = (tuple(names), tuple(ordinals), tuple(types), tuple(nullables), tuple(comments))
         columns = shared.get(key)
         if columns is None:
             columns = shared[key] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments))
-        tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid))  # type: ignore[arg-type]
+        tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid,  # type: ignore[arg-type]
+                                  change_token=token))
     return tuple(tables)

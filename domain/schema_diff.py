@@ -63,10 +63,10 @@ class SchemaChanges:
 
 
 def tables_needing_columns(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot) -> set[str]:
-    """Stored tables whose dictionary must be loaded: those whose column fingerprint changed."""
+    """Stored tables whose dictionary must be loaded: those read again whose column fingerprint changed."""
     return {
         t.name for t in snapshot.tables
-        if t.name in stored and stored[t.name].fingerprint != t.fingerprint
+        if not t.columns_unread and t.name in stored and stored[t.name].fingerprint != t.fingerprint
     }
 
 
@@ -154,18 +154,24 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
             "before": changed, "after": {k: after[k] for k in changed},
         }))
 
-    fingerprint = table.fingerprint
-    if fingerprint != current.fingerprint:
+    fingerprint = None if table.columns_unread else table.fingerprint  # an unmoved token: columns as stored
+    if fingerprint is not None and fingerprint != current.fingerprint:
         if current.columns is None:
             raise ValueError(f"columns of {table.name!r} must be loaded: its fingerprint changed")
         table_events.extend(_diff_columns(changes, current, table, path, revision))
         values["fingerprint"] = fingerprint
+    if table.change_token != current.change_token:
+        values["change_token"] = table.change_token
 
     if values:
-        if table_events or set(values) != {"remote_id"}:  # learning the identity alone is no new revision
+        if table_events or set(values) - _BOOKKEEPING:  # learning the identity or a new token is no new revision
             values["revision"] = revision
         changes.table_updates.append(TableUpdate(current.id, current.name, values))
         changes.events.extend(table_events)
+
+
+#: Values that describe how the platform is read, not the object: they change no revision.
+_BOOKKEEPING = frozenset({"remote_id", "change_token"})
 
 
 def _recreated(current: StoredTable, table: RemoteTable) -> bool:

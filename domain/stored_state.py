@@ -33,6 +33,7 @@ class StoredTable:
     revision: int = 1
     status_before_deletion: str | None = None
     remote_id: str | None = None  # the platform's identity, where it has one (see RemoteTable.remote_id)
+    change_token: str | None = None  # see RemoteTable.change_token
     #: The dictionary, loaded only for tables whose fingerprint differs from the remote one.
     columns: dict[str, StoredColumn] | None = None
 

@@ -42,7 +42,5 @@ def crawl_connection(job_id: int) -> int:
 
 @app.task(name=CRAWL_SCHEMA, base=SchemaTask)
 def crawl_schema(subtask_id: int) -> str:
-    status, closed_job = run_crawl_schema(subtask_id)
-    if closed_job:
-        request_relay()  # publish the job's events now rather than at the next beat sweep
+    status, _closed_job = run_crawl_schema(subtask_id)  # its events are relayed when they commit
     return status

@@ -41,13 +41,15 @@ def request_crawl(
     include_disabled: bool | None = None,
     dry_run: bool = False,
     allow_mass_deletion: bool = False,
+    full_read: bool = False,
     requested_by: str | None = None,
     kind: str = "crawl",
 ) -> Job:
     """Create a queued crawl job for any object path; its task is sent when the session commits.
 
     A path below the connection must name an object the catalog knows, except the last segment of a
-    manual crawl, which may name a database, schema or table that is new on the platform.
+    manual crawl, which may name a database, schema or table that is new on the platform. `full_read` reads
+    every column, whatever the platform's change tokens say.
     """
     path = tuple(path)
     validate_path(path)
@@ -59,7 +61,8 @@ def request_crawl(
     job = Job(
         bulk_id=uuid.uuid4(), kind=kind, connection_id=connection.id, connection_key=connection.key,
         scope_path=list(path), requested_by=requested_by, status="queued",
-        options={"includeDisabled": include_disabled, "dryRun": dry_run, "allowMassDeletion": allow_mass_deletion},
+        options={"includeDisabled": include_disabled, "dryRun": dry_run, "allowMassDeletion": allow_mass_deletion,
+                 "fullRead": full_read},
         errors=[], summary={}, planned_changes=[],
     )
     session.add(job)

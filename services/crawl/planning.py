@@ -11,6 +11,7 @@ from catalog.job_store import (
     create_subtasks,
     fail_job,
     load_crawl_job,
+    make_full_read_if_due,
     pending_subtask_ids,
     requeue_job,
     set_job_summary,
@@ -84,6 +85,7 @@ def plan_crawl(job_id: int) -> list[int]:
             mass_deletion_threshold=settings.mass_deletion_threshold,
             allow_mass_deletion=job.allow_mass_deletion,
         )
+        make_full_read_if_due(session, job, settings.full_read_every)
         changes = diff_hierarchy(stored, remote, scope)
         events = list(changes.events)
         ids: dict[tuple[str, ...], int] = {connection.path: connection.id}
