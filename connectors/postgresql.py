@@ -26,6 +26,7 @@ from connectors.errors import (
 )
 from connectors.hierarchy import collect_hierarchy
 from domain.redaction import redact
+from domain.schema_batches import TableRange
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 T = TypeVar("T")
@@ -186,15 +187,19 @@ class PostgresConnector(Connector):
             return SchemaSnapshot(database=database, schema=schema, tables=())
         return SchemaSnapshot(database=database, schema=schema, tables=self._tables(database, namespace, tables))
 
-    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str]) -> SchemaSnapshot:
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str],
+                            table_range: TableRange | None = None) -> SchemaSnapshot:
         """Tokens first (one short row per table); then the columns of the tables whose token moved."""
         namespace = self._namespace(database, schema)
+        within = table_range or TableRange()
+        bounds = {"start": within.start, "stop": within.stop}
         if not known_tokens:
-            return SchemaSnapshot(database=database, schema=schema, tables=self._tables(database, namespace, None))
-        listed = self._fetch(database, queries.TABLE_TOKENS_IN_SCHEMA, {"namespace": namespace})
+            return SchemaSnapshot(database=database, schema=schema,
+                                  tables=self._tables(database, namespace, None, bounds))
+        listed = self._fetch(database, queries.TABLE_TOKENS_IN_SCHEMA, {"namespace": namespace, **bounds})
         moved = {row[0] for row in listed if known_tokens.get(row[0]) != row[5]}
         read = {t.name: t for t in self._tables(database, namespace, moved)} if moved else {}
-        tables = []
+        tables: list[RemoteTable] = []
         for name, relkind, owner, comment, oid, token in listed:
             if name in read:
                 tables.append(read[name])
@@ -217,10 +222,16 @@ class PostgresConnector(Connector):
             )
         return int(namespace)
 
-    def _tables(self, database: str, namespace: int, tables: Collection[str] | None) -> tuple[RemoteTable, ...]:
+    def list_table_names(self, database: str, schema: str) -> list[str] | None:
+        return [row[0] for row in self._fetch(database, queries.TABLE_NAMES_IN_SCHEMA,
+                                              {"namespace": self._namespace(database, schema)})]
+
+    def _tables(self, database: str, namespace: int, tables: Collection[str] | None,
+                bounds: Mapping[str, str | None] | None = None) -> tuple[RemoteTable, ...]:
         params: dict[str, Any] = {"namespace": namespace}
         if tables is None:
             query = queries.TABLES_IN_SCHEMA
+            params |= bounds or {"start": None, "stop": None}
         else:
             names = [tables] if isinstance(tables, str) else list(tables)
             query, params["tables"] = queries.NAMED_TABLES_IN_SCHEMA, names

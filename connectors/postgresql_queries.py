@@ -109,7 +109,15 @@ _TABLES_WITH_COLUMNS: LiteralString = """
     ) AS a
 """ + _IN_SCHEMA
 
-TABLES_IN_SCHEMA: LiteralString = _TABLES_WITH_COLUMNS + " ORDER BY c.relname"
+# A name-range batch of a large schema: start <= name < stop in code-point order ("C"), NULL leaving an end open.
+_IN_RANGE: LiteralString = """
+      AND (%(start)s::text IS NULL OR c.relname::text COLLATE "C" >= %(start)s::text)
+      AND (%(stop)s::text IS NULL OR c.relname::text COLLATE "C" < %(stop)s::text)
+"""
+
+TABLES_IN_SCHEMA: LiteralString = _TABLES_WITH_COLUMNS + _IN_RANGE + " ORDER BY c.relname"
+
+TABLE_NAMES_IN_SCHEMA: LiteralString = "SELECT c.relname::text FROM pg_catalog.pg_class c" + _IN_SCHEMA
 
 NAMED_TABLES_IN_SCHEMA: LiteralString = (
     _TABLES_WITH_COLUMNS + " AND c.relname = ANY(%(tables)s::name[]) ORDER BY c.relname"
@@ -125,4 +133,4 @@ TABLE_TOKENS_IN_SCHEMA: LiteralString = """
            a.token
 """ + _RELATIONS_OF_SCHEMA + """
     CROSS JOIN LATERAL (SELECT """ + _TOKEN + """ AS token FROM (""" + _COLUMNS_OF_RELATION + """) AS s) AS a
-""" + _IN_SCHEMA + " ORDER BY c.relname"
+""" + _IN_SCHEMA + _IN_RANGE + " ORDER BY c.relname"

@@ -74,12 +74,15 @@ def in_scope(table: StoredTable, scope: SchemaScope) -> bool:
     """Disabled tables are crawled only when asked; a table deleted remotely is always checked for return."""
     if scope.tables is not None and table.name not in scope.tables:
         return False
+    if scope.batch is not None and not scope.batch.range.holds(table.name):
+        return False
     return table.effective_status == ENABLED or scope.include_disabled or table.remote_state == RemoteState.DELETED
 
 
 def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, scope: SchemaScope) -> SchemaChanges:
     changes = SchemaChanges()
-    remote = {t.name: t for t in snapshot.tables if scope.tables is None or t.name in scope.tables}
+    remote = {t.name: t for t in snapshot.tables if (scope.tables is None or t.name in scope.tables)
+              and (scope.batch is None or scope.batch.range.holds(t.name))}
 
     for name, table in remote.items():
         current = stored.get(name)
@@ -99,7 +102,11 @@ def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, sco
     if vanished:
         present = sum(1 for t in stored.values()
                       if t.remote_state == RemoteState.PRESENT and in_scope(t, scope) and t.name not in not_visible)
-        if exceeds_threshold(len(vanished), present, scope.mass_deletion_threshold,
+        deleting = len(vanished)
+        if scope.batch is not None:  # a batch of a large schema: the guard is counted over the whole schema
+            deleting = max(deleting, scope.batch.schema_vanished)
+            present = max(present, scope.batch.schema_present)
+        if exceeds_threshold(deleting, present, scope.mass_deletion_threshold,
                              allow_mass_deletion=scope.allow_mass_deletion):
             held = _held(scope, vanished, present)
             held.tables_not_visible = len(not_visible)

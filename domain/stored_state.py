@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from domain.status import RemoteState, StatusSetting
+
+if TYPE_CHECKING:
+    from domain.schema_batches import Batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,8 @@ class SchemaScope:
     tables: frozenset[str] | None = None  # a manual crawl of some tables only
     mass_deletion_threshold: float = 0.5
     allow_mass_deletion: bool = False
+    #: One name-range batch of a large schema: only its tables are in scope, the guard counts the whole schema.
+    batch: Batch | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ def _schema_scope(session: Session, task: Subtask) -> tuple[int | None, SchemaSc
         schema_effective_status=status,
         activate_new_children=activate, include_disabled=task.include_disabled, tables=task.tables,
         mass_deletion_threshold=settings.mass_deletion_threshold, allow_mass_deletion=task.allow_mass_deletion,
+        batch=task.batch,
     )
     return (schema.id if schema else None), scope
 
@@ -131,7 +132,8 @@ def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str
             return SchemaSnapshot(task.database, task.schema, ())
     with open_connector(task.connection_id) as connector:
         if wanted is None:
-            return filters.snapshot(connector.read_schema_changes(task.database, task.schema, known))
+            return filters.snapshot(connector.read_schema_changes(task.database, task.schema, known,
+                                                                  task.batch.range if task.batch else None))
         return filters.snapshot(connector.read_schema(task.database, task.schema, wanted))
 
 
