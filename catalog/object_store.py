@@ -126,14 +126,14 @@ def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection
             [(u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment, list(u.tags), u.id)
              for u in changes.column_updates],
         )
-    if changes.column_inserts:
+    if changes.new_tables or changes.column_inserts:
         with cur.copy("COPY columns (table_id, name, ordinal, data_type, nullable, comment, tags) "
                       "FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["int8", "text", "int4", "text", "bool", "text", "text[]"])
-            for insert in changes.column_inserts:
-                c = insert.column
-                copy.write_row((ids[(*schema_path, insert.table_name)], c.name, c.ordinal, c.data_type,
-                                c.nullable, c.comment, list(insert.tags)))
+            no_tags: list[str] = []
+            for table_name, c, tags in changes.inserted_columns():
+                copy.write_row((ids[(*schema_path, table_name)], c.name, c.ordinal, c.data_type, c.nullable,
+                                c.comment, list(tags) if tags else no_tags))
     refresh_connection_tags(session, connection_id, schema_id=schema_id)
     return ids
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import math
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, LiteralString, TypeVar
 
@@ -25,6 +23,7 @@ from connectors.errors import (
     RemoteUnavailable,
 )
 from connectors.hierarchy import collect_hierarchy
+from domain.gc import paused_gc
 from domain.redaction import redact
 from domain.schema_batches import TableRange
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
@@ -119,18 +118,6 @@ def _database_list(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
         raise ConfigurationError("databases must be a list of database names")
     return tuple(value)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building ~500k retained objects triggers repeated full collections that double the build time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class PostgresConnector(Connector):
@@ -235,7 +222,7 @@ class PostgresConnector(Connector):
         else:
             names = [tables] if isinstance(tables, str) else list(tables)
             query, params["tables"] = queries.NAMED_TABLES_IN_SCHEMA, names
-        with _gc_paused():
+        with paused_gc():
             return _remote_tables(self._fetch(database, query, params))
 
     def close(self) -> None:
@@ -375,19 +362,15 @@ class PostgresConnector(Connector):
 
 
 def _remote_tables(rows: list[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
-    """Build the snapshot's tables; tables with identical column lists share one immutable tuple of columns.
-
-    Wide generated or partition-like schemas repeat the same column list thousands of times; sharing it
-    makes both the build and the snapshot's memory proportional to the distinct column lists.
-    """
-    shared: dict[tuple[Any, ...], tuple[RemoteColumn, ...]] = {}
+    """Build the snapshot's tables; tables whose columns have the same change token share one immutable tuple of
+    columns (partition-like schemas repeat one column list thousands of times)."""
+    shared: dict[str, tuple[RemoteColumn, ...]] = {}
     tables = []
     for name, relkind, owner, comment, names, ordinals, types, nullables, comments, oid, token in rows:
         kind, remote_kind = RELATION_KINDS[relkind]
-        key = (tuple(names), tuple(ordinals), tuple(types), tuple(nullables), tuple(comments))
-        columns = shared.get(key)
-        if columns is None:
-            columns = shared[key] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments))
+        columns = shared.get(token)
+        if columns is None or [c.name for c in columns] != names:  # the token covers the type by oid only
+            columns = shared[token] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments))
         tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid,  # type: ignore[arg-type]
                                   change_token=token))
     return tuple(tables)

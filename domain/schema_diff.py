@@ -5,7 +5,7 @@ No Celery and no database here; the services load the state and apply what this 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,15 +46,23 @@ class ColumnUpdate:
 
 @dataclass(slots=True)
 class SchemaChanges:
-    new_tables: list[NewTable] = field(default_factory=list)
+    new_tables: list[NewTable] = field(default_factory=list)  # their columns are inserted with them
     table_updates: list[TableUpdate] = field(default_factory=list)
-    column_inserts: list[ColumnInsert] = field(default_factory=list)
+    column_inserts: list[ColumnInsert] = field(default_factory=list)  # columns new to existing tables
     column_updates: list[ColumnUpdate] = field(default_factory=list)
     column_deletes: list[int] = field(default_factory=list)
     events: list[ev.PlannedEvent] = field(default_factory=list)
     guard: GuardTrip | None = None
     #: Stored tables missing from an incomplete listing and not confirmed gone: left as they are.
     tables_not_visible: int = 0
+
+    def inserted_columns(self) -> Iterator[tuple[str, RemoteColumn, tuple[str, ...]]]:
+        """(table name, column, tags) of every column to insert: the new tables' and the new ones of the rest."""
+        for new in self.new_tables:
+            for column in new.table.columns:
+                yield new.table.name, column, ()
+        for insert in self.column_inserts:
+            yield insert.table_name, insert.column, insert.tags
 
     @property
     def is_empty(self) -> bool:
@@ -126,7 +134,6 @@ def _add_table(changes: SchemaChanges, table: RemoteTable, scope: SchemaScope) -
     setting = new_child_status_setting(scope.activate_new_children)
     status = effective_status(setting, scope.schema_effective_status)
     changes.new_tables.append(NewTable(table, setting, status))
-    changes.column_inserts.extend(ColumnInsert(table.name, c) for c in table.columns)
     changes.events.append(ev.planned(ev.OBJECT_CREATED, _path(scope, table.name), 1, {
         "kind": table.kind, "remoteKind": table.remote_kind, "status": status, "columns": len(table.columns),
     }))

@@ -21,6 +21,7 @@ from catalog.object_store import (
 from catalog.outbox import write_events
 from catalog.session import session_scope
 from connectors import ConnectorError
+from domain.gc import paused_gc
 from domain.jobs import SubtaskStatus, summarize
 from domain.name_filters import ConnectionFilters, parse_filters
 from domain.schema_diff import diff_schema, tables_needing_columns
@@ -71,6 +72,11 @@ def crawl_schema(subtask_id: int) -> tuple[str, bool]:
 
 
 def _crawl_schema(subtask_id: int) -> tuple[str, bool]:
+    with paused_gc():  # the snapshot and the changes are acyclic; collecting while they grow only costs time
+        return _crawl_schema_now(subtask_id)
+
+
+def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
     # The remote read runs outside any catalog transaction (a slow platform holds no lock, row or connection
     # of the catalog); the transaction after it only diffs and applies.
     with session_scope() as session:
