@@ -19,7 +19,10 @@ from domain.jobs import TERMINAL_STATUSES, JobStatus
 from domain.paths import validate_path
 from models import DataObject, Job
 from services.access.permissions import Principal, owned_paths
-from services.enqueue import CRAWL_CONNECTION, enqueue
+from services.enqueue import CRAWL_CONNECTION, MANUAL_QUEUE, enqueue
+
+#: The kind of the jobs the schedule creates; every other crawl was asked for by hand.
+SCHEDULED_KIND = "scheduled_sync"
 
 #: What `failed_only` lists: jobs that did not fully succeed (a partial job held or failed some schemas).
 UNSUCCESSFUL_STATUSES = frozenset({JobStatus.PARTIAL, JobStatus.FAILED})
@@ -67,7 +70,7 @@ def request_crawl(
     )
     session.add(job)
     session.flush()
-    enqueue(session, CRAWL_CONNECTION, job.id)
+    enqueue(session, CRAWL_CONNECTION, job.id, **({} if kind == SCHEDULED_KIND else {"queue": MANUAL_QUEUE}))
     return job
 
 

@@ -34,7 +34,7 @@ from domain.schema_batches import Batch, plan_batches
 from domain.snapshot import RemoteHierarchy
 from domain.status import ENABLED, RemoteState
 from domain.stored_state import HierarchyScope, StoredContainer
-from services.crawl.connector_pool import open_connector
+from services.crawl.connector_pool import open_connector, read_slot
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def plan_crawl(job_id: int) -> list[int]:
         _fail(job, f"the connection's filters are invalid: {exc}")
         return []
     try:
-        with open_connector(job.connection_id) as connector:
+        with read_slot(job.connection_id), open_connector(job.connection_id) as connector:
             remote = filters.hierarchy(connector.list_hierarchy())
             excluded_schemas = frozenset(connector.system_schemas)
             excluded_databases = frozenset(connector.system_databases) | frozenset(get_settings().internal_databases)

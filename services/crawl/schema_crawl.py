@@ -28,7 +28,7 @@ from domain.schema_diff import diff_schema, tables_needing_columns
 from domain.snapshot import SchemaSnapshot
 from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
 from domain.stored_state import SchemaScope, StoredTable
-from services.crawl.connector_pool import open_connector
+from services.crawl.connector_pool import open_connector, read_slot
 from services.enqueue import RELAY_EVENTS, enqueue
 from settings import get_settings
 
@@ -136,7 +136,7 @@ def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str
         wanted = frozenset(t for t in wanted if filters.tables.keeps(t))
         if not wanted:
             return SchemaSnapshot(task.database, task.schema, ())
-    with open_connector(task.connection_id) as connector:
+    with read_slot(task.connection_id), open_connector(task.connection_id) as connector:
         if wanted is None:
             return filters.snapshot(connector.read_schema_changes(task.database, task.schema, known,
                                                                   task.batch.range if task.batch else None))
