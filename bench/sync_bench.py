@@ -31,6 +31,7 @@ import psycopg
 
 from bench.floor import Floor, measure_floor, measure_read
 from bench.memory import MemorySampler, mib, tree_pss, tree_rss
+from bench.scale_out import READ_LATENCY, SCHEMAS, ScaleRun, StormRun, measure_scale_out, measure_storm
 from tests.support.pg_source import change_tables, create_realistic_schemas, create_wide_schema, register_source
 
 DEFAULT_SIZES = "1x50,1000x10,10000x50"
@@ -209,6 +210,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of the unchanged re-sync (median reported)")
     parser.add_argument("--concurrency", type=int, default=2, help="worker pool processes")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency measurements")
+    parser.add_argument("--no-scale-out", action="store_true", help="skip the scale-out measurements")
     parser.add_argument("--datahub", type=Path, metavar="VENV",
                         help="a virtualenv holding acryl-datahub[postgres]: time its postgres source too")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -226,6 +228,8 @@ def main() -> None:
     worker = WorkerProcess(dict(os.environ), log_path, concurrency=args.concurrency, name="bench")
     reports: dict[str, SizeReport] = {}
     latency: dict[str, list[float]] = {}
+    scale: list[ScaleRun] = []
+    storm: StormRun | None = None
     idle_rss = 0
     try:  # whatever fails, the worker stops and the catalog database goes
         worker.start()
@@ -240,6 +244,9 @@ def main() -> None:
             report = bench_size(size, args.repeat, worker.process.pid, args.datahub)
             reports[size] = report
             print_size(report)
+        worker.stop()
+        if not args.no_scale_out:
+            scale, storm = measure_scaling()
     finally:
         worker.stop()
         from catalog.session import dispose_engines
@@ -254,6 +261,7 @@ def main() -> None:
     print(f"\nWorker tree idle (concurrency {args.concurrency}): {mib(idle_rss)} RSS")
     for name, samples in latency.items():
         print(f"Latency, {name}: p50 {statistics_ms(samples)}")
+    print_scaling(scale, storm)
     if args.json:
         args.json.write_text(json.dumps({
             "sizes": {size: {"results": [asdict(r) | {"ratio": r.ratio, "verdict": r.verdict} for r in rep.results],
@@ -264,7 +272,32 @@ def main() -> None:
                              "datahub_seconds": rep.datahub_seconds, "datahub_error": rep.datahub_error}
                       for size, rep in reports.items()},
             "idle_tree_rss_mib": idle_rss / 2**20, "latency_seconds": latency,
+            "scale_out": [asdict(r) | {"reads_per_second": r.reads_per_second} for r in scale],
+            "storm": asdict(storm) if storm else None,
         }, indent=2))
+
+
+def measure_scaling() -> tuple[list[ScaleRun], StormRun]:
+    try:
+        scale = measure_scale_out(recreate_database("objectsync_bench_scale"), [
+            (1, 2, "prefork", 64), (2, 2, "prefork", 64), (2, 8, "threads", 64), (2, 8, "threads", 3)])
+        return scale, measure_storm(recreate_database("objectsync_bench_storm"))
+    finally:
+        drop_database("objectsync_bench_scale")
+        drop_database("objectsync_bench_storm")
+
+
+def print_scaling(scale: list[ScaleRun], storm: StormRun | None) -> None:
+    if scale:
+        print(f"\nScale-out: {SCHEMAS} schemas, every remote read {READ_LATENCY * 1000:.0f} ms, distinct node names")
+        print(f"  {'workers × slots':<20} {'read cap':>8} {'seconds':>8} {'reads/s':>8} {'peak reads':>10}")
+        for r in scale:
+            print(f"  {r.label:<20} {r.cap:>8} {r.seconds:8.2f} {r.reads_per_second:8.1f} "
+                  f"{r.peak_concurrent_reads:>10}")
+    if storm:
+        print(f"Storm: {storm.storm} scheduled syncs (one 200 ms schema read each) due at once on one worker × 2, "
+              f"then one manual crawl: the manual job closed after {storm.manual_seconds:.2f} s, the storm after "
+              f"{storm.storm_seconds:.2f} s")
 
 
 def statistics_ms(samples: list[float]) -> str:
