@@ -108,7 +108,8 @@ def timed_crawl(key: str, repeat: int, **options: object) -> tuple[float, int, l
             raise RuntimeError(f"benchmark crawl did not succeed: {report}")
         with session_factory()() as session:
             events = session.scalar(select(func.count()).select_from(ChangeEvent).where(
-                ChangeEvent.id > mark, ChangeEvent.type != "job.finished")) or 0
+                ChangeEvent.id > mark, ChangeEvent.type != "job.finished",
+                ~ChangeEvent.type.startswith("request.")))) or 0
     return sorted(samples)[len(samples) // 2], events, samples
 
 
