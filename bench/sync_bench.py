@@ -109,7 +109,7 @@ def timed_crawl(key: str, repeat: int, **options: object) -> tuple[float, int, l
         with session_factory()() as session:
             events = session.scalar(select(func.count()).select_from(ChangeEvent).where(
                 ChangeEvent.id > mark, ChangeEvent.type != "job.finished",
-                ~ChangeEvent.type.startswith("request.")))) or 0
+                ~ChangeEvent.type.startswith("request."))) or 0
     return sorted(samples)[len(samples) // 2], events, samples
 
 
