@@ -169,6 +169,26 @@ def bench_size(size: str, repeat: int, worker_pid: int, datahub: Path | None) ->
         drop_database(source_name)
 
 
+def timed_metrics_scrape(repeat: int = 3) -> tuple[float, int]:
+    """Median seconds to render /metrics over the catalog the benchmark filled, and its object count."""
+    from prometheus_client import generate_latest
+    from sqlalchemy import func, select
+
+    from catalog.session import session_factory
+    from models import DataObject
+    from services.operations.metrics import registry
+    from workers.broker_depths import read_broker_depths
+
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        generate_latest(registry(read_broker_depths))
+        samples.append(time.perf_counter() - started)
+    with session_factory()() as session:
+        objects = session.scalar(select(func.count()).select_from(DataObject)) or 0
+    return sorted(samples)[len(samples) // 2], objects
+
+
 def warm_up() -> None:
     """Crawl a throwaway one-table source a few times first, so every pool process has opened its catalog
     and Redis connections: the figures are those of a running service, not of a cold start."""
@@ -231,6 +251,7 @@ def main() -> None:
     latency: dict[str, list[float]] = {}
     scale: list[ScaleRun] = []
     storm: StormRun | None = None
+    scrape = (0.0, 0)
     idle_rss = 0
     try:  # whatever fails, the worker stops and the catalog database goes
         worker.start()
@@ -245,6 +266,7 @@ def main() -> None:
             report = bench_size(size, args.repeat, worker.process.pid, args.datahub)
             reports[size] = report
             print_size(report)
+        scrape = timed_metrics_scrape()
         worker.stop()
         if not args.no_scale_out:
             scale, storm = measure_scaling()
@@ -262,6 +284,7 @@ def main() -> None:
     print(f"\nWorker tree idle (concurrency {args.concurrency}): {mib(idle_rss)} RSS")
     for name, samples in latency.items():
         print(f"Latency, {name}: p50 {statistics_ms(samples)}")
+    print(f"Metrics scrape (GET /metrics body) over {scrape[1]} catalog objects: {scrape[0] * 1000:.0f} ms")
     print_scaling(scale, storm)
     if args.json:
         args.json.write_text(json.dumps({
