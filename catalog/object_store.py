@@ -16,6 +16,7 @@ from catalog.connection_tags import refresh_connection_tags
 from catalog.session import raw_cursor
 from domain.hierarchy_diff import HierarchyChanges
 from domain.paths import ObjectKind
+from domain.schema_batches import TableRange
 from domain.schema_diff import SchemaChanges
 from domain.snapshot import RemoteTable
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
@@ -76,9 +77,16 @@ def load_change_tokens(session: Session, schema_id: int) -> dict[str, str]:
     return dict(cur.fetchall())
 
 
-def load_tables(session: Session, schema_id: int) -> dict[str, StoredTable]:
+def load_tables(session: Session, schema_id: int, table_range: TableRange | None = None) -> dict[str, StoredTable]:
+    """The schema's tables and views (of one name range only, when given)."""
+    within = table_range or TableRange()
     cur = raw_cursor(session)
-    cur.execute(f"SELECT {_TABLE_COLUMNS} FROM data_objects WHERE parent_id = %s", (schema_id,))
+    cur.execute(
+        f"""SELECT {_TABLE_COLUMNS} FROM data_objects WHERE parent_id = %(schema)s
+              AND (%(start)s::text IS NULL OR name COLLATE "C" >= %(start)s::text)
+              AND (%(stop)s::text IS NULL OR name COLLATE "C" < %(stop)s::text)""",
+        {"schema": schema_id, "start": within.start, "stop": within.stop},
+    )
     return {row[1]: StoredTable(*row) for row in cur.fetchall()}
 
 

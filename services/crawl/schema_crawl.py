@@ -100,7 +100,7 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         schema_id, scope = _schema_scope(session, task)
         stored: dict[str, StoredTable] = {}
         if read and schema_id is not None:
-            stored = filters.stored_tables(load_tables(session, schema_id))
+            stored = filters.stored_tables(load_tables(session, schema_id, task.batch.range if task.batch else None))
             snapshot = _settle_tokens(task, filters, snapshot, stored)
         load_columns(session, stored, tables_needing_columns(stored, snapshot))
         changes = diff_schema(stored, snapshot, scope)
