@@ -95,3 +95,18 @@ def test_every_nth_crawl_reads_in_full(source_db: str, monkeypatch: pytest.Monke
         full = session.scalars(select(Job.options["fullRead"].as_boolean()).order_by(Job.id)).all()
     assert full == [False, False, True]
     get_settings.cache_clear()
+
+
+def test_hand_asked_crawls_travel_on_the_manual_queue(source_db: str) -> None:
+    """Served before scheduled work, so a storm of due syncs never stands between a user and their crawl."""
+    from services.crawl.jobs import SCHEDULED_KIND
+    from services.enqueue import CRAWL_CONNECTION, MANUAL_QUEUE, pending
+
+    register_source("pg", source_db)
+    with session_factory()() as session:
+        request_crawl(session, ["pg"])
+        request_crawl(session, ["pg"], kind=SCHEDULED_KIND)
+        sent = pending(session)
+        session.rollback()
+    assert [(m.task, m.options) for m in sent] == [(CRAWL_CONNECTION, {"queue": MANUAL_QUEUE}),
+                                                   (CRAWL_CONNECTION, {})]
