@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.orm import Session
-
 from catalog.job_store import (
     CrawlJob,
     add_job_error,
@@ -23,7 +21,7 @@ from catalog.job_store import (
 from catalog.locks import lock_connection
 from catalog.object_store import apply_hierarchy_changes, load_connection_root, load_containers, load_tables
 from catalog.outbox import write_events
-from catalog.session import session_scope
+from catalog.session import Session, session_scope
 from catalog.status_propagation import data_source_events, refresh_effective_status
 from connectors import Connector, ConnectorError
 from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
