@@ -1,15 +1,15 @@
 """Platform integrations: numeric ids, their lifecycle status, validation results and the connection they serve.
 
-Revision ID: 0008_reference_api_integrations
-Revises: 0007
+Revision ID: 0010_reference_api_integrations
+Revises: 0009_performance_subtask_batches
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0008_reference_api_integrations"
-down_revision = "0007"
+revision = "0010_reference_api_integrations"
+down_revision = "0009_performance_subtask_batches"
 branch_labels = None
 depends_on = None
 
