@@ -10,10 +10,25 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.routes import connections, crawl, events, health, jobs, metrics, objects, schedule, settings, users, webhooks
+from api.routes import (
+    connections,
+    crawl,
+    events,
+    health,
+    integrations,
+    jobs,
+    legacy,
+    metrics,
+    objects,
+    schedule,
+    settings,
+    users,
+    webhooks,
+)
 from api.routes import requests as owner_requests
 from api.support.errors import install_error_handlers
 from api.support.event_webhooks import register_event_webhooks
+from api.support.yaml_bodies import YamlBodies
 from catalog.session import session_scope
 from console.app import create_console
 from services.access.tokens import bootstrap_admin_token
@@ -23,6 +38,7 @@ ROUTERS = [
     health.router,
     metrics.router,
     connections.router,
+    integrations.router,
     crawl.router,
     jobs.router,
     objects.router,
@@ -32,6 +48,7 @@ ROUTERS = [
     webhooks.router,
     owner_requests.router,
     events.router,
+    legacy.router,
 ]
 
 
@@ -82,5 +99,6 @@ def create_app() -> FastAPI:
         app.include_router(router)
     register_event_webhooks(app)
     install_docs(app)
+    app.add_middleware(YamlBodies)
     app.mount("/console", create_console(), name="console")
     return app
