@@ -87,7 +87,8 @@ def diff_hierarchy(
                 and c.remote_state == RemoteState.PRESENT
             )
 
-    if scope.schema is not None and scope.database in remote.databases:
+    if (scope.schema is not None and scope.database in remote.databases
+            and _database_in_scope(scope.database, scope) and scope.schema not in scope.excluded_schemas):
         gone = stored.get((key, scope.database, scope.schema))
         if gone and scope.schema not in remote.databases[scope.database] and gone.remote_state == RemoteState.PRESENT:
             deletions.append(gone)

@@ -317,3 +317,12 @@ def test_odd_database_and_schema_names_flow_through_unchanged(name: str) -> None
     for path in paths:
         assert parse_path(format_path(path)) == path
     assert len({e.event_id for e in changes.events}) == len(changes.events)
+
+
+@pytest.mark.parametrize("exclusion", [{"excluded_databases": frozenset({"warehouse"})},
+                                       {"excluded_schemas": frozenset({"staging"})}])
+def test_a_schema_scoped_crawl_under_a_filter_leaves_the_filtered_schema_alone(exclusion: dict[str, object]) -> None:
+    """Crawling one schema that a filter excludes touches nothing, even when the listing no longer shows it."""
+    scope = hscope(database="warehouse", schema="staging", **exclusion)
+    changes = diff_hierarchy(containers(LISTING), remote({**LISTING, "warehouse": ("raw", "marts")}), scope)
+    assert changes.is_empty, changes
