@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     #: A job with no progress for this long has lost its task messages (e.g. a Redis restart without
     #: persistence); the dispatcher then enqueues its pending work again.
     stalled_job_seconds: int = 600
+    #: Every task is interrupted (SoftTimeLimitExceeded: its work fails with that reason) after this long, and
+    #: its pool process is killed after the hard limit, so no task can hold a worker, a lock or a transaction
+    #: forever. Keep the hard limit below the Redis visibility timeout, or a long task is delivered twice.
+    task_soft_time_limit_seconds: int = Field(default=540, ge=1)
+    task_time_limit_seconds: int = Field(default=570, ge=1)
     redis_key_prefix: str = ""  # isolates several deployments (or test runs) sharing one Redis
     dry_run_change_limit: int = 1000
     bootstrap_token: str | None = None  # an operator-chosen admin API token for a fresh deployment

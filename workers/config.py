@@ -23,6 +23,8 @@ def celery_config() -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": settings.task_soft_time_limit_seconds,
+        "task_time_limit": max(settings.task_time_limit_seconds, settings.task_soft_time_limit_seconds + 1),
         "task_queues": QUEUES,
         "task_default_queue": CONTROL,
         "task_routes": ROUTES,
