@@ -14,6 +14,7 @@ from api.routes import connections, crawl, events, health, jobs, metrics, object
 from api.routes import requests as owner_requests
 from api.support.errors import install_error_handlers
 from api.support.event_webhooks import register_event_webhooks
+from api.support.request_guards import RequestGuards
 from catalog.session import session_scope
 from console.app import create_console
 from services.access.tokens import bootstrap_admin_token
@@ -78,6 +79,7 @@ def create_app() -> FastAPI:
     )
     install_enqueue_sender()
     install_error_handlers(app)
+    app.add_middleware(RequestGuards)
     for router in ROUTERS:
         app.include_router(router)
     register_event_webhooks(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.remote_lifecycle import MassDeletionGuard
 from domain.status import RemoteState, StatusSetting
 
 
@@ -61,8 +62,7 @@ class SchemaScope:
     activate_new_children: str  # resolved: enabled or disabled
     include_disabled: bool = False
     tables: frozenset[str] | None = None  # a manual crawl of some tables only
-    mass_deletion_threshold: float = 0.5
-    allow_mass_deletion: bool = False
+    guard: MassDeletionGuard = MassDeletionGuard()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,5 +72,4 @@ class HierarchyScope:
     schema: str | None = None  # reconcile one schema only (requires database)
     excluded_databases: frozenset[str] = frozenset()
     excluded_schemas: frozenset[str] = frozenset()
-    mass_deletion_threshold: float = 0.5
-    allow_mass_deletion: bool = False
+    guard: MassDeletionGuard = MassDeletionGuard()

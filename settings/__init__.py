@@ -20,7 +20,10 @@ class Settings(BaseSettings):
     secret_key: str | None = None  # Fernet key for credentials at rest
 
     default_cron: str = "0 1 * * *"
+    #: A crawl holds the deletions (and only those) of a scope when they are at least the minimum count and
+    #: more than the threshold share of what it checked; `--allow-mass-deletion` applies them.
     mass_deletion_threshold: float = 0.5
+    mass_deletion_minimum: int = Field(default=2, ge=1)
     internal_databases: list[str] = Field(default_factory=list)
     schema_read_retries: int = 3
     remote_timeout_seconds: float = 30.0
@@ -35,6 +38,8 @@ class Settings(BaseSettings):
     task_time_limit_seconds: int = Field(default=570, ge=1)
     redis_key_prefix: str = ""  # isolates several deployments (or test runs) sharing one Redis
     dry_run_change_limit: int = 1000
+    #: The largest request body the API reads; a longer one is refused with 413 before it is buffered.
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     bootstrap_token: str | None = None  # an operator-chosen admin API token for a fresh deployment
 
     # Change events onward: webhook delivery, the Redis stream, owner requests.

@@ -22,7 +22,7 @@ from catalog.status_propagation import data_source_events, refresh_effective_sta
 from domain import change_types as ev
 from domain.errors import DataObjectNotFound, Invalid
 from domain.jobs import TERMINAL_STATUSES
-from domain.paths import validate_path
+from domain.paths import format_path, validate_path
 from domain.status import DISABLED, ENABLED, INHERIT
 from models import Connection, DataObject, Grant, Group, Job, User
 from services.access.permissions import DATA_OWNER
@@ -169,7 +169,7 @@ def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
         return None
     root = session.scalar(select(DataObject).where(DataObject.path == job.scope_path))
     if root is None:
-        job.status, job.errors = "failed", [{"scope": "/".join(job.scope_path), "message": "object was deleted"}]
+        job.status, job.errors = "failed", [{"scope": format_path(job.scope_path), "message": "object was deleted"}]
         job.finished_at = func.now()
         write_events(session, job.connection_key or job.scope_path[0],
                      [_settings_job_finished(job, {"status": "failed", "error": "object was deleted"})], job_id=job.id)

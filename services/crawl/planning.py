@@ -26,11 +26,12 @@ from connectors import ConnectorError
 from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
 from domain.jobs import OPEN_STATUSES, TERMINAL_STATUSES, summarize
 from domain.name_filters import InvalidNameFilter, parse_filters
-from domain.paths import ObjectKind
+from domain.paths import ObjectKind, format_path
 from domain.snapshot import RemoteHierarchy
 from domain.status import ENABLED, RemoteState
 from domain.stored_state import HierarchyScope, StoredContainer
 from services.crawl.connector_pool import open_connector
+from services.crawl.guard import mass_deletion_guard
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,7 @@ def plan_crawl(job_id: int) -> list[int]:
             database=job.scope[1] if len(job.scope) > 1 else None,
             schema=job.scope[2] if len(job.scope) > 2 else None,
             excluded_databases=excluded_databases, excluded_schemas=excluded_schemas,
-            mass_deletion_threshold=settings.mass_deletion_threshold,
-            allow_mass_deletion=job.allow_mass_deletion,
+            guard=mass_deletion_guard(job.allow_mass_deletion, job.id),
         )
         changes = diff_hierarchy(stored, remote, scope)
         events = list(changes.events)
@@ -90,7 +90,7 @@ def plan_crawl(job_id: int) -> list[int]:
         for database, error in remote.failed_databases.items():
             add_job_error(session, job.id, database, f"listing schemas failed: {error}")
         if changes.guard:
-            add_job_error(session, job.id, "/".join(job.scope), changes.guard.message)
+            add_job_error(session, job.id, format_path(job.scope), changes.guard.message)
         if not job.dry_run:
             ids |= apply_hierarchy_changes(session, changes, connection_id=job.connection_id, stored=stored)
             touched = [u.id for u in changes.updates]
@@ -136,7 +136,7 @@ def _schemas_to_crawl(job: CrawlJob, remote: RemoteHierarchy, stored: dict[tuple
 def _fail(job: CrawlJob, message: str) -> None:
     log.warning("crawl %s of %s failed: %s", job.id, job.connection_key, message)
     with session_scope() as session:
-        write_events(session, job.connection_key, fail_job(session, job.id, "/".join(job.scope), message),
+        write_events(session, job.connection_key, fail_job(session, job.id, format_path(job.scope), message),
                      job_id=job.id)
 
 

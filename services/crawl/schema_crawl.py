@@ -19,6 +19,7 @@ from domain.snapshot import SchemaSnapshot
 from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
 from domain.stored_state import SchemaScope, StoredTable
 from services.crawl.connector_pool import open_connector
+from services.crawl.guard import mass_deletion_guard
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,11 @@ def _schema_scope(session: Session, task: Subtask) -> tuple[int | None, SchemaSc
     else:  # a dry run meeting a schema the catalog does not hold yet
         parent = objects.get(2) or objects.get(1)
         status = effective_status(new_child_status_setting(activate), parent.effective_status if parent else DISABLED)
-    settings = get_settings()
     scope = SchemaScope(
         schema_path=path,
         schema_effective_status=status,
         activate_new_children=activate, include_disabled=task.include_disabled, tables=task.tables,
-        mass_deletion_threshold=settings.mass_deletion_threshold, allow_mass_deletion=task.allow_mass_deletion,
+        guard=mass_deletion_guard(task.allow_mass_deletion, task.job_id),
     )
     return (schema.id if schema else None), scope
 
@@ -82,7 +82,8 @@ def _crawl_schema(subtask_id: int) -> tuple[str, bool]:
         load_columns(session, stored, tables_needing_columns(stored, snapshot))
         changes = diff_schema(stored, snapshot, scope)
         ids: dict[tuple[str, ...], int] = {scope.schema_path: schema_id} if schema_id is not None else {}
-        if schema_id is not None and not task.dry_run and not changes.guard and not changes.is_empty:
+        # A held run still applies everything but the held deletions (the diff left those out).
+        if schema_id is not None and not task.dry_run and not changes.is_empty:
             ids |= apply_schema_changes(session, changes, connection_id=task.connection_id, schema_id=schema_id,
                                         schema_path=scope.schema_path, stored=stored)
         status = SubtaskStatus.HELD if changes.guard else SubtaskStatus.SUCCEEDED

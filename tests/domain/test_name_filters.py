@@ -10,7 +10,7 @@ from domain.name_filters import ConnectionFilters, InvalidNameFilter, NameFilter
 from domain.schema_diff import diff_schema
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 from domain.stored_state import HierarchyScope, SchemaScope, StoredContainer
-from tests.domain.diff_model import IdSource, synced_table
+from tests.domain.diff_model import IdSource, synced_table, with_guard
 
 
 def name_filter(include: list[str] | None = None, exclude: list[str] | None = None) -> NameFilter:
@@ -126,7 +126,7 @@ def containers(listing: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], Sto
 
 def hscope(**overrides: object) -> HierarchyScope:
     root = StoredContainer(1, "connection", (KEY,), "enabled", "enabled", activate_new_children="enabled")
-    return HierarchyScope(root, **overrides)  # type: ignore[arg-type]
+    return HierarchyScope(root, **with_guard(overrides))  # type: ignore[arg-type]
 
 
 def test_filtered_out_databases_and_schemas_are_never_created() -> None:
@@ -153,7 +153,8 @@ def test_the_mass_deletion_guard_counts_in_scope_objects_only() -> None:
     many = tuple(f"tmp_{i}" for i in range(20))
     stored = containers({"app": ("public", "sales", *many)})
     listing = FILTERS.hierarchy(RemoteHierarchy({"app": ("public", *many)}))
-    changes = diff_hierarchy(FILTERS.containers(stored), listing, hscope(mass_deletion_threshold=0.4))
+    changes = diff_hierarchy(FILTERS.containers(stored), listing,
+                             hscope(mass_deletion_threshold=0.4, mass_deletion_minimum=1))
     assert changes.guard is not None and changes.guard.present == 2
     assert changes.guard.would_delete == ("app/sales",)
 
@@ -165,7 +166,7 @@ def table(name: str) -> RemoteTable:
 def sscope(**overrides: object) -> SchemaScope:
     values: dict[str, object] = {"schema_path": (KEY, "app", "public"), "schema_effective_status": "enabled",
                                  "activate_new_children": "enabled"}
-    return SchemaScope(**{**values, **overrides})  # type: ignore[arg-type]
+    return SchemaScope(**with_guard({**values, **overrides}))  # type: ignore[arg-type]
 
 
 def test_tables_filtered_out_are_neither_created_nor_deleted_remotely() -> None:
@@ -183,7 +184,7 @@ def test_the_table_guard_counts_in_scope_tables_only() -> None:
     stored = {t.name: synced_table(i, t, ids) for i, t in enumerate(ingested, start=1)}
     snapshot = SchemaSnapshot("app", "public", tuple(t for t in ingested if t.name != "customers"))
     changes = diff_schema(FILTERS.stored_tables(stored), FILTERS.snapshot(snapshot),
-                          sscope(mass_deletion_threshold=0.4))
+                          sscope(mass_deletion_threshold=0.4, mass_deletion_minimum=1))
     assert changes.guard is not None and changes.guard.present == 2 and changes.guard.would_delete == ("customers",)
 
 
