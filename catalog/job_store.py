@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.change_types import PlannedEvent
-from domain.jobs import TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
+from domain.jobs import OPEN_STATUSES, TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
 
 SUBTASK_COUNTERS = {SubtaskStatus.SUCCEEDED: "subtasks_succeeded", SubtaskStatus.HELD: "subtasks_held",
                     SubtaskStatus.FAILED: "subtasks_failed"}
@@ -68,9 +68,17 @@ def load_crawl_job(session: Session, job_id: int) -> CrawlJob | None:
                     bool(options.get("dryRun")), bool(options.get("allowMassDeletion")), row[6], row[7], row[8])
 
 
+def job_is_open(session: Session, job_id: int) -> bool:
+    """Whether the job is still queued or running, its row locked until the transaction ends."""
+    cur = raw_cursor(session)
+    cur.execute("SELECT status FROM jobs WHERE id = %s FOR UPDATE", (job_id,))
+    row = cur.fetchone()
+    return row is not None and row[0] in OPEN_STATUSES
+
+
 def start_job(session: Session, job_id: int) -> None:
     raw_cursor(session).execute(
-        "UPDATE jobs SET status = %s, started_at = coalesce(started_at, now()) WHERE id = %s",
+        "UPDATE jobs SET status = %s, started_at = coalesce(started_at, clock_timestamp()) WHERE id = %s",
         (JobStatus.RUNNING, job_id))
 
 
@@ -163,7 +171,7 @@ def complete_subtask(
     """Record a subtask's outcome once; returns the job.finished event if it was the last, None if already done."""
     cur = raw_cursor(session)
     cur.execute(
-        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = now()
+        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = clock_timestamp()
            WHERE id = %s AND status = %s RETURNING job_id, database, schema""",
         (status, error, json.dumps(summary or {}), subtask_id, SubtaskStatus.PENDING),
     )
@@ -199,9 +207,9 @@ def close_job_if_done(session: Session, job_id: int) -> list[PlannedEvent]:
     if status in TERMINAL_STATUSES or total is None or succeeded + held + failed < total:
         return []
     final = final_job_status(succeeded=succeeded, held=held, failed=failed, errors=errors)
-    cur.execute("UPDATE jobs SET status = %s, finished_at = now() WHERE id = %s", (final, job_id))
+    cur.execute("UPDATE jobs SET status = %s, finished_at = clock_timestamp() WHERE id = %s", (final, job_id))
     if not options.get("dryRun") and connection_id is not None:
-        cur.execute("UPDATE connections SET last_sync_at = now() WHERE id = %s", (connection_id,))
+        cur.execute("UPDATE connections SET last_sync_at = clock_timestamp() WHERE id = %s", (connection_id,))
     return [ev.planned(ev.JOB_FINISHED, tuple(scope), 0, {
         "bulkId": str(bulk_id), "jobKind": "crawl", "status": final,
         "subtasks": {"total": total, "succeeded": succeeded, "held": held, "failed": failed},
@@ -213,12 +221,31 @@ def fail_job(session: Session, job_id: int, scope: str, message: str) -> list[Pl
     """A crawl that could not even list its scope: nothing was changed, the job fails with the reason."""
     cur = raw_cursor(session)
     _add_job_error(cur, job_id, scope, message)
-    cur.execute("""UPDATE jobs SET subtasks_total = 0, status = %s, finished_at = now()
+    cur.execute("""UPDATE jobs SET subtasks_total = 0, status = %s, finished_at = clock_timestamp()
                    WHERE id = %s RETURNING bulk_id, scope_path""", (JobStatus.FAILED, job_id))
     bulk_id, path = _one(cur)
     return [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {"bulkId": str(bulk_id), "jobKind": "crawl",
                                                          "status": JobStatus.FAILED, "error": message},
                        str(bulk_id))]
+
+
+def cancel_open_jobs(session: Session, connection_id: int, message: str) -> dict[int, list[PlannedEvent]]:
+    """Fail the connection's queued and running jobs and their pending subtasks (a redelivered task then finds
+    nothing to do); returns each cancelled job's job.finished event by job id."""
+    cur = raw_cursor(session)
+    cur.execute(
+        """UPDATE job_subtasks s SET status = %s, error = %s, finished_at = clock_timestamp()
+           FROM jobs j WHERE s.job_id = j.id AND j.connection_id = %s AND j.status = ANY(%s) AND s.status = %s""",
+        (SubtaskStatus.FAILED, message, connection_id, list(OPEN_STATUSES), SubtaskStatus.PENDING),
+    )
+    cur.execute(
+        """UPDATE jobs SET status = %s, finished_at = clock_timestamp(), errors = errors || %s::jsonb
+           WHERE connection_id = %s AND status = ANY(%s) RETURNING id, bulk_id, scope_path""",
+        (JobStatus.FAILED, json.dumps([{"scope": "", "message": message}]), connection_id, list(OPEN_STATUSES)),
+    )
+    return {job_id: [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {
+        "bulkId": str(bulk_id), "jobKind": "crawl", "status": JobStatus.FAILED, "error": message}, str(bulk_id))]
+        for job_id, bulk_id, path in cur.fetchall()}
 
 
 def _one(cur: Cursor[Any]) -> tuple[Any, ...]:

@@ -212,3 +212,9 @@ def apply_hierarchy_changes(session: Session, changes: HierarchyChanges, *, conn
 
 def _json_path(path: tuple[str, ...]) -> str:
     return json.dumps(list(path))
+
+
+def lock_connection_objects(session: Session, connection_id: int) -> None:
+    """Lock every data object of a connection (`FOR UPDATE`), in id order, before deleting them."""
+    raw_cursor(session).execute(
+        "SELECT id FROM data_objects WHERE connection_id = %s ORDER BY id FOR UPDATE", (connection_id,))

@@ -10,6 +10,7 @@ from catalog.job_store import (
     close_job_if_done,
     create_subtasks,
     fail_job,
+    job_is_open,
     load_crawl_job,
     pending_subtask_ids,
     requeue_job,
@@ -17,7 +18,7 @@ from catalog.job_store import (
     set_planned_changes,
     start_job,
 )
-from catalog.locks import lock_connection
+from catalog.locks import lock_connection, share_connection
 from catalog.object_store import apply_hierarchy_changes, load_connection_root, load_containers
 from catalog.outbox import write_events
 from catalog.session import session_scope
@@ -71,7 +72,10 @@ def plan_crawl(job_id: int) -> list[int]:
         return []
 
     with session_scope() as session:
+        share_connection(session, job.connection_id)
         lock_connection(session, job.connection_id)
+        if not job_is_open(session, job.id):  # cancelled meanwhile (the connection was deregistered)
+            return []
         # Both sides are filtered before the diff: an object outside the connection's filters is out of scope,
         # neither created nor marked deleted remotely (nor counted by the mass-deletion guard).
         stored = filters.containers(load_containers(session, job.connection_id))
@@ -136,6 +140,10 @@ def _schemas_to_crawl(job: CrawlJob, remote: RemoteHierarchy, stored: dict[tuple
 def _fail(job: CrawlJob, message: str) -> None:
     log.warning("crawl %s of %s failed: %s", job.id, job.connection_key, message)
     with session_scope() as session:
+        if job.connection_id is not None:
+            share_connection(session, job.connection_id)  # the lock order: see catalog/locks.py
+        if not job_is_open(session, job.id):
+            return
         write_events(session, job.connection_key, fail_job(session, job.id, format_path(job.scope), message),
                      job_id=job.id)
 

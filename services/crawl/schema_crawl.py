@@ -7,7 +7,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status
-from catalog.locks import lock_schema
+from catalog.locks import lock_schema, share_connection
 from catalog.object_store import apply_schema_changes, load_columns, load_path_objects, load_tables
 from catalog.outbox import write_events
 from catalog.session import session_scope
@@ -64,6 +64,7 @@ def _crawl_schema(subtask_id: int) -> tuple[str, bool]:
         task = load_subtask(session, subtask_id)
         if task is None or task.status != SubtaskStatus.PENDING:
             return (task.status if task else "missing"), False
+        share_connection(session, task.connection_id)
         lock_schema(session, task.connection_id, task.database, task.schema)
         if lock_subtask_status(session, subtask_id) != SubtaskStatus.PENDING:
             return "duplicate", False
@@ -123,6 +124,7 @@ def fail_subtask(subtask_id: int, error: BaseException) -> bool:
         if task is None:
             return False
         log.warning("schema %s/%s of %s failed: %s", task.database, task.schema, task.connection_key, message)
+        share_connection(session, task.connection_id)  # the lock order: see catalog/locks.py
         finished = complete_subtask(session, subtask_id, SubtaskStatus.FAILED, error=message) or []
         write_events(session, task.connection_key, finished, job_id=task.job_id)
     return bool(finished)
