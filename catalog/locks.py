@@ -4,6 +4,9 @@ A lock's key is a signed 64-bit integer: the first 8 bytes of BLAKE2b over its k
 unit separator (`schema␟12␟app␟Sales`). Kinds never share a key by construction, and every process derives
 the same key for the same thing. The locks:
 
+- **subtask** (transaction, tried, never waited for): the delivery running a schema subtask holds it, so a
+  duplicate delivery of the same task (a broker redelivering a task that is still running) exits at once
+  instead of queueing behind it;
 - **connection in use** (transaction): shared by every crawl transaction of the connection (planning and each
   schema), exclusive for deregistering it, which so waits for the crawl transactions under way and is waited
   for by the next ones (which then find their job cancelled);
@@ -45,6 +48,14 @@ OUTBOX_KEY = lock_key("outbox")
 
 def _hold_for_transaction(session: Session, key: int) -> None:
     raw_cursor(session).execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
+def try_lock_subtask(session: Session, subtask_id: int) -> bool:
+    """Hold the subtask's lock until the transaction ends, or return False at once if another delivery has it."""
+    cur = raw_cursor(session)
+    cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (lock_key("subtask", subtask_id),))
+    row = cur.fetchone()
+    return bool(row and row[0])
 
 
 def share_connection(session: Session, connection_id: int) -> None:

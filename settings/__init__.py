@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     # Servers. Unset means "embedded" for the CLI demo; services require them.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    #: The task broker when it is not REDIS_URL: `amqp://guest:guest@127.0.0.1:5672//` for RabbitMQ, which
+    #: returns a dead worker's unacknowledged tasks as soon as its connection drops (no visibility timeout).
+    broker_url: str | None = None
 
     home: Path = Path.home() / ".objectsync"
     secret_key: str | None = None  # Fernet key for credentials at rest
@@ -27,7 +30,9 @@ class Settings(BaseSettings):
     internal_databases: list[str] = Field(default_factory=list)
     schema_read_retries: int = 3
     remote_timeout_seconds: float = 30.0
-    redis_visibility_timeout: int = 600  # an unacknowledged task of a killed worker is redelivered after this
+    #: Redis broker only: an unacknowledged task of a killed worker is redelivered after this (kombu looks for
+    #: such tasks about every 100 s, so the real bound is up to that much later).
+    redis_visibility_timeout: int = 600
     #: A job with no progress for this long has lost its task messages (e.g. a Redis restart without
     #: persistence); the dispatcher then enqueues its pending work again.
     stalled_job_seconds: int = 600
@@ -69,6 +74,11 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=0, ge=0)
     #: Finished jobs (with their subtasks) that finished more than this many days ago.
     job_retention_days: int = Field(default=0, ge=0)
+
+
+    @property
+    def task_broker_url(self) -> str | None:
+        return self.broker_url or self.redis_url
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status
-from catalog.locks import lock_schema, share_connection
+from catalog.locks import lock_schema, share_connection, try_lock_subtask
 from catalog.object_store import apply_schema_changes, load_columns, load_path_objects, load_tables
 from catalog.outbox import write_events
 from catalog.session import session_scope
@@ -64,6 +64,8 @@ def _crawl_schema(subtask_id: int) -> tuple[str, bool]:
         task = load_subtask(session, subtask_id)
         if task is None or task.status != SubtaskStatus.PENDING:
             return (task.status if task else "missing"), False
+        if not try_lock_subtask(session, subtask_id):  # another delivery of this task is running it
+            return "duplicate", False
         share_connection(session, task.connection_id)
         lock_schema(session, task.connection_id, task.database, task.schema)
         if lock_subtask_status(session, subtask_id) != SubtaskStatus.PENDING:
