@@ -50,7 +50,8 @@ def ready_messages(broker_url: str) -> int:
 
 
 def kill_mid_crawl_and_restart(stack: Stack, wide_source: str, clean_wide_run: CleanRun,
-                               record_property: Callable[..., None], *, wait_before_restart: float, returned: Callable[[], bool] | None = None) -> None:
+                               record_property: Callable[..., None], *, wait_before_restart: float,
+                               returned: Callable[[], bool] | None = None) -> None:
     assert clean_wide_run.job["status"] == "succeeded", clean_wide_run.job
     assert clean_wide_run.job["total"] == SCHEMAS + 1  # s1..sN and public
     worker = stack.worker("victim")
