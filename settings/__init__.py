@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     internal_databases: list[str] = Field(default_factory=list)
     schema_read_retries: int = 3
     remote_timeout_seconds: float = 30.0
+    #: A worker's kept platform session unused for longer than this is closed, not reused.
+    remote_session_max_idle_seconds: float = Field(default=60.0, ge=0)
     #: Redis broker only: an unacknowledged task of a killed worker is redelivered after this (kombu looks for
     #: such tasks about every 100 s, so the real bound is up to that much later).
     redis_visibility_timeout: int = 600
