@@ -20,6 +20,16 @@ from services.connections.connection_admin import (
 ConfigValue = str | int | float | bool | None
 
 
+#: Bounds on what one request may list: every list becomes query parameters, and PostgreSQL takes 65,535.
+MAX_EXTRA_FIELDS = 50
+MAX_LIST_ITEMS = 1000
+
+
+def _is_name_list(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) <= MAX_LIST_ITEMS
+            and all(isinstance(item, str) and len(item) <= 1000 for item in value))
+
+
 class ConnectionFields(BaseModel):
     """Technology-specific fields, flat in the `connection` object; secrets among them are stored encrypted."""
 
@@ -34,10 +44,14 @@ class ConnectionFields(BaseModel):
     authenticationType: str | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")
-    def _extra_fields_are_scalars(self) -> ConnectionFields:
-        for key, value in (self.model_extra or {}).items():
-            if not isinstance(value, ConfigValue) or len(key) > 100:
-                raise ValueError(f"connection field {key[:100]!r} must be a string, number or boolean")
+    def _extra_fields_are_scalars_or_name_lists(self) -> ConnectionFields:
+        extra = self.model_extra or {}
+        if len(extra) > MAX_EXTRA_FIELDS:
+            raise ValueError(f"a connection takes at most {MAX_EXTRA_FIELDS} further fields, got {len(extra)}")
+        for key, value in extra.items():
+            if len(key) > 100 or not (isinstance(value, ConfigValue) or _is_name_list(value)):
+                raise ValueError(f"connection field {key[:100]!r} must be a string, number, boolean or a list of "
+                                 f"at most {MAX_LIST_ITEMS} strings (e.g. databases)")
         return self
 
     def flat(self) -> dict[str, Any]:

@@ -60,3 +60,25 @@ def test_a_body_over_the_cap_is_refused_with_413(api_url: str, admin: httpx.Clie
 def test_a_body_under_the_cap_still_works(admin: httpx.Client) -> None:
     response = admin.post("/data/connection", json={"connectionKey": "", "connection": {"technology": "postgresql"}})
     assert response.status_code in (400, 422), response.text
+
+
+def test_lists_over_their_cap_are_refused_with_422(admin: httpx.Client) -> None:
+    """Each list becomes query parameters (PostgreSQL takes 65,535): past the cap a 422, never a 503."""
+    owners = admin.put("/data/settings/pg", json={"settings": {"dataOwners": [f"u{i}" for i in range(70_000)]}})
+    assert owners.status_code == 422, owners.text[:300]
+    group = admin.post("/groups", json={"name": "crowd", "members": [f"u{i}" for i in range(70_000)]})
+    assert group.status_code == 422, group.text[:300]
+    extra = {f"field{i}": "x" for i in range(60)}
+    fields = admin.post("/data/connection/test", json={"connection": {"technology": "postgresql", **extra}})
+    assert fields.status_code == 422, fields.text[:300]
+
+
+def test_a_list_of_database_names_is_a_connection_field(admin: httpx.Client, source_db: str) -> None:
+    """PostgreSQL's `databases` (the databases to crawl) is a list: accepted, not refused as a non-scalar."""
+    from tests.api.conftest import source_connection
+
+    database = source_db.rsplit("/", 1)[1]
+    tested = admin.post("/data/connection/test",
+                        json={"connection": source_connection(source_db, databases=[database])})
+    assert tested.status_code == 200, tested.text
+    assert all(r["status"] == "passed" for r in tested.json()["validationResults"]), tested.text
