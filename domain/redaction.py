@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 MASK = "***"
 #: Field names whose values are secrets, in the spellings drivers use in connection strings and errors.
@@ -35,3 +36,11 @@ def redact(text: str, secrets: Iterable[object] = ()) -> str:
         if len(value) >= MIN_TOKEN_SECRET:
             text = re.sub(rf"(?<![\w]){re.escape(value)}(?![\w])", MASK, text)
     return text
+
+
+def split_url_password(url: str) -> tuple[str, str | None]:
+    """A connection URL without its password (`scheme://user@host…`) and the password (None: it had none)."""
+    found = _URL_PASSWORD.search(url)
+    if found is None:
+        return url, None
+    return url[:found.start("password") - 1] + url[found.end("password"):], unquote(found["password"])

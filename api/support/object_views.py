@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy.orm import Session
-
 from api.schemas.objects import (
     ChildBody,
     ChildrenPage,
@@ -18,6 +16,7 @@ from api.schemas.objects import (
     TagBody,
 )
 from api.support.deps import Paging
+from catalog.session import Session
 from services.connections.object_settings import ObjectSettings
 from services.connections.object_views import EventRecord, object_history, read_object
 

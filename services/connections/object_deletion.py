@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
-
-from catalog.connection_store import get_connection
+from catalog.connection_store import get_connection, set_connection_status
+from catalog.data_object_store import delete_object_row, object_at_path, subtree_rows
 from catalog.job_store import cancel_open_jobs
 from catalog.locks import own_connection
 from catalog.object_store import lock_connection_objects
 from catalog.outbox import renew_event_namespace, write_events
+from catalog.session import Session
 from domain import change_types as ev
+from domain.connection_status import ConnectionStatus
 from domain.paths import validate_path
-from models import Connection, DataObject
+from models import DataObject
 from services.connections.connection_records import delete_connection_records
 from services.connections.object_settings import get_object
 
@@ -44,7 +44,7 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
     the one order every transaction uses (catalog/locks.py): no crawl can deadlock with it.
     """
     connection = get_connection(session, key, for_update=True)
-    connection.status = "deleting"
+    connection.status = ConnectionStatus.DELETING
     connection_id = connection.id
     session.commit()
     try:
@@ -53,7 +53,7 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
         lock_connection_objects(session, connection_id)
         for job_id, finished in cancel_open_jobs(session, connection_id, DEREGISTERED).items():
             write_events(session, key, finished, job_id=job_id)
-        root = session.scalar(select(DataObject).where(DataObject.path == [key]))
+        root = object_at_path(session, [key])
         if root is None:  # registered but never listed: no objects, nothing to announce
             delete_connection_records(session, key)
             removed = 0
@@ -62,7 +62,7 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
         session.commit()
     except BaseException:
         session.rollback()
-        session.execute(update(Connection).where(Connection.key == key).values(status="deleteError"))
+        set_connection_status(session, key, ConnectionStatus.DELETE_ERROR)
         session.commit()
         raise
     return removed
@@ -73,11 +73,7 @@ DEREGISTERED = "the connection was deregistered while this job ran"
 
 def _delete_subtree(session: Session, root: DataObject, requested_by: str | None) -> int:
     prefix = list(root.path)
-    rows = session.execute(
-        select(DataObject.id, DataObject.kind, DataObject.path, DataObject.revision, DataObject.first_seen_at)
-        .where(DataObject.connection_id == root.connection_id, DataObject.path[1:len(prefix)] == prefix)
-        .order_by(DataObject.path)
-    ).all()
+    rows = subtree_rows(session, root)
     events = [
         ev.planned(ev.OBJECT_DELETED, tuple(r.path), r.revision,
                    {"kind": r.kind, "requestedBy": requested_by, "objectsDeleted": len(rows) if r.id == root.id else 1},
@@ -90,6 +86,6 @@ def _delete_subtree(session: Session, root: DataObject, requested_by: str | None
     if root.kind == "connection":
         delete_connection_records(session, root.path[0])
     else:
-        session.execute(delete(DataObject).where(DataObject.id == root.id))
+        delete_object_row(session, root.id)
         renew_event_namespace(session, root.connection_id)
     return len(rows)

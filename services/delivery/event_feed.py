@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy.orm import Session
-
 from catalog.object_view_store import events_after
+from catalog.outbox import last_event_id
+from catalog.session import Session
+from models import ChangeEvent
 from services.access.permissions import Principal, owned_paths
 from services.connections.object_views import EventRecord, event_record
 
@@ -23,3 +24,15 @@ def list_events(session: Session, *, visible_to: Principal | None, after_id: int
     rows = events_after(session, after_id=after_id, before_id=before_id, types=types, path_prefix=path_prefix,
                         within=within, newest_first=newest_first, limit=min(max(limit, 1), MAX_PAGE))
     return [event_record(event, bulk_id) for event, bulk_id in rows]
+
+
+def read_change_events(session: Session, *, after_id: int = 0, path_prefix: Sequence[str] | None = None,
+                       types: Collection[str] | None = None, limit: int = MAX_PAGE) -> list[ChangeEvent]:
+    """The operator's read of the outbox (CLI): every event after `after_id` in id order, as stored."""
+    rows = events_after(session, after_id=after_id, types=types, path_prefix=path_prefix, limit=limit)
+    return [event for event, _bulk_id in rows]
+
+
+def newest_event_id(session: Session) -> int:
+    """The id of the newest change event, 0 when there is none."""
+    return last_event_id(session)
