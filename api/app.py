@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.routes import connections, crawl, events, health, jobs, metrics, objects, schedule, settings, users, webhooks
 from api.routes import requests as owner_requests
@@ -67,7 +68,14 @@ def install_docs(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
 
+class AnyPathConvertor(PathConvertor):
+    """`{name:path}` that also matches names holding a newline or a tab (Starlette's stops at a newline)."""
+
+    regex = r"[\s\S]*"
+
+
 def create_app() -> FastAPI:
+    register_url_convertor("path", AnyPathConvertor())
     app = FastAPI(
         title="objectsync",
         version="0.1.0",

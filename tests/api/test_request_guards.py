@@ -82,3 +82,11 @@ def test_a_list_of_database_names_is_a_connection_field(admin: httpx.Client, sou
                         json={"connection": source_connection(source_db, databases=[database])})
     assert tested.status_code == 200, tested.text
     assert all(r["status"] == "passed" for r in tested.json()["validationResults"]), tested.text
+
+
+def test_a_path_holding_a_newline_or_a_tab_reaches_the_object_routes(admin: httpx.Client) -> None:
+    """Names may hold control characters; the router must hand such a path to the route, not answer itself."""
+    for name in ("new%0Aline", "tab%09bed"):
+        response = admin.get(f"/data/object/pg/db/s/{name}")
+        assert response.status_code == 404
+        assert "no data object at path" in response.text, response.text
