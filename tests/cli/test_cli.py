@@ -234,6 +234,8 @@ def test_events_follow_tails_new_events(worker, source: str) -> None:
     (["connection", "add", "new\nline", "--technology", "postgresql"], "connectionKey must be", 2),
     (["connection", "add", "tab\tbed", "--technology", "postgresql"], "connectionKey must be", 2),
     (["crawl", "pg/db/s/.."], "raw '.' or '..' segment", 2),
+    (["events", "--type", "column.add"], "'column.add' is not an event type", 2),
+    (["events", "--type", "objectsync.column.nope"], "'column.nope' is not an event type", 2),
     (["connection", "add", "x", "--technology", "postgresql", "--include-schema", "[z-a]"],
      "invalid regular expression '[z-a]' in filters.schemas.include", 2),
     (["connection", "remove", "nobody"], "no connection with key 'nobody'", 3),
