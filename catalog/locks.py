@@ -4,7 +4,7 @@ A lock's key is a signed 64-bit integer: the first 8 bytes of BLAKE2b over its k
 unit separator (`schema␟12␟app␟Sales`). Kinds never share a key by construction, and every process derives
 the same key for the same thing. The locks:
 
-- **subtask** (transaction, tried, never waited for): the delivery running a schema subtask holds it, so a
+- **subtask** (session, tried, never waited for): the delivery running a schema subtask holds it, so a
   duplicate delivery of the same task (a broker redelivering a task that is still running) exits at once
   instead of queueing behind it;
 - **connection in use** (transaction): shared by every crawl transaction of the connection (planning and each
@@ -15,17 +15,22 @@ the same key for the same thing. The locks:
 - **outbox** (transaction): taken right before change events are inserted and held to commit, so outbox ids
   become visible in increasing order and a consumer may read `id > cursor`;
 - **webhook endpoint** (session): one worker sends an endpoint's deliveries, in order; held on a connection
-  of its own across the attempts' commits, and released with that connection if the worker dies.
+  of its own across the attempts' commits, and released with that connection if the worker dies;
+- **remote read slot** (session): one of a connection's N slots, held on a connection of its own for the
+  length of one remote read (outside any transaction), so at most N reads of one platform run at once over
+  every worker on every machine.
 
 Lock order, so no two transactions ever wait on each other: the connection-in-use lock first, then a
 connection or a schema lock (a transaction takes one of them at most), then rows (the connection, its data
 objects, the subtask, then its job, `FOR UPDATE`), the outbox last.
-The webhook endpoint's connection takes no other advisory lock.
+The webhook endpoint's and the read slot's connections take no other advisory lock.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -50,12 +55,20 @@ def _hold_for_transaction(session: Session, key: int) -> None:
     raw_cursor(session).execute("SELECT pg_advisory_xact_lock(%s)", (key,))
 
 
-def try_lock_subtask(session: Session, subtask_id: int) -> bool:
-    """Hold the subtask's lock until the transaction ends, or return False at once if another delivery has it."""
-    cur = raw_cursor(session)
-    cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (lock_key("subtask", subtask_id),))
-    row = cur.fetchone()
-    return bool(row and row[0])
+@contextmanager
+def subtask_claim(subtask_id: int) -> Iterator[bool]:
+    """Whether this delivery may run the subtask: its lock, tried (never waited for) on a connection of its own
+    and held for the whole run (remote read and apply), or False while another delivery holds it."""
+    key = lock_key("subtask", subtask_id)
+    with get_engine().connect() as conn:
+        claimed = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+        conn.commit()
+        try:
+            yield claimed
+        finally:
+            if claimed:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                conn.commit()
 
 
 def share_connection(session: Session, connection_id: int) -> None:
@@ -105,3 +118,22 @@ def webhook_endpoint_session(subscription_id: int) -> Iterator[Session | None]:
             conn.rollback()
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
             conn.commit()
+
+
+@contextmanager
+def remote_read_slot(connection_id: int, slots: int, poll_seconds: float = 0.05) -> Iterator[None]:
+    """Hold one of the connection's `slots` read slots while the block runs; wait while all are taken."""
+    keys = [lock_key("remote-read", connection_id, n) for n in range(slots)]
+    with get_engine().connect() as conn:
+        while True:
+            for key in random.sample(keys, len(keys)):  # no slot is everyone's first try
+                locked = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+                conn.commit()
+                if locked:
+                    try:
+                        yield
+                    finally:
+                        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                        conn.commit()
+                    return
+            time.sleep(poll_seconds)

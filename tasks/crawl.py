@@ -10,7 +10,7 @@ from connectors import ConnectorError
 from services.crawl.planning import fail_crawl, plan_crawl
 from services.crawl.schema_crawl import crawl_schema as run_crawl_schema
 from services.crawl.schema_crawl import fail_subtask
-from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA
+from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, MANUAL_QUEUE
 from tasks.base import CrawlTask
 from tasks.delivery import request_relay
 from workers.celery_app import app
@@ -30,11 +30,13 @@ class SchemaTask(CrawlTask):
             request_relay()
 
 
-@app.task(name=CRAWL_CONNECTION, base=PlanningTask)
-def crawl_connection(job_id: int) -> int:
+@app.task(name=CRAWL_CONNECTION, base=PlanningTask, bind=True)
+def crawl_connection(self: PlanningTask, job_id: int) -> int:
     subtasks = plan_crawl(job_id)
+    # A crawl asked for by hand keeps to the manual queue, so its schemas too go ahead of scheduled work.
+    manual = (self.request.delivery_info or {}).get("routing_key") == MANUAL_QUEUE
     for subtask_id in subtasks:
-        crawl_schema.delay(subtask_id)
+        crawl_schema.apply_async((subtask_id,), **({"queue": MANUAL_QUEUE} if manual else {}))
     if not subtasks:
         request_relay()
     return len(subtasks)
@@ -42,7 +44,5 @@ def crawl_connection(job_id: int) -> int:
 
 @app.task(name=CRAWL_SCHEMA, base=SchemaTask)
 def crawl_schema(subtask_id: int) -> str:
-    status, closed_job = run_crawl_schema(subtask_id)
-    if closed_job:
-        request_relay()  # publish the job's events now rather than at the next beat sweep
+    status, _closed_job = run_crawl_schema(subtask_id)  # its events are relayed when they commit
     return status

@@ -3,7 +3,7 @@
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_process_init
 
 from services.enqueue import install_sender
 from workers.config import celery_config
@@ -24,20 +24,6 @@ install_enqueue_sender()
 @app.on_configure.connect
 def _configure(sender: Celery, **_: Any) -> None:
     sender.conf.update(celery_config())
-
-
-@worker_init.connect
-def _preload_connectors(**_: Any) -> None:
-    """Import every connector's client library once, before the pool forks, so no task pays for it."""
-    import logging
-
-    from connectors import ConnectorError, connector_class, technologies
-
-    for technology in technologies():
-        try:
-            connector_class(technology)
-        except (ImportError, ConnectorError) as exc:
-            logging.getLogger(__name__).warning("connector %s unavailable: %s", technology, exc)
 
 
 @worker_process_init.connect

@@ -16,6 +16,7 @@ def celery_config() -> dict[str, Any]:
     transport: dict[str, Any] = {}
     if broker.startswith(("redis://", "rediss://", "unix://")):
         transport["visibility_timeout"] = settings.redis_visibility_timeout
+        transport["queue_order_strategy"] = "priority"  # QUEUES' order: manual crawls first
         if settings.redis_key_prefix:
             transport["global_keyprefix"] = settings.redis_key_prefix
     else:  # AMQP: a publish returns once the broker has the message

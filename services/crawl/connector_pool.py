@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from catalog.locks import remote_read_slot
 from catalog.session import session_scope
 from connectors import Connector, create_connector
 from domain.errors import ConnectionNotFound
@@ -69,3 +70,11 @@ def _reusable(key: tuple) -> Connector | None:
         connector.close()
         return None
     return connector
+
+
+@contextmanager
+def read_slot(connection_id: int) -> Iterator[None]:
+    """One of the connection's read slots (`settings.remote_reads_per_connection`, over all workers) for the
+    length of a remote read: a warehouse never serves more crawl reads of one connection at once."""
+    with remote_read_slot(connection_id, get_settings().remote_reads_per_connection):
+        yield

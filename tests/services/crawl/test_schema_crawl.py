@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from catalog.locks import try_lock_subtask
+from catalog.locks import subtask_claim
 from catalog.session import session_factory, session_scope
 from models import ChangeEvent, DataObject, Job
 from services.connections.object_deletion import delete_object
@@ -50,8 +50,8 @@ def test_a_duplicate_delivery_of_a_running_subtask_exits_at_once(source_db: str)
     with task_messages_lost(), session_factory()() as session, session.begin():
         job = request_crawl(session, ["pg"])
     subtasks = plan_crawl(job.id)
-    with session_factory()() as running, running.begin():
-        assert try_lock_subtask(running, subtasks[0])  # the first delivery, mid-way
+    with subtask_claim(subtasks[0]) as claimed:  # the first delivery, mid-way
+        assert claimed
         assert crawl_schema(subtasks[0]) == ("duplicate", False)
     assert crawl_schema(subtasks[0])[0] == "succeeded"
     assert crawl_schema(subtasks[0])[0] == "succeeded", "a later redelivery finds it done"
