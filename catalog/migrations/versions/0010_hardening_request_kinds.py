@@ -1,13 +1,13 @@
 """Owner requests for a column's type change, whose validation clears the column's New tag.
 
-Revision ID: 0008_hardening_request_kinds
-Revises: 0007
+Revision ID: 0010_hardening_request_kinds
+Revises: 0009_performance_subtask_batches
 """
 
 from alembic import op
 
-revision = "0008_hardening_request_kinds"
-down_revision = "0007"
+revision = "0010_hardening_request_kinds"
+down_revision = "0009_performance_subtask_batches"
 branch_labels = None
 depends_on = None
 
