@@ -11,11 +11,26 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import PathConvertor, register_url_convertor
 
-from api.routes import connections, crawl, events, health, jobs, metrics, objects, schedule, settings, users, webhooks
+from api.routes import (
+    connections,
+    crawl,
+    events,
+    health,
+    integrations,
+    jobs,
+    legacy,
+    metrics,
+    objects,
+    schedule,
+    settings,
+    users,
+    webhooks,
+)
 from api.routes import requests as owner_requests
 from api.support.errors import install_error_handlers
 from api.support.event_webhooks import register_event_webhooks
 from api.support.request_guards import RequestGuards
+from api.support.yaml_bodies import YamlBodies
 from catalog.session import session_scope
 from console.app import create_console
 from services.access.tokens import bootstrap_admin_token
@@ -25,6 +40,7 @@ ROUTERS = [
     health.router,
     metrics.router,
     connections.router,
+    integrations.router,
     crawl.router,
     jobs.router,
     objects.router,
@@ -34,6 +50,7 @@ ROUTERS = [
     webhooks.router,
     owner_requests.router,
     events.router,
+    legacy.router,
 ]
 
 
@@ -87,10 +104,11 @@ def create_app() -> FastAPI:
     )
     install_enqueue_sender()
     install_error_handlers(app)
-    app.add_middleware(RequestGuards)
     for router in ROUTERS:
         app.include_router(router)
     register_event_webhooks(app)
     install_docs(app)
+    app.add_middleware(YamlBodies)
+    app.add_middleware(RequestGuards)  # outermost: nothing reads a body before its checks
     app.mount("/console", create_console(), name="console")
     return app
