@@ -1,13 +1,13 @@
 """Owner requests for a column's type change, whose validation clears the column's New tag.
 
-Revision ID: 0010_hardening_request_kinds
-Revises: 0009_performance_subtask_batches
+Revision ID: 0011_hardening_request_kinds
+Revises: 0010_reference_api_integrations
 """
 
 from alembic import op
 
-revision = "0010_hardening_request_kinds"
-down_revision = "0009_performance_subtask_batches"
+revision = "0011_hardening_request_kinds"
+down_revision = "0010_reference_api_integrations"
 branch_labels = None
 depends_on = None
 
