@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.routes import (
     connections,
@@ -28,6 +29,7 @@ from api.routes import (
 from api.routes import requests as owner_requests
 from api.support.errors import install_error_handlers
 from api.support.event_webhooks import register_event_webhooks
+from api.support.request_guards import RequestGuards
 from api.support.yaml_bodies import YamlBodies
 from catalog.session import session_scope
 from console.app import create_console
@@ -83,7 +85,14 @@ def install_docs(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
 
+class AnyPathConvertor(PathConvertor):
+    """`{name:path}` that also matches names holding a newline or a tab (Starlette's stops at a newline)."""
+
+    regex = r"[\s\S]*"
+
+
 def create_app() -> FastAPI:
+    register_url_convertor("path", AnyPathConvertor())
     app = FastAPI(
         title="objectsync",
         version="0.1.0",
@@ -100,5 +109,6 @@ def create_app() -> FastAPI:
     register_event_webhooks(app)
     install_docs(app)
     app.add_middleware(YamlBodies)
+    app.add_middleware(RequestGuards)  # outermost: nothing reads a body before its checks
     app.mount("/console", create_console(), name="console")
     return app

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.change_types import PlannedEvent
-from domain.jobs import TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
+from domain.jobs import OPEN_STATUSES, TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
 from domain.schema_batches import Batch
 from models import Job
 
@@ -99,6 +99,14 @@ def make_full_read_if_due(session: Session, job: CrawlJob, every: int) -> bool:
         return False
     cur.execute("""UPDATE jobs SET options = options || '{"fullRead": true}'::jsonb WHERE id = %s""", (job.id,))
     return True
+
+
+def job_is_open(session: Session, job_id: int) -> bool:
+    """Whether the job is still queued or running, its row locked until the transaction ends."""
+    cur = raw_cursor(session)
+    cur.execute("SELECT status FROM jobs WHERE id = %s FOR UPDATE", (job_id,))
+    row = cur.fetchone()
+    return row is not None and row[0] in OPEN_STATUSES
 
 
 def start_job(session: Session, job_id: int) -> None:
@@ -260,6 +268,25 @@ def fail_job(session: Session, job_id: int, scope: str, message: str) -> list[Pl
     return [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {"bulkId": str(bulk_id), "jobKind": "crawl",
                                                          "status": JobStatus.FAILED, "error": message},
                        str(bulk_id))]
+
+
+def cancel_open_jobs(session: Session, connection_id: int, message: str) -> dict[int, list[PlannedEvent]]:
+    """Fail the connection's queued and running jobs and their pending subtasks (a redelivered task then finds
+    nothing to do); returns each cancelled job's job.finished event by job id."""
+    cur = raw_cursor(session)
+    cur.execute(
+        """UPDATE job_subtasks s SET status = %s, error = %s, finished_at = clock_timestamp()
+           FROM jobs j WHERE s.job_id = j.id AND j.connection_id = %s AND j.status = ANY(%s) AND s.status = %s""",
+        (SubtaskStatus.FAILED, message, connection_id, list(OPEN_STATUSES), SubtaskStatus.PENDING),
+    )
+    cur.execute(
+        """UPDATE jobs SET status = %s, finished_at = clock_timestamp(), errors = errors || %s::jsonb
+           WHERE connection_id = %s AND status = ANY(%s) RETURNING id, bulk_id, scope_path""",
+        (JobStatus.FAILED, json.dumps([{"scope": "", "message": message}]), connection_id, list(OPEN_STATUSES)),
+    )
+    return {job_id: [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {
+        "bulkId": str(bulk_id), "jobKind": "crawl", "status": JobStatus.FAILED, "error": message}, str(bulk_id))]
+        for job_id, bulk_id, path in cur.fetchall()}
 
 
 def _one(cur: Cursor[Any]) -> tuple[Any, ...]:

@@ -4,6 +4,12 @@ A lock's key is a signed 64-bit integer: the first 8 bytes of BLAKE2b over its k
 unit separator (`schema␟12␟app␟Sales`). Kinds never share a key by construction, and every process derives
 the same key for the same thing. The locks:
 
+- **subtask** (session, tried, never waited for): the delivery running a schema subtask holds it, so a
+  duplicate delivery of the same task (a broker redelivering a task that is still running) exits at once
+  instead of queueing behind it;
+- **connection in use** (transaction): shared by every crawl transaction of the connection (planning and each
+  schema), exclusive for deregistering it, which so waits for the crawl transactions under way and is waited
+  for by the next ones (which then find their job cancelled);
 - **connection** (transaction): planning a crawl reconciles the connection's databases and schemas;
 - **schema** (transaction): one schema's crawl is applied by one transaction at a time;
 - **outbox** (transaction): taken right before change events are inserted and held to commit, so outbox ids
@@ -14,8 +20,9 @@ the same key for the same thing. The locks:
   length of one remote read (outside any transaction), so at most N reads of one platform run at once over
   every worker on every machine.
 
-Lock order, so no two transactions ever wait on each other: a connection or a schema lock first (a
-transaction takes one of them at most), then rows (the subtask, then its job, `FOR UPDATE`), the outbox last.
+Lock order, so no two transactions ever wait on each other: the connection-in-use lock first, then a
+connection or a schema lock (a transaction takes one of them at most), then rows (the connection, its data
+objects, the subtask, then its job, `FOR UPDATE`), the outbox last.
 The webhook endpoint's and the read slot's connections take no other advisory lock.
 """
 
@@ -46,6 +53,33 @@ OUTBOX_KEY = lock_key("outbox")
 
 def _hold_for_transaction(session: Session, key: int) -> None:
     raw_cursor(session).execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
+@contextmanager
+def subtask_claim(subtask_id: int) -> Iterator[bool]:
+    """Whether this delivery may run the subtask: its lock, tried (never waited for) on a connection of its own
+    and held for the whole run (remote read and apply), or False while another delivery holds it."""
+    key = lock_key("subtask", subtask_id)
+    with get_engine().connect() as conn:
+        claimed = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+        conn.commit()
+        try:
+            yield claimed
+        finally:
+            if claimed:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                conn.commit()
+
+
+def share_connection(session: Session, connection_id: int) -> None:
+    """Hold, until the transaction ends, a shared claim on the connection: it cannot be deregistered meanwhile."""
+    raw_cursor(session).execute("SELECT pg_advisory_xact_lock_shared(%s)",
+                                (lock_key("connection-in-use", connection_id),))
+
+
+def own_connection(session: Session, connection_id: int) -> None:
+    """Wait until no crawl transaction of the connection runs, and hold it exclusively until this one ends."""
+    _hold_for_transaction(session, lock_key("connection-in-use", connection_id))
 
 
 def lock_connection(session: Session, connection_id: int) -> None:

@@ -180,15 +180,19 @@ def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int,
 
 
 def _update_objects(cur: Cursor[Any], updates: list[tuple[int, dict[str, Any]]]) -> None:
-    """One executemany per distinct set of changed fields; deletion time follows remote_state."""
+    """One executemany per distinct set of changed fields; deletion time follows the new remote_state.
+
+    (A SET expression reads the row as it was, so the CASE is given the new state as a parameter.)
+    """
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for object_id, values in updates:
         keys = tuple(sorted(values))
-        groups[keys].append((*(values[k] for k in keys), object_id))
+        new_state = (values["remote_state"],) if "remote_state" in values else ()
+        groups[keys].append((*(values[k] for k in keys), *new_state, object_id))
     for keys, rows in groups.items():
         assignments = [f"{k} = %s" for k in keys]
         if "remote_state" in keys:
-            assignments.append("deleted_remotely_at = CASE WHEN remote_state = 'deleted' "
+            assignments.append("deleted_remotely_at = CASE WHEN %s::text = 'deleted' "
                                "THEN coalesce(deleted_remotely_at, now()) END")
         assignments.append("last_changed_at = now()")
         cur.executemany(f"UPDATE data_objects SET {', '.join(assignments)} WHERE id = %s", rows)
@@ -233,3 +237,9 @@ def apply_hierarchy_changes(session: Session, changes: HierarchyChanges, *, conn
 
 def _json_path(path: tuple[str, ...]) -> str:
     return json.dumps(list(path))
+
+
+def lock_connection_objects(session: Session, connection_id: int) -> None:
+    """Lock every data object of a connection (`FOR UPDATE`), in id order, before deleting them."""
+    raw_cursor(session).execute(
+        "SELECT id FROM data_objects WHERE connection_id = %s ORDER BY id FOR UPDATE", (connection_id,))

@@ -58,16 +58,17 @@ def outbox_batch_end(session: Session, after_id: int, limit: int) -> tuple[int |
 
 
 def raise_requests_for_column_events(session: Session, after_id: int, last_id: int) -> list[RaisedRequest]:
-    """A pending request for every column added to or deleted from a present, enabled data source in the outbox
-    range (after_id, last_id]; an event that already raised one raises nothing."""
+    """A pending request for every column added to, deleted from or retyped on a present, enabled data source in
+    the outbox range (after_id, last_id]; an event that already raised one raises nothing."""
     rows = session.execute(text("""
         INSERT INTO owner_requests (kind, table_id, column_name, event_id, status)
-        SELECT CASE e.type WHEN 'column.added' THEN 'column_added' ELSE 'column_deleted' END,
+        SELECT CASE e.type WHEN 'column.added' THEN 'column_added' WHEN 'column.deleted' THEN 'column_deleted'
+                           ELSE 'column_type_changed' END,
                o.id, e.payload->>'column', e.event_id, 'pending'
         FROM change_events e
         JOIN data_objects o ON o.id = e.object_id AND o.kind IN ('table', 'view')
                            AND o.effective_status = 'enabled' AND o.remote_state = 'present'
-        WHERE e.id > :c AND e.id <= :last AND e.type IN ('column.added', 'column.deleted')
+        WHERE e.id > :c AND e.id <= :last AND e.type IN ('column.added', 'column.deleted', 'column.type_changed')
           AND e.payload ? 'column'
         ORDER BY e.id
         ON CONFLICT (event_id) DO NOTHING

@@ -14,7 +14,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "crawl", help="crawl an object path now",
         description="Crawl a connection, database, schema or table. PATH is 'connection/database/schema/table' "
-                    "(a prefix of it), each segment percent-encoded: 'pg/app/Sales/Order%%20Items'.",
+                    "(a prefix of it), each segment percent-encoded: 'pg/app/Sales/Order%20Items'.",
     )
     parser.add_argument("path", metavar="PATH")
     parser.add_argument("--include-disabled", action="store_true", default=None,

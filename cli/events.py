@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from catalog.session import session_factory
+from cli.errors import UsageError
 from cli.output import describe_change
+from domain.change_types import ChangeType
 from domain.paths import parse_path
 from models import ChangeEvent
 from services.delivery.contract import contract_schema, event_schema
+from services.delivery.envelope import outbox_type_name
 from services.delivery.event_feed import read_change_events
 
 BATCH_SIZE = 500
@@ -57,11 +60,25 @@ def event_line(event: ChangeEvent) -> str:
         event.type, event.object_path, event.payload)
 
 
+def event_types(given: Sequence[str] | None) -> list[str] | None:
+    """The types asked for, in either spelling (`column.added`, `objectsync.column.added`); an unknown one is an
+    error rather than a filter that silently matches nothing."""
+    if not given:
+        return None
+    known = {t.value for t in ChangeType}
+    types = [outbox_type_name(t) for t in given]
+    unknown = sorted(set(types) - known)
+    if unknown:
+        raise UsageError(f"--type {unknown[0]!r} is not an event type (one of: {', '.join(sorted(known))})")
+    return types
+
+
 def print_events(args: argparse.Namespace) -> int:
     prefix = parse_path(args.path) if args.path else None
+    types = event_types(args.types)
     last_id = args.since
     while True:
-        batch = read_events(last_id, prefix, args.types)
+        batch = read_events(last_id, prefix, types)
         for event in batch:
             print(json.dumps(event_record(event), ensure_ascii=False) if args.json else event_line(event), flush=True)
         if batch:

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from domain.change_text import change_details
+from domain.paths import DOT_SEGMENTS
 
 
 def console(stderr: bool = False) -> Console:
@@ -16,8 +17,10 @@ def console(stderr: bool = False) -> Console:
 
 
 def display_path(path: list[str] | tuple[str, ...]) -> str:
-    """An object path as people read it; only '%', '/' and control characters are escaped, so it still parses."""
-    return "/".join("".join(_escape(char) for char in segment) for segment in path)
+    """An object path as people read it; only '%', '/', control characters and dot segments are escaped, so it
+    still parses to the same names."""
+    return "/".join(segment.replace(".", "%2E") if segment in DOT_SEGMENTS else "".join(_escape(c) for c in segment)
+                    for segment in path)
 
 
 def _escape(char: str) -> str:

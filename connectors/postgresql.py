@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 import re
-from collections.abc import Callable, Collection, Mapping
+import socket
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, LiteralString, TypeVar
 
@@ -118,6 +122,32 @@ def _database_list(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
         raise ConfigurationError("databases must be a list of database names")
     return tuple(value)
+
+
+#: How much longer than the server's statement timeout the client waits for an answer.
+READ_DEADLINE_GRACE_SECONDS = 5.0
+
+
+@contextmanager
+def _socket_deadline(connection: psycopg.Connection[Any], seconds: float) -> Iterator[threading.Event]:
+    """Shut the connection's socket down if the block is still running after `seconds`; the event says so."""
+    expired = threading.Event()
+
+    def cut() -> None:
+        expired.set()
+        try:
+            with socket.socket(fileno=os.dup(connection.fileno())) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, psycopg.Error):
+            pass  # already closed: nothing is waiting on it
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield expired
+    finally:
+        timer.cancel()
 
 
 class PostgresConnector(Connector):
@@ -270,6 +300,9 @@ class PostgresConnector(Connector):
             options["password"] = s.password
         if s.sslmode is not None:
             options["sslmode"] = s.sslmode
+        # Keepalives find a peer that vanished while idle; tcp_user_timeout ends a send nobody acknowledges.
+        options.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3,
+                       tcp_user_timeout=int((self.timeout + READ_DEADLINE_GRACE_SECONDS) * 1000))
         # No server-side prepared statements, so connection poolers in transaction mode work too.
         connection = psycopg.connect(autocommit=True, prepare_threshold=None, **options)
         # A fixed search_path makes format_type() qualify user-defined types the same way whatever the
@@ -291,12 +324,28 @@ class PostgresConnector(Connector):
         """Run a catalog read; a kept session the server dropped meanwhile is replaced once (reads are repeatable)."""
         connection = self._connection(database)
         try:
-            return self._guarded(database, lambda: connection.execute(query, params).fetchall())
+            return self._read(database, connection, query, params)
         except RemoteUnavailable:
             if not connection.broken:
                 raise
-        fresh = self._connection(database)
-        return self._guarded(database, lambda: fresh.execute(query, params).fetchall())
+        return self._read(database, self._connection(database), query, params)
+
+    def _read(self, database: str, connection: psycopg.Connection[tuple[Any, ...]], query: LiteralString,
+              params: Mapping[str, Any] | tuple[Any, ...] | None) -> list[tuple[Any, ...]]:
+        """One query under a client-side deadline: a network that goes silent cannot hold the read forever.
+
+        The server's statement_timeout ends a slow query; the deadline (a little later) covers an answer that
+        never arrives, by shutting the socket down under the waiting driver, which then fails at once.
+        """
+        with _socket_deadline(connection, self.timeout + READ_DEADLINE_GRACE_SECONDS) as expired:
+            try:
+                return self._guarded(database, lambda: connection.execute(query, params).fetchall())
+            except RemoteUnavailable:
+                if not expired.is_set():
+                    raise
+        self._discard_broken(database)
+        raise RemoteTimeout(f"PostgreSQL {self._server}, database {database!r}: no answer within "
+                            f"{self.timeout + READ_DEADLINE_GRACE_SECONDS:g} s (the network went silent)")
 
     def _check(self, name: str, test: Callable[[], str]) -> ValidationResult:
         try:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain import change_types as ev
-from domain.paths import ObjectKind
-from domain.remote_lifecycle import GuardTrip, exceeds_threshold, guard_trip, mark_deleted, restore
+from domain.paths import ObjectKind, format_path
+from domain.remote_lifecycle import GuardTrip, guard_trip, mark_deleted, restore
 from domain.snapshot import RemoteHierarchy
 from domain.status import (
     INHERIT,
@@ -105,10 +105,11 @@ def diff_hierarchy(
         deletions, stored = _without(hidden, deletions, stored)
         _count_not_visible(changes, hidden)
     if deletions:
-        trip = _guard(stored, remote, deletions, scope)
-        if trip is not None:
-            _count_not_visible(trip, hidden)
-            return trip
+        held = _guard(stored, remote, deletions, scope)
+        if held is not None:
+            changes.guard, event = held
+            changes.events.append(event)
+            return changes
         for container in deletions:
             values, event = mark_deleted(container, container.path)
             changes.updates.append(ContainerUpdate(container.id, container.path, values))
@@ -170,7 +171,7 @@ def _checked(path: tuple[str, ...], remote: RemoteHierarchy, scope: HierarchySco
 
 
 def _guard(stored: Mapping[tuple[str, ...], StoredContainer], remote: RemoteHierarchy,
-           deletions: list[StoredContainer], scope: HierarchyScope) -> HierarchyChanges | None:
+           deletions: list[StoredContainer], scope: HierarchyScope) -> tuple[GuardTrip, ev.PlannedEvent] | None:
     """Compare deletions with the present containers this run checked, so unchecked ones cannot dilute it."""
     for kind in (ObjectKind.DATABASE, ObjectKind.SCHEMA):
         doomed = [c for c in deletions if c.kind == kind]
@@ -178,11 +179,8 @@ def _guard(stored: Mapping[tuple[str, ...], StoredContainer], remote: RemoteHier
             1 for path, c in stored.items()
             if c.kind == kind and c.remote_state == RemoteState.PRESENT and _checked(path, remote, scope)
         )
-        if doomed and exceeds_threshold(len(doomed), present, scope.mass_deletion_threshold,
-                                        allow_mass_deletion=scope.allow_mass_deletion):
-            names = tuple(sorted("/".join(c.path[1:]) for c in doomed))
+        if doomed and scope.guard.holds(len(doomed), present):
+            names = tuple(sorted(format_path(c.path[1:]) for c in doomed))
             paths = sorted(list(c.path[1:]) for c in doomed)
-            trip, event = guard_trip(scope.connection.path, names, present, scope.mass_deletion_threshold,
-                                     identity=[kind, paths], kind=kind)
-            return HierarchyChanges(events=[event], guard=trip)
+            return guard_trip(scope.connection.path, names, present, scope.guard, identity=[kind, paths], kind=kind)
     return None

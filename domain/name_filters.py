@@ -1,8 +1,10 @@
 """A connection's include/exclude filter patterns: which databases, schemas and tables a crawl may see.
 
 `options.filters = {"databases"|"schemas"|"tables": {"include": [regex…], "exclude": [regex…]}}`, all optional.
-A name is kept when it fully matches (`re.fullmatch`, case-sensitive, as written on the platform) one include
-pattern, or include is empty, and matches no exclude pattern. Databases are matched on the database name,
+A name is kept when it fully matches (case-sensitive, as written on the platform) one include pattern, or include is
+empty, and matches no exclude pattern. Patterns are RE2 syntax (google-re2): matching takes time linear in the
+name whatever the pattern, so a pattern such as `(a+)+$` cannot stall a crawl; backreferences and lookarounds
+are refused as invalid. Databases are matched on the database name,
 schemas on the schema name, tables and views on the table name.
 
 Filtering is applied to both sides (the remote listing and the stored catalog rows) before the pure diffs, so
@@ -12,10 +14,11 @@ when it is already in the catalog.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
+
+import re2
 
 from domain.errors import Invalid
 from domain.snapshot import RemoteHierarchy, SchemaSnapshot
@@ -25,6 +28,8 @@ LEVELS = ("databases", "schemas", "tables")
 LISTS = ("include", "exclude")
 MAX_PATTERNS = 100
 MAX_PATTERN_LENGTH = 1000
+#: Memory RE2 may use for one compiled pattern; a larger program is refused as too complex.
+MAX_PATTERN_MEMORY = 1 << 20
 
 T = TypeVar("T")
 
@@ -33,23 +38,72 @@ class InvalidNameFilter(Invalid):
     """A connection's `filters` option that is malformed or holds a pattern that does not compile."""
 
 
-def compile_pattern(pattern: Any, where: str) -> re.Pattern[str]:
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = MAX_PATTERN_MEMORY
+    return options
+
+
+#: RE2's \\w and \\d are ASCII; names are matched as Python's `re` would, with Unicode word characters and digits.
+_UNICODE_CLASSES = {"w": (r"[\p{L}\p{N}_]", r"\p{L}\p{N}_"), "W": (r"[^\p{L}\p{N}_]", None),
+                    "d": (r"\p{Nd}", r"\p{Nd}"), "D": (r"\P{Nd}", None)}
+
+
+def _unicode_classes(pattern: str) -> str:
+    """`pattern` with \\w, \\W, \\d, \\D spelled as Unicode classes (inside a set only \\w and \\d are)."""
+    out: list[str] = []
+    in_set = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            outside, inside = _UNICODE_CLASSES.get(escaped, (None, None))
+            replacement = inside if in_set else outside
+            out.append(replacement if replacement else pattern[index:index + 2])
+            index += 2
+            continue
+        if char == "[" and not in_set:
+            in_set = True
+            out.append(char)
+            index += 1
+            for prefix in ("^", "]"):  # a leading ] is a literal member of the set
+                if index < len(pattern) and pattern[index] == prefix:
+                    out.append(prefix)
+                    index += 1
+            continue
+        if char == "]" and in_set:
+            in_set = False
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def compile_pattern(pattern: Any, where: str) -> re2._Regexp:
     """Compile one pattern; the error names the pattern and where it sits (`filters.tables.exclude`)."""
     if not isinstance(pattern, str):
         raise InvalidNameFilter(f"{where} patterns must be strings, got {pattern!r}")
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise InvalidNameFilter(f"{where} pattern {pattern[:50]!r}… is longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError) as error:  # the last two: too deeply nested, too large a count
-        reason = error if isinstance(error, re.error) else "too complex"
-        raise InvalidNameFilter(f"invalid regular expression {pattern!r} in {where}: {reason}") from None
+        return re2.compile(_unicode_classes(pattern), _options())
+    except re2.error as error:
+        raise InvalidNameFilter(f"invalid regular expression {pattern!r} in {where}: {_reason(error)}") from None
+
+
+def _reason(error: re2.error) -> str:
+    detail = error.args[0] if error.args else ""
+    text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+    if "pattern too large" in text or "repetition size" in text or "nesting depth" in text:
+        return "too complex"
+    return text
 
 
 @dataclass(frozen=True, slots=True)
 class NameFilter:
-    include: tuple[re.Pattern[str], ...] = ()
-    exclude: tuple[re.Pattern[str], ...] = ()
+    include: tuple[re2._Regexp, ...] = ()
+    exclude: tuple[re2._Regexp, ...] = ()
 
     def keeps(self, name: str) -> bool:
         if self.include and not any(p.fullmatch(name) for p in self.include):

@@ -2,8 +2,9 @@
 
 An object missing from a complete listing is not removed: it is marked deleted remotely and disabled, and
 its setting is kept so that it comes back as it was when the platform lists it again. A run that would mark
-more than the threshold of what it checked deleted is held instead (a listing that silently came back short
-must not disable a whole scope); the caller reports the trip and changes nothing.
+at least the minimum count and more than the threshold share of what it checked deleted holds those deletions
+(a listing that silently came back short must not disable a whole scope); everything else the run found is
+applied, and every held run reports its trip with an event of its own.
 """
 
 from __future__ import annotations
@@ -59,30 +60,46 @@ class GuardTrip:
     would_delete: tuple[str, ...]
     present: int
     threshold: float
+    minimum: int = 1
 
     @property
     def message(self) -> str:
         return (
             f"held {len(self.would_delete)} of {self.present} objects marked deleted remotely "
-            f"(over the {self.threshold:.0%} threshold); crawl again with allow_mass_deletion to apply"
+            f"(at least {self.minimum} and over the {self.threshold:.0%} threshold); the rest of the changes "
+            "were applied; to apply the deletions crawl again with --allow-mass-deletion "
+            "(API: allowMassDeletion: true)"
         )
 
 
-def exceeds_threshold(deleting: int, present: int, threshold: float, *, allow_mass_deletion: bool) -> bool:
-    """Whether marking `deleting` of the `present` objects a run checked deleted must be held."""
-    return not allow_mass_deletion and deleting > threshold * present
+@dataclass(frozen=True, slots=True)
+class MassDeletionGuard:
+    """When a run's deletions are held: at least `minimum` of them and more than `threshold` of what it checked.
+
+    `run_id` (the job) makes each held run's event its own, while a redelivered run repeats its event id.
+    """
+
+    threshold: float = 0.5
+    minimum: int = 2
+    allow: bool = False
+    run_id: int = 0
+
+    def holds(self, deleting: int, present: int) -> bool:
+        return not self.allow and deleting >= self.minimum and deleting > self.threshold * present
 
 
-def guard_trip(scope_path: tuple[str, ...], would_delete: tuple[str, ...], present: int, threshold: float, *,
+def guard_trip(scope_path: tuple[str, ...], would_delete: tuple[str, ...], present: int, guard: MassDeletionGuard, *,
                identity: Any, **detail: Any) -> tuple[GuardTrip, ev.PlannedEvent]:
     """The trip and its `sync.guard_tripped` event on the scope.
 
-    `identity` (JSON) names the held deletions: the same deletions held again give the same event id.
-    `detail` adds fields to the payload.
+    `identity` (JSON) names the held deletions: the same deletions held again in the same run give the same
+    event id; another run gives another. `detail` adds fields to the payload.
     """
-    trip = GuardTrip(would_delete, present, threshold)
-    digest = hashlib.blake2b(json.dumps(identity).encode(), digest_size=8).hexdigest()
+    threshold = guard.threshold
+    trip = GuardTrip(would_delete, present, threshold, guard.minimum)
+    digest = hashlib.blake2b(json.dumps([guard.run_id, identity]).encode(), digest_size=8).hexdigest()
     return trip, ev.planned(ev.SYNC_GUARD_TRIPPED, scope_path, 0, {
         "message": trip.message, **detail, "wouldDelete": list(would_delete[:100]),
         "wouldDeleteCount": len(would_delete), "present": present, "threshold": threshold,
+        "minimum": guard.minimum,
     }, digest)

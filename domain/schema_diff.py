@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domain import change_types as ev
-from domain.remote_lifecycle import GuardTrip, exceeds_threshold, guard_trip, mark_deleted, restore
+from domain.remote_lifecycle import GuardTrip, guard_trip, mark_deleted, restore
 from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
 from domain.status import ENABLED, RemoteState, effective_status, new_child_status_setting
 from domain.stored_state import SchemaScope, StoredColumn, StoredTable
@@ -114,11 +114,10 @@ def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, sco
         if scope.batch is not None:  # a batch of a large schema: the guard is counted over the whole schema
             deleting = max(deleting, scope.batch.schema_vanished)
             present = max(present, scope.batch.schema_present)
-        if exceeds_threshold(deleting, present, scope.mass_deletion_threshold,
-                             allow_mass_deletion=scope.allow_mass_deletion):
-            held = _held(scope, vanished, present)
-            held.tables_not_visible = len(not_visible)
-            return held
+        if scope.guard.holds(deleting, present):
+            changes.guard, event = _held(scope, vanished, present)
+            changes.events.append(event)
+            return changes
         for gone in vanished:
             values, event = mark_deleted(gone, _path(scope, gone.name))
             changes.table_updates.append(TableUpdate(gone.id, gone.name, values))
@@ -236,7 +235,6 @@ def _column_dict(column: RemoteColumn | StoredColumn) -> dict[str, Any]:
             "comment": column.comment or None}
 
 
-def _held(scope: SchemaScope, vanished: list[StoredTable], present: int) -> SchemaChanges:
+def _held(scope: SchemaScope, vanished: list[StoredTable], present: int) -> tuple[GuardTrip, ev.PlannedEvent]:
     names = tuple(sorted(t.name for t in vanished))
-    trip, event = guard_trip(scope.schema_path, names, present, scope.mass_deletion_threshold, identity=names)
-    return SchemaChanges(events=[event], guard=trip)
+    return guard_trip(scope.schema_path, names, present, scope.guard, identity=names)

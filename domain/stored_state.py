@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from domain.remote_lifecycle import MassDeletionGuard
 from domain.status import RemoteState, StatusSetting
 
 if TYPE_CHECKING:
@@ -66,8 +67,7 @@ class SchemaScope:
     activate_new_children: str  # resolved: enabled or disabled
     include_disabled: bool = False
     tables: frozenset[str] | None = None  # a manual crawl of some tables only
-    mass_deletion_threshold: float = 0.5
-    allow_mass_deletion: bool = False
+    guard: MassDeletionGuard = MassDeletionGuard()
     #: One name-range batch of a large schema: only its tables are in scope, the guard counts the whole schema.
     batch: Batch | None = None
 
@@ -79,5 +79,4 @@ class HierarchyScope:
     schema: str | None = None  # reconcile one schema only (requires database)
     excluded_databases: frozenset[str] = frozenset()
     excluded_schemas: frozenset[str] = frozenset()
-    mass_deletion_threshold: float = 0.5
-    allow_mass_deletion: bool = False
+    guard: MassDeletionGuard = MassDeletionGuard()

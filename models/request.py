@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, created_at_column, one_of
 
-REQUEST_KINDS = ("column_added", "column_deleted")
+REQUEST_KINDS = ("column_added", "column_deleted", "column_type_changed")
 REQUEST_STATUSES = ("pending", "validated")
 
 

@@ -15,12 +15,18 @@ class Settings(BaseSettings):
     # Servers. Unset means "embedded" for the CLI demo; services require them.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    #: The task broker when it is not REDIS_URL: `amqp://guest:guest@127.0.0.1:5672//` for RabbitMQ, which
+    #: returns a dead worker's unacknowledged tasks as soon as its connection drops (no visibility timeout).
+    broker_url: str | None = None
 
     home: Path = Path.home() / ".objectsync"
     secret_key: str | None = None  # Fernet key for credentials at rest
 
     default_cron: str = "0 1 * * *"
+    #: A crawl holds the deletions (and only those) of a scope when they are at least the minimum count and
+    #: more than the threshold share of what it checked; `--allow-mass-deletion` applies them.
     mass_deletion_threshold: float = 0.5
+    mass_deletion_minimum: int = Field(default=2, ge=1)
     internal_databases: list[str] = Field(default_factory=list)
     schema_read_retries: int = 3
     remote_timeout_seconds: float = 30.0
@@ -32,12 +38,23 @@ class Settings(BaseSettings):
     schema_batch_tables: int = Field(default=2000, ge=1)
     #: At most this many remote reads of one connection at a time, over all workers (protects a warehouse).
     remote_reads_per_connection: int = Field(default=4, ge=1)
-    redis_visibility_timeout: int = 600  # an unacknowledged task of a killed worker is redelivered after this
+    #: A worker's kept platform session unused for longer than this is closed, not reused.
+    remote_session_max_idle_seconds: float = Field(default=60.0, ge=0)
+    #: Redis broker only: an unacknowledged task of a killed worker is redelivered after this (kombu looks for
+    #: such tasks about every 100 s, so the real bound is up to that much later).
+    redis_visibility_timeout: int = 600
     #: A job with no progress for this long has lost its task messages (e.g. a Redis restart without
     #: persistence); the dispatcher then enqueues its pending work again.
     stalled_job_seconds: int = 600
+    #: Every task is interrupted (SoftTimeLimitExceeded: its work fails with that reason) after this long, and
+    #: its pool process is killed after the hard limit, so no task can hold a worker, a lock or a transaction
+    #: forever. Keep the hard limit below the Redis visibility timeout, or a long task is delivered twice.
+    task_soft_time_limit_seconds: int = Field(default=540, ge=1)
+    task_time_limit_seconds: int = Field(default=570, ge=1)
     redis_key_prefix: str = ""  # isolates several deployments (or test runs) sharing one Redis
     dry_run_change_limit: int = 1000
+    #: The largest request body the API reads; a longer one is refused with 413 before it is buffered.
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     bootstrap_token: str | None = None  # an operator-chosen admin API token for a fresh deployment
 
     # Change events onward: webhook delivery, the Redis stream, owner requests.
@@ -67,6 +84,11 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=0, ge=0)
     #: Finished jobs (with their subtasks) that finished more than this many days ago.
     job_retention_days: int = Field(default=0, ge=0)
+
+
+    @property
+    def task_broker_url(self) -> str | None:
+        return self.broker_url or self.redis_url
 
 
 @lru_cache(maxsize=1)

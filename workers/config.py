@@ -10,20 +10,27 @@ from workers.queues import CONTROL, QUEUES, ROUTES
 
 def celery_config() -> dict[str, Any]:
     settings = get_settings()
-    if not settings.redis_url:
+    broker = settings.task_broker_url
+    if not broker:
         raise RuntimeError("REDIS_URL is not set (use `objectsync demo` for an embedded Redis)")
-    transport: dict[str, Any] = {"visibility_timeout": settings.redis_visibility_timeout,
-                                 "queue_order_strategy": "priority"}  # QUEUES' order: manual crawls first
-    if settings.redis_key_prefix:
-        transport["global_keyprefix"] = settings.redis_key_prefix
+    transport: dict[str, Any] = {}
+    if broker.startswith(("redis://", "rediss://", "unix://")):
+        transport["visibility_timeout"] = settings.redis_visibility_timeout
+        transport["queue_order_strategy"] = "priority"  # QUEUES' order: manual crawls first
+        if settings.redis_key_prefix:
+            transport["global_keyprefix"] = settings.redis_key_prefix
+    else:  # AMQP: a publish returns once the broker has the message
+        transport["confirm_publish"] = True
     return {
-        "broker_url": settings.redis_url,
+        "broker_url": broker,
         "broker_transport_options": transport,
         "broker_connection_retry_on_startup": True,
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": settings.task_soft_time_limit_seconds,
+        "task_time_limit": max(settings.task_time_limit_seconds, settings.task_soft_time_limit_seconds + 1),
         "task_queues": QUEUES,
         "task_default_queue": CONTROL,
         "task_routes": ROUTES,

@@ -21,7 +21,7 @@ router = APIRouter(tags=["owner requests"])
 
 class OwnerRequestBody(CamelModel):
     id: int
-    kind: Literal["column_added", "column_deleted"]
+    kind: Literal["column_added", "column_deleted", "column_type_changed"]
     status: Literal["pending", "validated"]
     object_path: list[str]
     data_source: str

@@ -122,7 +122,7 @@ def subscription_view(subscription: WebhookSubscription) -> SubscriptionView:
 def delivery_view(delivery: WebhookDelivery, event: ChangeEvent) -> DeliveryView:
     return DeliveryView(
         id=delivery.id, sequence=event.id, event_id=str(event.event_id), type=event_type_name(event.type),
-        subject=format_path(event.object_path) if event.object_path else event.connection_key,
+        subject=format_path(event.object_path or [event.connection_key]),
         status=delivery.status, attempts=delivery.attempts, next_attempt_at=delivery.next_attempt_at,
         last_status_code=delivery.last_status_code, last_error=delivery.last_error,
         delivered_at=delivery.delivered_at, created_at=delivery.created_at,

@@ -24,7 +24,7 @@ class UserView(CamelModel):
 
 class GroupCreate(CamelModel):
     name: str = Field(min_length=1, max_length=255)
-    members: list[str] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list, max_length=10_000)
     permissions: list[Literal["APPLICATION_ADMIN", "GOVERNANCE"]] = Field(default_factory=list)
 
 

@@ -22,6 +22,16 @@ from services.connections.integration_requests import IntegrationRequest
 ConfigValue = str | int | float | bool | None
 
 
+#: Bounds on what one request may list: every list becomes query parameters, and PostgreSQL takes 65,535.
+MAX_EXTRA_FIELDS = 50
+MAX_LIST_ITEMS = 1000
+
+
+def _is_name_list(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) <= MAX_LIST_ITEMS
+            and all(isinstance(item, str) and len(item) <= 1000 for item in value))
+
+
 class OAuthClientConfig(BaseModel):
     """Databricks OAuth machine-to-machine: the service principal's client id and secret, the identity
     provider's authority URL, and the token scope (default all-apis). Other keys are ignored."""
@@ -52,10 +62,14 @@ class ConnectionFields(BaseModel):
     oAuthClientConfig: OAuthClientConfig | None = None
 
     @model_validator(mode="after")
-    def _extra_fields_are_scalars(self) -> ConnectionFields:
-        for key, value in (self.model_extra or {}).items():
-            if not isinstance(value, ConfigValue) or len(key) > 100:
-                raise ValueError(f"connection field {key[:100]!r} must be a string, number or boolean")
+    def _extra_fields_are_scalars_or_name_lists(self) -> ConnectionFields:
+        extra = self.model_extra or {}
+        if len(extra) > MAX_EXTRA_FIELDS:
+            raise ValueError(f"a connection takes at most {MAX_EXTRA_FIELDS} further fields, got {len(extra)}")
+        for key, value in extra.items():
+            if len(key) > 100 or not (isinstance(value, ConfigValue) or _is_name_list(value)):
+                raise ValueError(f"connection field {key[:100]!r} must be a string, number, boolean or a list of "
+                                 f"at most {MAX_LIST_ITEMS} strings (e.g. databases)")
         return self
 
     def flat(self) -> dict[str, Any]:

@@ -86,7 +86,7 @@ class SettingsValues(CamelModel):
     is_active: StatusSetting | None = None
     activate_new_children: StatusSetting | None = None
     data_owners: list[OwnerBody | str] | None = Field(
-        default=None, description="replaces the object's direct owners; a plain string names a user")
+        default=None, max_length=1000, description="replaces the object's direct owners; a plain string names a user")
 
     def change(self) -> SettingsChange:
         owners = None

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.schemas.connections import ConnectionView
 from catalog.errors import CatalogUnavailable, DataError, IntegrityError
 from domain.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, ObjectsyncError, Unavailable
+from domain.paths import DotSegmentInPath
 from services.connections.connection_admin import ConnectionValidationFailed
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 #: Most specific first: the first matching class decides the status code.
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (ConnectionValidationFailed, 400),
+    (DotSegmentInPath, 400),
     (NotAuthenticated, 401),
     (Forbidden, 403),
     (NotFound, 404),

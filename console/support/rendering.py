@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from domain.change_text import change_details
-from domain.paths import format_path
+from domain.paths import format_path, format_segment
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the console package: templates/ and static/
 templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
@@ -57,7 +57,7 @@ def display_path(path: Sequence[str]) -> str:
 
 def segment(value: str) -> str:
     """One URL path segment: every reserved character escaped."""
-    return quote(str(value), safe="")
+    return format_segment(str(value))
 
 
 templates.env.globals.update(object_url=object_url, action_url=action_url, prefix=PREFIX)

@@ -25,6 +25,7 @@ from connectors import canonical_technology, connector_class
 from domain.connection_status import BUSY_STATUSES, ConnectionStatus
 from domain.errors import ConnectionBusy, Invalid
 from domain.name_filters import normalize_filters
+from domain.redaction import redact
 from domain.schedule import next_run, validate_cron
 from models import Connection
 from services.access.secrets import decrypt_secret, encrypt_secret
@@ -136,13 +137,18 @@ class TechnologyChange(Invalid):
 def connection_details(connection: Connection, session: Session | None = None) -> ConnectionDetails:
     native = integration_of_connection(session, connection.id) if session is not None else None
     return ConnectionDetails(
-        key=connection.key, technology=connection.technology, config=dict(connection.config or {}),
+        key=connection.key, technology=connection.technology, config=shown_config(connection.config or {}),
         credentials_set=sorted(set(decrypt_secret(connection.credentials_encrypted)) - SHARED_FIELDS),
         status=connection.status, validation_results=list(connection.validation_results or []),
         options=dict(connection.options or {}), cron=connection.cron, next_sync_at=connection.next_sync_at,
         last_sync_at=connection.last_sync_at, created_at=connection.created_at, updated_at=connection.updated_at,
         native_integration=integration_details(native) if native is not None else None,
     )
+
+
+def shown_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config as it may be shown: a URL's password (of a row stored before passwords left URLs) masked."""
+    return {k: redact(v) if isinstance(v, str) and "://" in v else v for k, v in config.items()}
 
 
 def run_connection_test(technology: str, fields: Mapping[str, Any],

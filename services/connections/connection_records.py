@@ -7,6 +7,7 @@ benchmark and the demo seed connections with `store_connection` directly.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from connectors import connector_class
 from domain.connection_status import ConnectionStatus
 from domain.errors import ConnectionExists, Invalid
 from domain.name_filters import normalize_filters
+from domain.paths import DOT_SEGMENTS
 from domain.schedule import next_run, validate_cron
 from domain.status import DISABLED, ENABLED
 from models import Connection, DataObject
@@ -27,11 +29,13 @@ from settings import get_settings
 
 class InvalidConnectionKey(Invalid):
     def __init__(self) -> None:
-        super().__init__("connectionKey must be 1-255 characters, without '/' or surrounding spaces")
+        super().__init__("connectionKey must be 1-255 characters, without '/', control characters or surrounding "
+                         "spaces, and not '.' or '..'")
 
 
 def validate_connection_key(key: str) -> str:
-    if not key or key != key.strip() or "/" in key or len(key) > 255:
+    if (not key or key != key.strip() or "/" in key or len(key) > 255 or key in DOT_SEGMENTS
+            or any(unicodedata.category(char) == "Cc" for char in key)):
         raise InvalidConnectionKey()
     return key
 

@@ -10,6 +10,9 @@ from collections.abc import Sequence
 
 from catalog.connection_store import get_connection, set_connection_status
 from catalog.data_object_store import delete_object_row, object_at_path, subtree_rows
+from catalog.job_store import cancel_open_jobs
+from catalog.locks import own_connection
+from catalog.object_store import lock_connection_objects
 from catalog.outbox import renew_event_namespace, write_events
 from catalog.session import Session
 from domain import change_types as ev
@@ -35,11 +38,22 @@ def delete_object(session: Session, path: Sequence[str], *, requested_by: str | 
 def deregister_connection(session: Session, key: str, *, requested_by: str | None = None) -> int:
     """Delete the connection and everything of it here (`deleting` → gone | `deleteError`); returns how many
     objects were removed. Commits: `deleting` is visible while the objects go, and a failure is recorded
-    as `deleteError` whatever the caller does next."""
-    get_connection(session, key, for_update=True).status = ConnectionStatus.DELETING
+    as `deleteError` whatever the caller does next.
+
+    It waits for the connection's crawl transactions under way, cancels its open jobs, and takes its locks in
+    the one order every transaction uses (catalog/locks.py): no crawl can deadlock with it.
+    """
+    connection = get_connection(session, key, for_update=True)
+    connection.status = ConnectionStatus.DELETING
+    connection_id = connection.id
     session.commit()
     try:
-        root = object_at_path(session, [key], for_update=True)
+        own_connection(session, connection_id)
+        get_connection(session, key, for_update=True)
+        lock_connection_objects(session, connection_id)
+        for job_id, finished in cancel_open_jobs(session, connection_id, DEREGISTERED).items():
+            write_events(session, key, finished, job_id=job_id)
+        root = object_at_path(session, [key])
         if root is None:  # registered but never listed: no objects, nothing to announce
             delete_connection_records(session, key)
             removed = 0
@@ -52,6 +66,9 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
         session.commit()
         raise
     return removed
+
+
+DEREGISTERED = "the connection was deregistered while this job ran"
 
 
 def _delete_subtree(session: Session, root: DataObject, requested_by: str | None) -> int:

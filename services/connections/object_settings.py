@@ -27,7 +27,7 @@ from catalog.status_propagation import CONTAINER_KINDS, data_source_events, inhe
 from domain import change_types as ev
 from domain.errors import DataObjectNotFound, Invalid
 from domain.jobs import TERMINAL_STATUSES
-from domain.paths import validate_path
+from domain.paths import format_path, validate_path
 from domain.status import DISABLED, ENABLED, INHERIT
 from models import DataObject, Job
 from services.enqueue import PROPAGATE_STATUS, enqueue
@@ -157,7 +157,7 @@ def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
         return None
     root = object_at_path(session, job.scope_path)
     if root is None:
-        job.status, job.errors = "failed", [{"scope": "/".join(job.scope_path), "message": "object was deleted"}]
+        job.status, job.errors = "failed", [{"scope": format_path(job.scope_path), "message": "object was deleted"}]
         job.finished_at = transaction_time()
         write_events(session, job.connection_key or job.scope_path[0],
                      [_settings_job_finished(job, {"status": "failed", "error": "object was deleted"})], job_id=job.id)

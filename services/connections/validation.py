@@ -6,6 +6,7 @@ enabled ↔ recurringValidationError. Remote calls happen outside any catalog tr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -13,7 +14,7 @@ from catalog.connection_store import connections_to_revalidate, record_revalidat
 from catalog.session import Session
 from connectors import ConnectorError, connector_class
 from domain.connection_status import RECURRING_STATUSES, ConnectionStatus
-from domain.redaction import redact
+from domain.redaction import redact, split_url_password
 from models import Connection
 from services.access.secrets import decrypt_secret
 from settings import get_settings
@@ -25,6 +26,12 @@ CREDENTIAL_FIELDS = frozenset({
 })
 #: Credential fields whose values must never appear in a message.
 SECRET_FIELDS = CREDENTIAL_FIELDS - {"username"}
+#: Any other field whose name says it holds a secret is one too (an extra field a connector reads).
+_SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|passphrase|private_?key|api_?key|credential)")
+
+
+def is_secret_field(name: str) -> bool:
+    return name in SECRET_FIELDS or bool(_SECRET_NAME.search(name))
 #: Non-secret fields some connectors read from the credentials and others from the config.
 SHARED_FIELDS = frozenset({"authenticationType"})
 PASSED, FAILED = "passed", "failed"
@@ -32,18 +39,23 @@ PASSED, FAILED = "passed", "failed"
 
 def split_connection_fields(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(non-secret config, credentials) from the flat `connection` payload; `technology` stays out of both."""
-    config = {k: v for k, v in fields.items() if k not in CREDENTIAL_FIELDS and k != "technology" and v is not None}
-    credentials = {k: v for k, v in fields.items() if k in CREDENTIAL_FIELDS | SHARED_FIELDS and v is not None}
+    credential = {k for k in fields if k in CREDENTIAL_FIELDS | SHARED_FIELDS or is_secret_field(k)}
+    config = {k: v for k, v in fields.items() if k not in credential and k != "technology" and v is not None}
+    credentials = {k: v for k, v in fields.items() if k in credential and v is not None}
+    url = config.get("url")
+    if isinstance(url, str):
+        config["url"], password = split_url_password(url)
+        if password is not None:
+            credentials.setdefault("password", password)
     return config, credentials
 
 
 def _scrub(message: str | None, credentials: Mapping[str, Any]) -> str | None:
-    """Drivers sometimes echo connection strings; never let a secret value through a message (values shorter
-    than 4 characters are left: they would garble every word they occur in)."""
+    """Drivers sometimes echo connection strings: their secret fields are masked (by field, never by searching
+    for the secret's value inside words, which would garble the message and reveal a short secret)."""
     if not message:
         return message
-    return redact(message, (value for key, value in credentials.items()
-                            if key in SECRET_FIELDS and isinstance(value, str) and len(value) >= 4))
+    return redact(message, (value for key, value in credentials.items() if is_secret_field(key)))
 
 
 def run_validation(technology: str, config: Mapping[str, Any], credentials: Mapping[str, Any],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,13 +16,13 @@ from services.access.secrets import decrypt_secret
 from settings import get_settings
 
 _CONNECTOR_CACHE_SIZE = 8
-_CONNECTORS: dict[tuple, Connector] = {}  # per process, most recently used last
+_CONNECTORS: dict[tuple, tuple[Connector, float]] = {}  # per process, most recently used last, with its last use
 
 
 def close_pooled_connectors() -> None:
     """Close every connector this process keeps (at shutdown, or before the platform behind them goes away)."""
     while _CONNECTORS:
-        _CONNECTORS.popitem()[1].close()
+        _CONNECTORS.popitem()[1][0].close()
 
 
 def connector_for(connection: Connection) -> Connector:
@@ -37,8 +38,9 @@ def open_connector(connection_id: int) -> Iterator[Connector]:
     """Borrow a connector for a stored connection from this process's small cache.
 
     Remote sessions are reused across tasks (a new PostgreSQL or Snowflake session costs more than a
-    small schema's whole read); the cache key changes whenever config or credentials are edited, and a
-    connector that raised is closed rather than returned.
+    small schema's whole read); the cache key changes whenever config or credentials are edited, a
+    connector that raised is closed rather than returned, and one idle for longer than
+    `remote_session_max_idle_seconds` is closed instead of reused.
     """
     with session_scope() as session:
         connection = session.get(Connection, connection_id)
@@ -46,15 +48,28 @@ def open_connector(connection_id: int) -> Iterator[Connector]:
             raise ConnectionNotFound(str(connection_id))
         key = (connection.id, json.dumps(connection.config, sort_keys=True),
                bytes(connection.credentials_encrypted or b""))
-        connector = _CONNECTORS.pop(key, None) or connector_for(connection)
+        connector = _reusable(key) or connector_for(connection)
     try:
         yield connector
     except BaseException:
         connector.close()
         raise
-    _CONNECTORS[key] = connector
+    _CONNECTORS[key] = (connector, time.monotonic())
     while len(_CONNECTORS) > _CONNECTOR_CACHE_SIZE:
-        _CONNECTORS.pop(next(iter(_CONNECTORS))).close()
+        _CONNECTORS.pop(next(iter(_CONNECTORS)))[0].close()
+
+
+def _reusable(key: tuple) -> Connector | None:
+    """The kept connector, unless it sat unused longer than the maximum idle age: then it is closed, so the next
+    crawl opens new sessions and meets the platform's current grants (a revoked CONNECT) and network."""
+    kept = _CONNECTORS.pop(key, None)
+    if kept is None:
+        return None
+    connector, last_used = kept
+    if time.monotonic() - last_used > get_settings().remote_session_max_idle_seconds:
+        connector.close()
+        return None
+    return connector
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from catalog.job_store import (
     close_job_if_done,
     create_subtasks,
     fail_job,
+    job_is_open,
     load_crawl_job,
     make_full_read_if_due,
     pending_subtask_ids,
@@ -18,7 +19,7 @@ from catalog.job_store import (
     set_planned_changes,
     start_job,
 )
-from catalog.locks import lock_connection
+from catalog.locks import lock_connection, share_connection
 from catalog.object_store import apply_hierarchy_changes, load_connection_root, load_containers, load_tables
 from catalog.outbox import write_events
 from catalog.session import Session, session_scope
@@ -27,12 +28,13 @@ from connectors import Connector, ConnectorError
 from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
 from domain.jobs import OPEN_STATUSES, TERMINAL_STATUSES, summarize
 from domain.name_filters import ConnectionFilters, InvalidNameFilter, parse_filters
-from domain.paths import ObjectKind
+from domain.paths import ObjectKind, format_path
 from domain.schema_batches import Batch, plan_batches
 from domain.snapshot import RemoteHierarchy
 from domain.status import ENABLED, RemoteState
 from domain.stored_state import HierarchyScope, StoredContainer
 from services.crawl.connector_pool import open_connector, read_slot
+from services.crawl.guard import mass_deletion_guard
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,10 @@ def plan_crawl(job_id: int) -> list[int]:
         return []
 
     with session_scope() as session:
+        share_connection(session, job.connection_id)
         lock_connection(session, job.connection_id)
+        if not job_is_open(session, job.id):  # cancelled meanwhile (the connection was deregistered)
+            return []
         # Both sides are filtered before the diff: an object outside the connection's filters is out of scope,
         # neither created nor marked deleted remotely (nor counted by the mass-deletion guard).
         stored = filters.containers(load_containers(session, job.connection_id))
@@ -84,8 +89,7 @@ def plan_crawl(job_id: int) -> list[int]:
             database=job.scope[1] if len(job.scope) > 1 else None,
             schema=job.scope[2] if len(job.scope) > 2 else None,
             excluded_databases=excluded_databases, excluded_schemas=excluded_schemas,
-            mass_deletion_threshold=settings.mass_deletion_threshold,
-            allow_mass_deletion=job.allow_mass_deletion,
+            guard=mass_deletion_guard(job.allow_mass_deletion, job.id),
         )
         make_full_read_if_due(session, job, settings.full_read_every)
         changes = diff_hierarchy(stored, remote, scope)
@@ -94,7 +98,7 @@ def plan_crawl(job_id: int) -> list[int]:
         for database, error in remote.failed_databases.items():
             add_job_error(session, job.id, database, f"listing schemas failed: {error}")
         if changes.guard:
-            add_job_error(session, job.id, "/".join(job.scope), changes.guard.message)
+            add_job_error(session, job.id, format_path(job.scope), changes.guard.message)
         if not job.dry_run:
             ids |= apply_hierarchy_changes(session, changes, connection_id=job.connection_id, stored=stored)
             touched = [u.id for u in changes.updates]
@@ -179,7 +183,11 @@ def _batches(session: Session, job: CrawlJob, schemas: list[tuple[str, str]],
 def _fail(job: CrawlJob, message: str) -> None:
     log.warning("crawl %s of %s failed: %s", job.id, job.connection_key, message)
     with session_scope() as session:
-        write_events(session, job.connection_key, fail_job(session, job.id, "/".join(job.scope), message),
+        if job.connection_id is not None:
+            share_connection(session, job.connection_id)  # the lock order: see catalog/locks.py
+        if not job_is_open(session, job.id):
+            return
+        write_events(session, job.connection_key, fail_job(session, job.id, format_path(job.scope), message),
                      job_id=job.id)
 
 

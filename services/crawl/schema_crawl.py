@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status
-from catalog.locks import lock_schema
+from catalog.locks import lock_schema, share_connection, subtask_claim
 from catalog.object_store import (
     apply_schema_changes,
     load_change_tokens,
@@ -27,6 +27,7 @@ from domain.snapshot import SchemaSnapshot
 from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
 from domain.stored_state import SchemaScope, StoredTable
 from services.crawl.connector_pool import open_connector, read_slot
+from services.crawl.guard import mass_deletion_guard
 from services.enqueue import RELAY_EVENTS, enqueue
 from settings import get_settings
 
@@ -44,12 +45,11 @@ def _schema_scope(session: Session, task: Subtask) -> tuple[int | None, SchemaSc
     else:  # a dry run meeting a schema the catalog does not hold yet
         parent = objects.get(2) or objects.get(1)
         status = effective_status(new_child_status_setting(activate), parent.effective_status if parent else DISABLED)
-    settings = get_settings()
     scope = SchemaScope(
         schema_path=path,
         schema_effective_status=status,
         activate_new_children=activate, include_disabled=task.include_disabled, tables=task.tables,
-        mass_deletion_threshold=settings.mass_deletion_threshold, allow_mass_deletion=task.allow_mass_deletion,
+        guard=mass_deletion_guard(task.allow_mass_deletion, task.job_id),
         batch=task.batch,
     )
     return (schema.id if schema else None), scope
@@ -70,8 +70,11 @@ def crawl_schema(subtask_id: int) -> tuple[str, bool]:
 
 
 def _crawl_schema(subtask_id: int) -> tuple[str, bool]:
-    with paused_gc():  # the snapshot and the changes are acyclic; collecting while they grow only costs time
-        return _crawl_schema_now(subtask_id)
+    with subtask_claim(subtask_id) as claimed:
+        if not claimed:  # another delivery of this task is running it: exit at once rather than queue behind it
+            return "duplicate", False
+        with paused_gc():  # the snapshot and the changes are acyclic; collecting while they grow only costs time
+            return _crawl_schema_now(subtask_id)
 
 
 def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
@@ -92,6 +95,7 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
     snapshot = _read_in_scope(task, filters, known) if read else SchemaSnapshot(task.database, task.schema, ())
 
     with session_scope() as session:
+        share_connection(session, task.connection_id)  # the lock order: see catalog/locks.py
         lock_schema(session, task.connection_id, task.database, task.schema)
         if lock_subtask_status(session, subtask_id) != SubtaskStatus.PENDING:
             return "duplicate", False
@@ -104,7 +108,8 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         changes = diff_schema(stored, snapshot, scope)
         del snapshot
         ids: dict[tuple[str, ...], int] = {scope.schema_path: schema_id} if schema_id is not None else {}
-        if schema_id is not None and not task.dry_run and not changes.guard and not changes.is_empty:
+        # A held run still applies everything but the held deletions (the diff left those out).
+        if schema_id is not None and not task.dry_run and not changes.is_empty:
             ids |= apply_schema_changes(session, changes, connection_id=task.connection_id, schema_id=schema_id,
                                         schema_path=scope.schema_path, stored=stored)
         status = SubtaskStatus.HELD if changes.guard else SubtaskStatus.SUCCEEDED
@@ -166,6 +171,7 @@ def fail_subtask(subtask_id: int, error: BaseException) -> bool:
         if task is None:
             return False
         log.warning("schema %s/%s of %s failed: %s", task.database, task.schema, task.connection_key, message)
+        share_connection(session, task.connection_id)  # the lock order: see catalog/locks.py
         finished = complete_subtask(session, subtask_id, SubtaskStatus.FAILED, error=message) or []
         write_events(session, task.connection_key, finished, job_id=task.job_id)
     return bool(finished)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
-from domain.paths import format_path
+from domain.paths import format_path, format_segment
 from models import ChangeEvent
 
 SPEC_VERSION = "1.0"
@@ -26,7 +25,7 @@ def outbox_type_name(type_name: str) -> str:
 
 
 def event_source(connection_key: str) -> str:
-    return f"objectsync://connections/{quote(connection_key, safe='')}"
+    return f"objectsync://connections/{format_segment(connection_key)}"
 
 
 def to_cloudevent(event: ChangeEvent) -> dict[str, Any]:
@@ -45,7 +44,7 @@ def to_cloudevent(event: ChangeEvent) -> dict[str, Any]:
         "id": str(event.event_id),
         "type": event_type_name(event.type),
         "source": event_source(event.connection_key),
-        "subject": format_path(event.object_path) if event.object_path else event.connection_key,
+        "subject": format_path(event.object_path or [event.connection_key]),
         "time": occurred.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "datacontenttype": CONTENT_TYPE,
         "sequence": str(event.id),

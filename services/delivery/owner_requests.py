@@ -1,8 +1,9 @@
-"""Owner validation requests: a column added to or deleted from a data source asks its data owners to look.
+"""Owner validation requests: a column added to, deleted from or retyped on a data source asks its data owners to
+look.
 
 Raised by an outbox consumer (its own cursor), so the crawl transaction stays as small as it is; each
 request is keyed by the change event that raised it, so re-reading the outbox never raises one twice.
-Validating a column-added request removes the column's `New` tag. Both steps emit events.
+Validating a column-added or type-changed request removes the column's `New` tag. Both steps emit events.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from domain import change_types as ev
 from domain.errors import Conflict, NotFound
 from services.access.permissions import data_owners_of
 
-KIND_BY_EVENT = {ev.COLUMN_ADDED: "column_added", ev.COLUMN_DELETED: "column_deleted"}
+KIND_BY_EVENT = {ev.COLUMN_ADDED: "column_added", ev.COLUMN_DELETED: "column_deleted",
+                 ev.COLUMN_TYPE_CHANGED: "column_type_changed"}
+#: Kinds whose column carries the `New` tag until the request is validated.
+TAGGING_KINDS = ("column_added", "column_type_changed")
 PENDING, VALIDATED = "pending", "validated"
 
 
@@ -96,14 +100,14 @@ def get_request(session: Session, request_id: int) -> OwnerRequestView:
 
 
 def validate_request(session: Session, request_id: int, *, user_id: int | None) -> OwnerRequestView:
-    """Mark the request validated; for an added column also drop its `New` tag. Emits request.resolved."""
+    """Mark the request validated; for an added or retyped column also drop its `New` tag. Emits request.resolved."""
     request = store.lock_request(session, request_id)
     if request is None:
         raise OwnerRequestNotFound(request_id)
     if request.status != PENDING:
         raise OwnerRequestAlreadyResolved(request_id)
     tags_before = tags_after = None
-    if request.kind == "column_added":
+    if request.kind in TAGGING_KINDS:
         tagged = store.remove_column_tag(session, request.table_id, request.column_name, ev.NEW_TAG)
         if tagged is not None:
             tags_before, tags_after = tagged

@@ -79,6 +79,8 @@ def _parse(url: str) -> SplitResult:
         raise UnsafeWebhookUrl(f"webhook URL scheme must be http or https, got {parts.scheme or 'none'!r}")
     if not parts.hostname:
         raise UnsafeWebhookUrl("webhook URL has no host")
+    if parts.port == 0:
+        raise UnsafeWebhookUrl("webhook URL port must be 1-65535")
     if parts.username or parts.password:
         raise UnsafeWebhookUrl("webhook URL must not carry credentials; use the signing secret instead")
     return parts
@@ -92,7 +94,24 @@ def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
+#: IPv6 ranges that carry an IPv4 address inside: NAT64 (64:ff9b::/96 and the local-use 64:ff9b:1::/48), 6to4
+#: (2002::/16), and the deprecated IPv4-compatible form (::a.b.c.d). Judged by the IPv4 address they reach.
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in network for network in _NAT64) or (int(address) >> 32 == 0 and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return _is_public(embedded) and not any(address in network for network in _NAT64[1:])
     return address.is_global and not address.is_multicast

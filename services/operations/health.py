@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import kombu
 import redis
 
 from catalog.migrate import current_revision, head_revision
@@ -39,9 +40,11 @@ def check_catalog() -> Check:
 
 def check_broker() -> Check:
     started = time.monotonic()
-    url = get_settings().redis_url
+    url = get_settings().task_broker_url
     if not url:
         return Check("broker", False, "REDIS_URL is not set", _since(started))
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return _check_amqp(url, started)
     client = redis.Redis.from_url(url, socket_timeout=BROKER_TIMEOUT_SECONDS,
                                   socket_connect_timeout=BROKER_TIMEOUT_SECONDS)
     try:
@@ -50,6 +53,15 @@ def check_broker() -> Check:
         return Check("broker", False, f"unreachable ({type(exc).__name__})", _since(started))
     finally:
         client.close()
+    return Check("broker", True, "answers", _since(started))
+
+
+def _check_amqp(url: str, started: float) -> Check:
+    try:
+        with kombu.Connection(url, connect_timeout=BROKER_TIMEOUT_SECONDS) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return Check("broker", False, f"unreachable ({type(exc).__name__})", _since(started))
     return Check("broker", True, "answers", _since(started))
 
 

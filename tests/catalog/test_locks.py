@@ -60,6 +60,24 @@ def test_a_webhook_endpoint_is_served_by_one_session_at_a_time() -> None:
 
 
 @pytest.mark.usefixtures("catalog")
+def test_a_crawl_transaction_shares_the_connection_and_a_deregistration_waits_for_it() -> None:
+    from catalog.locks import own_connection, share_connection
+
+    in_use = lock_key("connection-in-use", 9)
+    with session_factory()() as crawl, crawl.begin():
+        share_connection(crawl, 9)
+        with session_factory()() as other, other.begin():
+            assert other.scalar(text("SELECT pg_try_advisory_xact_lock_shared(:key)"), {"key": in_use}), \
+                "two crawl transactions share it"
+        assert held_elsewhere(in_use), "a deregistration (exclusive) waits"
+    with session_factory()() as deregistration, deregistration.begin():
+        own_connection(deregistration, 9)
+        with session_factory()() as other, other.begin():
+            assert not other.scalar(text("SELECT pg_try_advisory_xact_lock_shared(:key)"), {"key": in_use}), \
+                "a crawl transaction waits for the deregistration"
+
+
+@pytest.mark.usefixtures("catalog")
 def test_remote_read_slots_cap_the_reads_of_one_connection_at_once() -> None:
     """Six readers of one connection with two slots: never more than two at once, and every one gets its turn."""
     import threading

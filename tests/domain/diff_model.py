@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Mapping
 
 from domain.hierarchy_diff import HierarchyChanges
+from domain.remote_lifecycle import MassDeletionGuard
 from domain.schema_diff import SchemaChanges, tables_needing_columns
 from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot, columns_fingerprint
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
@@ -19,6 +20,18 @@ TABLE_FIELDS = {f.name for f in dataclasses.fields(StoredTable)} - {"id", "name"
 CONTAINER_FIELDS = {f.name for f in dataclasses.fields(StoredContainer)} - {"id", "kind", "path"}
 
 Catalog = dict[str, StoredTable]
+
+
+def with_guard(overrides: dict[str, object]) -> dict[str, object]:
+    """Scope keyword arguments with `mass_deletion_threshold`, `mass_deletion_minimum` and `allow_mass_deletion`
+    folded into the scope's `guard`."""
+    values = dict(overrides)
+    guard = {name: values.pop(key) for key, name in (("mass_deletion_threshold", "threshold"),
+                                                    ("mass_deletion_minimum", "minimum"),
+                                                    ("allow_mass_deletion", "allow")) if key in values}
+    if guard:
+        values["guard"] = MassDeletionGuard(**guard)  # type: ignore[arg-type]
+    return values
 Containers = dict[tuple[str, ...], StoredContainer]
 
 
@@ -62,10 +75,8 @@ def diff_view(catalog: Catalog, snapshot: SchemaSnapshot) -> Catalog:
 
 
 def apply_schema(catalog: Catalog, changes: SchemaChanges, ids: IdSource) -> Catalog:
-    """The next catalog; a held change set (guard tripped) writes nothing but its event."""
+    """The next catalog; a held change set (guard tripped) holds only its deletions, which the diff left out."""
     result = {name: dataclasses.replace(t, columns=dict(t.columns or {})) for name, t in catalog.items()}
-    if changes.guard is not None:
-        return result
     for new in changes.new_tables:
         assert new.table.name not in result, f"created twice: {new.table.name!r}"
         t = new.table
@@ -104,8 +115,6 @@ def apply_schema(catalog: Catalog, changes: SchemaChanges, ids: IdSource) -> Cat
 
 def apply_hierarchy(containers: Containers, changes: HierarchyChanges, ids: IdSource) -> Containers:
     result = dict(containers)
-    if changes.guard is not None:
-        return result
     for new in changes.new_containers:
         assert new.path not in result, f"created twice: {new.path!r}"
         assert len(new.path) == 2 or new.path[:-1] in result, f"schema before its database: {new.path!r}"

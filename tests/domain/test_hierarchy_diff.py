@@ -11,7 +11,7 @@ from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
 from domain.paths import format_path, parse_path
 from domain.snapshot import RemoteHierarchy
 from domain.stored_state import HierarchyScope, StoredContainer
-from tests.domain.diff_model import IdSource, apply_hierarchy
+from tests.domain.diff_model import IdSource, apply_hierarchy, with_guard
 
 KEY = "pg"
 Stored = dict[tuple[str, ...], StoredContainer]
@@ -22,7 +22,7 @@ def connection(activate: str = "enabled", status: str = "enabled") -> StoredCont
 
 
 def hscope(conn: StoredContainer | None = None, **overrides: object) -> HierarchyScope:
-    return HierarchyScope(conn or connection(), **overrides)  # type: ignore[arg-type]
+    return HierarchyScope(conn or connection(), **with_guard(overrides))  # type: ignore[arg-type]
 
 
 def containers(listing: dict[str, tuple[str, ...]], **overrides: dict[str, object]) -> Stored:
@@ -213,9 +213,12 @@ def test_scope_to_one_schema_reconciles_only_that_schema() -> None:
     assert diff_hierarchy(stored, listing, hscope(database="app", schema="hr", allow_mass_deletion=True)).events == [
         ev.planned(ev.OBJECT_DELETED_REMOTELY, (KEY, "app", "hr"), 2,
                    {"kind": "schema", "before": {"status": "enabled"}, "after": {"status": "disabled"}})]
-    held = diff_hierarchy(stored, listing, hscope(database="app", schema="hr"))
+    held = diff_hierarchy(stored, listing, hscope(database="app", schema="hr", mass_deletion_minimum=1))
     assert held.guard is not None and (held.guard.would_delete, held.guard.present) == (("app/hr",), 1), \
         "the one schema in scope vanished: all of the scope, like a tables filter"
+    applied = diff_hierarchy(stored, listing, hscope(database="app", schema="hr"))
+    assert applied.guard is None and kinds_and_paths(applied) == [(ev.OBJECT_DELETED_REMOTELY, (KEY, "app", "hr"))], \
+        "one deletion is under the default minimum count"
     created = diff_hierarchy(stored, listing, hscope(database="app", schema="fresh"))
     assert kinds_and_paths(created) == [(ev.OBJECT_CREATED, (KEY, "app", "fresh"))]
     assert diff_hierarchy(stored, listing, hscope(database="app", schema="sales")).is_empty
@@ -233,7 +236,7 @@ def test_scope_to_one_schema_of_a_failed_or_missing_database_deletes_nothing() -
     pytest.param(4, 2, False, False, id="databases-exactly-half-applied"),
     pytest.param(4, 3, True, False, id="databases-allowed"),
     pytest.param(4, 4, False, True, id="empty-listing-held"),
-    pytest.param(1, 1, False, True, id="only-database-held"),
+    pytest.param(1, 1, False, False, id="only-database-under-the-minimum-applied"),
 ])
 def test_guard_on_databases(databases: int, vanishing: int, allow: bool, trips: bool) -> None:
     names = [f"db{i}" for i in range(databases)]
@@ -243,9 +246,11 @@ def test_guard_on_databases(databases: int, vanishing: int, allow: bool, trips: 
 
     if trips:
         assert changes.guard is not None and changes.guard.would_delete == tuple(names[:vanishing])
-        (event,) = changes.events
-        assert (event.type, event.path, event.payload["kind"]) == (ev.SYNC_GUARD_TRIPPED, (KEY,), "database")
-        assert changes.new_containers == [] and changes.updates == [], "nothing is applied"
+        assert [(e.type, e.path) for e in changes.events] == [(ev.OBJECT_CREATED, (KEY, "fresh")),
+                                                              (ev.SYNC_GUARD_TRIPPED, (KEY,))]
+        assert changes.events[-1].payload["kind"] == "database"
+        assert [c.path for c in changes.new_containers] == [(KEY, "fresh")], "the rest is applied"
+        assert changes.updates == [], "the deletions are held"
     else:
         assert changes.guard is None
         assert [e.type for e in changes.events].count(ev.OBJECT_DELETED_REMOTELY) == vanishing
@@ -265,7 +270,7 @@ def test_guard_on_schemas(vanishing: list[str], allow: bool, trips: bool) -> Non
     if trips:
         assert changes.guard is not None
         assert (changes.guard.would_delete, changes.guard.present) == (tuple(sorted(vanishing)), 5)
-        assert [(e.type, e.payload["kind"]) for e in changes.events] == [(ev.SYNC_GUARD_TRIPPED, "schema")]
+        assert [(e.type, e.payload.get("kind")) for e in changes.events] == [(ev.SYNC_GUARD_TRIPPED, "schema")]
     else:
         assert changes.guard is None
         assert sorted("/".join(e.path[1:]) for e in changes.events) == sorted(vanishing)
@@ -294,10 +299,10 @@ def test_hierarchy_guard_event_id_is_stable() -> None:
 
 
 def test_guard_ids_differ_for_a_database_and_a_schema_with_the_same_display_name() -> None:
-    database_gone = diff_hierarchy(containers({"a/b": ()}), remote({}), hscope())
-    schema_gone = diff_hierarchy(containers({"a": ("b",)}), remote({"a": ()}), hscope())
+    database_gone = diff_hierarchy(containers({"a/b": ()}), remote({}), hscope(mass_deletion_minimum=1))
+    schema_gone = diff_hierarchy(containers({"a": ("b",)}), remote({"a": ()}), hscope(mass_deletion_minimum=1))
     assert database_gone.guard is not None and schema_gone.guard is not None
-    assert database_gone.guard.would_delete == schema_gone.guard.would_delete == ("a/b",)
+    assert (database_gone.guard.would_delete, schema_gone.guard.would_delete) == (("a%2Fb",), ("a/b",))
     assert database_gone.events[0].event_id != schema_gone.events[0].event_id
 
 

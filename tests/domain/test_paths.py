@@ -16,7 +16,8 @@ ROUND_TRIPS = [
     pytest.param(("pg", "Ünï", "表"), "pg/%C3%9Cn%C3%AF/%E8%A1%A8", id="unicode"),
     pytest.param(("pg", 'q"uote', "it's"), "pg/q%22uote/it%27s", id="quotes"),
     pytest.param(("pg", "MiXeD", "a.b"), "pg/MiXeD/a.b", id="case-and-dots-kept"),
-    pytest.param(("pg", "..", "."), "pg/../.", id="dot-segments-are-names"),
+    pytest.param(("pg", "..", "."), "pg/%2E%2E/%2E", id="dot-segments-are-names-never-raw"),
+    pytest.param(("pg", "...", ".x"), "pg/.../.x", id="other-dots-kept"),
     pytest.param(("pg", " ", "x" * 500), "pg/%20/" + "x" * 500, id="blank-and-very-long"),
     pytest.param(("pg", "a?b#c&d=e+f"), "pg/a%3Fb%23c%26d%3De%2Bf", id="url-specials"),
 ]

@@ -8,10 +8,11 @@ import pytest
 
 from domain import change_types as ev
 from domain.paths import format_path, parse_path
+from domain.remote_lifecycle import MassDeletionGuard
 from domain.schema_diff import SchemaChanges, diff_schema, tables_needing_columns
 from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
 from domain.stored_state import SchemaScope, StoredTable
-from tests.domain.diff_model import IdSource, apply_schema, diff_view, synced_table
+from tests.domain.diff_model import IdSource, apply_schema, diff_view, synced_table, with_guard
 
 SCHEMA = ("pg", "app", "public")
 
@@ -34,7 +35,7 @@ def scope(**overrides: object) -> SchemaScope:
     values: dict[str, object] = {"schema_path": SCHEMA, "schema_effective_status": "enabled",
                                  "activate_new_children": "enabled"}
     values.update(overrides)
-    return SchemaScope(**values)  # type: ignore[arg-type]
+    return SchemaScope(**with_guard(values))  # type: ignore[arg-type]
 
 
 def catalog(*tables: RemoteTable, **overrides: dict[str, object]) -> dict[str, StoredTable]:
@@ -418,34 +419,42 @@ def test_tables_filter_restricts_additions_deletions_and_updates(
 
 # --- the mass-deletion guard -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("present", "vanishing", "threshold", "allow", "trips"), [
-    pytest.param(4, 3, 0.5, False, True, id="over-half-held"),
-    pytest.param(4, 2, 0.5, False, False, id="exactly-half-applied"),
-    pytest.param(5, 2, 0.5, False, False, id="under-half-applied"),
-    pytest.param(4, 3, 0.5, True, False, id="allowed-applied"),
-    pytest.param(10, 10, 0.5, False, True, id="everything-vanished-held"),
-    pytest.param(10, 10, 0.5, True, False, id="everything-vanished-allowed"),
-    pytest.param(1, 1, 0.5, False, True, id="only-table-vanished-held"),
-    pytest.param(5, 2, 0.2, False, True, id="custom-threshold-held"),
-    pytest.param(5, 1, 0.2, False, False, id="custom-threshold-exact-applied"),
-    pytest.param(3, 3, 1.0, False, False, id="threshold-one-never-holds"),
-    pytest.param(3, 1, 0.0, False, True, id="threshold-zero-holds-any-deletion"),
+@pytest.mark.parametrize(("present", "vanishing", "threshold", "minimum", "allow", "trips"), [
+    pytest.param(4, 3, 0.5, 2, False, True, id="over-half-held"),
+    pytest.param(4, 2, 0.5, 2, False, False, id="exactly-half-applied"),
+    pytest.param(5, 2, 0.5, 2, False, False, id="under-half-applied"),
+    pytest.param(4, 3, 0.5, 2, True, False, id="allowed-applied"),
+    pytest.param(10, 10, 0.5, 2, False, True, id="everything-vanished-held"),
+    pytest.param(10, 10, 0.5, 2, True, False, id="everything-vanished-allowed"),
+    pytest.param(1, 1, 0.5, 2, False, False, id="only-table-vanished-under-the-minimum-applied"),
+    pytest.param(1, 1, 0.5, 1, False, True, id="only-table-vanished-minimum-one-held"),
+    pytest.param(10, 9, 0.5, 10, False, False, id="under-a-large-minimum-applied"),
+    pytest.param(10, 10, 0.5, 10, False, True, id="at-the-minimum-held"),
+    pytest.param(5, 2, 0.2, 2, False, True, id="custom-threshold-held"),
+    pytest.param(5, 1, 0.2, 1, False, False, id="custom-threshold-exact-applied"),
+    pytest.param(3, 3, 1.0, 1, False, False, id="threshold-one-never-holds"),
+    pytest.param(3, 1, 0.0, 1, False, True, id="threshold-zero-holds-any-deletion-from-the-minimum"),
 ])
-def test_mass_deletion_guard(present: int, vanishing: int, threshold: float, allow: bool, trips: bool) -> None:
+def test_mass_deletion_guard(present: int, vanishing: int, threshold: float, minimum: int, allow: bool,
+                             trips: bool) -> None:
     names = [f"t{i:02d}" for i in range(present)]
     stored = catalog(*(table(n) for n in names))
     remaining = snap(*(table(n) for n in names[vanishing:]), table("fresh"))
-    changes = run(stored, remaining, scope(mass_deletion_threshold=threshold, allow_mass_deletion=allow))
+    changes = run(stored, remaining, scope(mass_deletion_threshold=threshold, mass_deletion_minimum=minimum,
+                                           allow_mass_deletion=allow))
 
     if trips:
         assert changes.guard is not None
         assert changes.guard.would_delete == tuple(names[:vanishing])
         assert (changes.guard.present, changes.guard.threshold) == (present, threshold)
-        (event,) = changes.events
-        assert (event.type, event.path) == (ev.SYNC_GUARD_TRIPPED, SCHEMA)
+        assert [e.type for e in changes.events] == [ev.OBJECT_CREATED, ev.SYNC_GUARD_TRIPPED]
+        event = changes.events[-1]
+        assert event.path == SCHEMA
         assert event.payload["wouldDeleteCount"] == vanishing and event.payload["present"] == present
         assert str(vanishing) in event.payload["message"]
-        assert not (changes.new_tables or changes.table_updates or changes.column_inserts), "nothing is applied"
+        assert "--allow-mass-deletion" in event.payload["message"] and "allowMassDeletion" in event.payload["message"]
+        assert [n.table.name for n in changes.new_tables] == ["fresh"], "the rest is applied"
+        assert not changes.table_updates, "the deletions are held"
     else:
         assert changes.guard is None
         assert types(changes).count(ev.OBJECT_DELETED_REMOTELY) == vanishing
@@ -468,8 +477,8 @@ def test_guard_event_id_is_stable_across_runs_and_depends_on_what_vanished() -> 
 
 
 def test_guard_ids_differ_when_names_hold_separator_characters() -> None:
-    one = run(catalog(table("x\x1fy")), snap()).events
-    two = run(catalog(table("x"), table("y")), snap()).events
+    one = run(catalog(table("x\x1fy")), snap(), scope(mass_deletion_minimum=1)).events
+    two = run(catalog(table("x"), table("y")), snap(), scope(mass_deletion_minimum=1)).events
     assert one[0].type == two[0].type == ev.SYNC_GUARD_TRIPPED
     assert one[0].event_id != two[0].event_id
 
@@ -490,6 +499,18 @@ def test_empty_snapshot_of_populated_schema_trips_guard() -> None:
     changes = run(stored, snap())
     assert changes.guard is not None and types(changes) == [ev.SYNC_GUARD_TRIPPED]
     assert not changes.is_empty
+
+
+def test_each_held_run_has_an_event_of_its_own() -> None:
+    """A second held crawl writes its own guard event (the alert fires again); a redelivery repeats the id."""
+    stored = catalog(table("a"), table("b"), table("c"))
+
+    def guard_event(run_id: int) -> object:
+        (event,) = run(stored, snap(), scope(guard=MassDeletionGuard(run_id=run_id))).events
+        return event.event_id
+
+    assert guard_event(1) == guard_event(1)
+    assert guard_event(1) != guard_event(2)
 
 
 def test_held_diff_is_the_same_on_every_run() -> None:

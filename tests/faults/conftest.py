@@ -320,3 +320,22 @@ def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnPostgr
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
+
+
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672")
+
+
+@pytest.fixture
+def rabbitmq_broker() -> Iterator[str]:
+    """A RabbitMQ virtual host of this test's own (so parallel runs never share a queue); its broker URL."""
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        pytest.skip("rabbitmqctl is not installed")
+    vhost = f"objectsync-fault-{uuid.uuid4().hex[:10]}"
+    created = subprocess.run([ctl, "add_vhost", vhost], capture_output=True, text=True, timeout=60)
+    if created.returncode != 0:
+        pytest.skip(f"RabbitMQ is not available: {created.stderr.strip()[:200]}")
+    subprocess.run([ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True,
+                   capture_output=True, timeout=60)
+    yield f"{RABBITMQ_URL}/{vhost}"
+    subprocess.run([ctl, "delete_vhost", vhost], capture_output=True, timeout=60)

@@ -28,6 +28,7 @@ THEMES = {
     "test_identifiers": "identifiers",
     "test_security": "security",
     "test_webhook_faults": "webhook delivery",
+    "test_adversarial": "adversarial input",
 }
 
 

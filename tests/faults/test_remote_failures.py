@@ -7,6 +7,7 @@ status after the recurring validation) say why.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -21,6 +22,7 @@ from tests.conftest import ADMIN_URL
 from tests.faults.catalog_state import picture, start_crawl_now, wait_for_job_end
 from tests.faults.conftest import Stack, StackFactory, free_port
 from tests.support.pipeline import register_source, run_sql
+from tests.support.silent_proxy import silent_proxy
 
 REMOTE_TIMEOUT = 2
 SOURCE = [
@@ -135,3 +137,26 @@ def test_schema_permission_revoked(remote_stack: Stack, crawled: tuple[str, str,
     assert (job["succeeded"], job["failed"]) == (2, 1)
     assert [e["scope"].rsplit("/", 1)[1] for e in job["errors"]] == ["sales"]
     assert f"user {role!r} has no USAGE privilege on schema 'sales'" in error_text(job)
+
+
+def test_a_network_that_goes_silent_after_connect_cannot_hold_a_crawl(remote_stack: Stack, source_db: str,
+                                                                       record_property) -> None:
+    """Through a proxy that accepts and then passes nothing on, even on the worker's kept session: the crawl
+    ends within its deadlines, changes nothing, and says why; once the network is back the next crawl works."""
+    remote_stack.activate()
+    run_sql(source_db, *SOURCE)
+    with silent_proxy("127.0.0.1", 5432) as proxy:
+        key = f"pg{uuid.uuid4().hex[:6]}"
+        register_source(key, source_db.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
+        first = wait_for_job_end(remote_stack.catalog_url, start_crawl_now([key]), timeout=60)
+        assert first["status"] == "succeeded", first  # the worker now keeps a session through the proxy
+        proxy.silence()
+        started = time.monotonic()
+        job = crawl_under_fault(remote_stack, key)
+        record_property("outcome", f"job {job['status']} {time.monotonic() - started:.1f} s after going silent")
+        assert job["status"] == "failed", job
+        assert any("silent" in e["message"] or "no answer" in e["message"] or "timeout" in e["message"].lower()
+                   for e in job["errors"]), job["errors"]
+        proxy.resume()
+        again = wait_for_job_end(remote_stack.catalog_url, start_crawl_now([key]), timeout=60)
+        assert again["status"] == "succeeded", again

@@ -155,6 +155,13 @@ def test_secrets_never_appear_in_logs_events_responses_or_outbox(secured: Secure
     assert failed.status_code == 400, failed.text
     assert secured.admin.get("/data/connection/pg").status_code == 200
     assert secured.admin.get("/data/connection/down").status_code == 200
+    # A password inside a SQLAlchemy URL and an extra secret-named field are secrets too: encrypted, never shown.
+    generic = secured.admin.post("/data/connection", json={"connectionKey": "generic", "connection": {
+        "technology": "sqlalchemy", "url": f"postgresql+psycopg://postgres:{SECRET}@127.0.0.1:5432/{secured.database}",
+        "serviceApiKey": SECRET}})
+    assert generic.status_code == 201, generic.text
+    assert secured.admin.get("/data/connection/generic").json()["connection"]["url"].startswith(
+        "postgresql+psycopg://postgres@127.0.0.1")
     orders = format_path(["pg", secured.database, "sales", "orders"])
     assert secured.admin.get(f"/data/object/{orders}").status_code == 200
     crawl = secured.admin.post("/data/crawl/pg", json={})
@@ -182,6 +189,9 @@ def test_secrets_never_appear_in_logs_events_responses_or_outbox(secured: Secure
     "http://127.0.0.1:9/hook", "http://localhost/hook", "http://[::1]/hook", "http://10.1.2.3/hook",
     "http://192.168.0.1/hook", "http://169.254.169.254/latest/meta-data", "http://0.0.0.0/hook",
     "http://[::ffff:127.0.0.1]/hook", "file:///etc/passwd", "gopher://127.0.0.1/", "http://user:pw@93.184.216.34/",
+    "http://[64:ff9b::7f00:1]/hook", "http://[64:ff9b::a00:1]/hook", "http://[2002:7f00:1::]/hook",
+    "http://[2002:c0a8:1::1]/hook", "http://[::127.0.0.1]/hook", "http://[::a00:1]/hook",
+    "http://93.184.216.34:0/hook",
 ])
 def test_webhook_ssrf_guard_rejects_private_targets(secured: Secured, url: str) -> None:
     response = secured.admin.post("/webhooks", json={"url": url})

@@ -193,24 +193,50 @@ def test_unreachable_platform_fails_the_job_and_changes_nothing(sales_source: st
 
 
 def test_mass_deletion_is_held_until_explicitly_allowed(sales_source: str) -> None:
+    """Only the deletions wait; the rest of the schema's changes are applied; every held crawl says so."""
     db = sales_source.rsplit("/", 1)[1]
     crawl(["pg"])
-    run_sql(sales_source, "DROP TABLE sales.customers", "DROP TABLE sales.returns", 'DROP TABLE sales."Order Items"')
+    run_sql(sales_source, "DROP TABLE sales.customers", "DROP TABLE sales.returns", 'DROP TABLE sales."Order Items"',
+            "DROP VIEW sales.big_orders", "CREATE TABLE sales.fresh (id int)",
+            "ALTER TABLE sales.orders ADD COLUMN note text")
     mark = last_event_id()
     report = crawl(["pg"])
     assert report["status"] == "partial" and report["subtasks"]["held"] == 1
-    [held] = events_after(mark)
-    assert held.type == "sync.guard_tripped" and held.object_id == objects()[("pg", db, "sales")].id
+    assert "--allow-mass-deletion" in report["errors"][0]["message"]
+    assert "allowMassDeletion" in report["errors"][0]["message"]
+    held = [e for e in events_after(mark) if e.type == "sync.guard_tripped"]
+    assert len(held) == 1 and held[0].object_id == objects()[("pg", db, "sales")].id
     assert objects()[("pg", db, "sales", "customers")].remote_state == "present"
+    assert ("pg", db, "sales", "fresh") in objects(), "a new table is not held"
+    assert "note" in columns_of(["pg", db, "sales", "orders"]), "a new column is not held"
 
     again = crawl(["pg"])
-    assert again["status"] == "partial" and events_after(mark)[-1].type == "sync.guard_tripped"
-    assert len(events_after(mark)) == 1, "the same held deletion is reported once"
+    assert again["status"] == "partial"
+    assert [e.type for e in events_after(mark)].count("sync.guard_tripped") == 2, "every held crawl is reported"
 
     allowed = crawl(["pg", db, "sales"], allow_mass_deletion=True)
     assert allowed["status"] == "succeeded"
     assert {e.object_path[-1] for e in events_after(mark) if e.type == "object.deleted_remotely"} == {
-        "customers", "returns", "Order Items"}
+        "customers", "returns", "Order Items", "big_orders"}
+
+
+def test_a_one_table_schema_losing_its_table_is_applied_with_its_deletion_time(source_db: str) -> None:
+    """One deletion is under the guard's minimum count: applied, deletedRemotelyAt set, cleared on return."""
+    db = source_db.rsplit("/", 1)[1]
+    run_sql(source_db, "CREATE SCHEMA solo", "CREATE TABLE solo.only_one (id int)")
+    register_source("pg", source_db)
+    crawl(["pg"])
+    path = ("pg", db, "solo", "only_one")
+    assert objects()[path].deleted_remotely_at is None
+    run_sql(source_db, "DROP TABLE solo.only_one")
+    report = crawl(["pg"])
+    assert report["status"] == "succeeded", report
+    gone = objects()[path]
+    assert gone.remote_state == "deleted" and gone.deleted_remotely_at is not None
+    run_sql(source_db, "CREATE TABLE solo.only_one (id int)")
+    crawl(["pg"])
+    back = objects()[path]
+    assert back.remote_state == "present" and back.deleted_remotely_at is None
 
 
 def test_dry_run_reports_the_diff_without_applying_it(sales_source: str) -> None:

@@ -55,7 +55,7 @@ TableKind = Literal["table", "view"]
 ContainerKind = Literal["database", "schema"]
 RemoteKind = Literal["database", "schema", "table", "view"]
 ObjectKind = Literal["connection", "database", "schema", "table", "view"]
-RequestKind = Literal["column_added", "column_deleted"]
+RequestKind = Literal["column_added", "column_deleted", "column_type_changed"]
 #: Keys of a job's summary: the outbox's event types (the contract's tests pin it to the vocabulary).
 EventType = Literal[  # type: ignore[valid-type]
     OBJECT_CREATED, OBJECT_CHANGED, OBJECT_DELETED_REMOTELY, OBJECT_RESTORED, OBJECT_DELETED,

@@ -99,6 +99,7 @@ class Held(Strict):
     wouldDeleteCount: int = Field(ge=1)
     present: int = Field(description="Objects of that kind present in the scope before this crawl")
     threshold: float = Field(description="The share that may be marked deleted at once")
+    minimum: int = Field(ge=1, description="The fewest deletions the guard holds; fewer are always applied")
     objectId: ObjectId = Field(description="The held scope's object: the schema, or the connection")
     jobId: JobId
     before: NoValue
@@ -112,16 +113,18 @@ class TablesHeld(Held):
 
 
 class ContainersHeld(Held):
-    """Databases or schemas of a connection; `wouldDelete` holds `database` or `database/schema` names."""
+    """Databases or schemas of a connection; `wouldDelete` holds `database` or `database/schema` paths
+    (percent-encoded segments, as object paths are written)."""
 
     objectPath: ConnectionPath
     kind: ContainerKind
 
 
 class SyncGuardTrippedEvent(CloudEvent):
-    """A crawl would have marked more than the threshold (default 50 %) of a scope's objects deleted
-    remotely: nothing in that scope was deleted and the job ends `partial`. Crawl again with
-    allowMassDeletion to apply. Reported once per distinct set of held deletions."""
+    """A crawl would have marked at least the minimum count (default 2) and more than the threshold (default
+    50 %) of a scope's objects deleted remotely: those deletions were held (everything else the crawl found was
+    applied) and the job ends `partial`. Crawl again with allowMassDeletion (CLI: --allow-mass-deletion) to
+    apply them. Reported by every held crawl (a redelivery of the same crawl repeats its event id)."""
 
     type: Literal["objectsync.sync.guard_tripped"]
     data: TablesHeld | ContainersHeld

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from catalog.locks import subtask_claim
 from catalog.session import session_factory, session_scope
 from models import ChangeEvent, DataObject, Job
 from services.connections.object_deletion import delete_object
@@ -39,3 +40,18 @@ def test_a_schema_deleted_by_hand_after_planning_is_left_alone(source_db: str) -
     assert ["pg", db, "sales", "orders"] not in paths
     assert ["pg", db, "sales", "orders"] not in created
     assert finished is not None and finished.status == "succeeded"
+
+
+def test_a_duplicate_delivery_of_a_running_subtask_exits_at_once(source_db: str) -> None:
+    """While one delivery runs the subtask, another finds its lock taken and returns without queueing on it;
+    the subtask is still done exactly once."""
+    run_sql(source_db, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int)")
+    register_source("pg", source_db)
+    with task_messages_lost(), session_factory()() as session, session.begin():
+        job = request_crawl(session, ["pg"])
+    subtasks = plan_crawl(job.id)
+    with subtask_claim(subtasks[0]) as claimed:  # the first delivery, mid-way
+        assert claimed
+        assert crawl_schema(subtasks[0]) == ("duplicate", False)
+    assert crawl_schema(subtasks[0])[0] == "succeeded"
+    assert crawl_schema(subtasks[0])[0] == "succeeded", "a later redelivery finds it done"

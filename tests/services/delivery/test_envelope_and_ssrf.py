@@ -19,6 +19,12 @@ from services.delivery.ssrf import UnsafeWebhookUrl, check_webhook_url
 from settings import Settings
 
 
+def test_a_name_that_is_a_dot_segment_never_appears_raw_in_a_subject() -> None:
+    event = ChangeEvent(id=1, event_id=uuid.uuid4(), type="object.created", connection_key="pg",
+                        object_path=["pg", "app", "..", "."], payload={}, job_id=None)
+    assert to_cloudevent(event)["subject"] == "pg/app/%2E%2E/%2E"
+
+
 def test_cloudevent_carries_stable_id_type_source_subject_and_before_after() -> None:
     event_id = uuid.uuid4()
     event = ChangeEvent(
@@ -61,6 +67,9 @@ def test_type_names_round_trip() -> None:
     "http://192.168.0.10/", "http://172.16.5.5/", "http://169.254.169.254/latest/meta-data/",
     "http://100.64.0.1/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/", "http://[fe80::1]/",
     "http://[fd00::1]/", "http://224.0.0.1/",
+    # IPv6 forms that embed a private IPv4 address (NAT64, 6to4, IPv4-compatible), and port 0
+    "http://[64:ff9b::7f00:1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:7f00:1::]/", "http://[2002:a00:1::]/",
+    "http://[::127.0.0.1]/", "http://[::a00:1]/",
 ])
 def test_private_loopback_and_link_local_addresses_are_refused(url: str) -> None:
     with pytest.raises(UnsafeWebhookUrl, match="private, loopback, link-local or reserved"):
@@ -69,7 +78,8 @@ def test_private_loopback_and_link_local_addresses_are_refused(url: str) -> None
 
 @pytest.mark.parametrize("url, message", [
     ("ftp://example.com/x", "scheme"), ("file:///etc/passwd", "scheme"), ("http://", "no host"),
-    ("http://user:pw@example.com/", "credentials"), ("http://exa mple.com/", "spaces"), ("", "non-empty"),
+    ("http://user:pw@example.com/", "credentials"),
+    ("http://93.184.216.34:0/", "port"), ("http://exa mple.com/", "spaces"), ("", "non-empty"),
     ("http://example.com:99999/", "malformed"), ("http://no-such-host.invalid/", "does not resolve"),
 ])
 def test_malformed_urls_are_refused_with_a_reason(url: str, message: str) -> None:

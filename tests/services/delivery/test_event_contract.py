@@ -131,12 +131,13 @@ def produce_every_event_type(db: str, source: str, owner: int) -> None:
     assert crawl(["pg"])["status"] == "succeeded"
     relay.delay()
 
-    def two_requests() -> list[Any]:
+    def three_requests() -> list[Any]:  # column added, deleted, retyped
         with session_scope() as session:
             found = list_requests(session)
-        return found if len(found) == 2 else []
+        return found if len(found) == 3 else []
 
-    requests = wait_until(two_requests, 60, nudge=relay.delay, what="two owner requests")
+    requests = wait_until(three_requests, 60, nudge=relay.delay, what="three owner requests")
+    assert sorted(r.kind for r in requests) == ["column_added", "column_deleted", "column_type_changed"]
 
     run_sql(source, "CREATE TABLE sales.returns (id int, reason text)",
             "CREATE SCHEMA archive", "CREATE TABLE archive.old_a (id int)", "CREATE TABLE archive.old_b (id int)")
@@ -207,8 +208,8 @@ def test_every_event_the_pipeline_emits_matches_the_contract_of_its_type(
     assert any(e.data.dryRun for e in parsed["job.finished"] if isinstance(e.data, JobCompleted))
     resolved_tags = sorted((e.data.before.tags, e.data.after.tags) for e in parsed["request.resolved"]
                            if e.data.before.tags is not None)
-    assert resolved_tags == [(["New"], [])]
-    assert [e.data.owners for e in parsed["request.created"]] == [[ana], [ana]]
+    assert resolved_tags == [(["New"], []), (["New"], [])], "an added and a retyped column lose their New tag"
+    assert [e.data.owners for e in parsed["request.created"]] == [[ana], [ana], [ana]]
 
 
 def cloudevent(event_type: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -61,19 +61,20 @@ def test_column_events_on_data_sources_raise_requests_for_inherited_owners() -> 
     write_outbox("pg", [
         *column_events(ORDERS, 1),
         *column_events(ORDERS, 1, start=1, event_type=ev.COLUMN_DELETED),
-        *column_events(ORDERS, 1, start=2, event_type=ev.COLUMN_TYPE_CHANGED),  # no request for type changes
+        *column_events(ORDERS, 1, start=2, event_type=ev.COLUMN_TYPE_CHANGED),  # tagged New: a request too
         *column_events(DRAFTS, 1),  # not a data source: no request
     ], {ORDERS: ids[ORDERS], DRAFTS: ids[DRAFTS]})
 
-    assert raise_requests() == 2
+    assert raise_requests() == 3
     assert raise_requests() == 0  # the outbox is read once; re-reading raises nothing twice
     with session_scope() as session:
         requests = list_requests(session)
     assert [(r.kind, r.column_name, r.table_path, r.status) for r in requests] == [
-        ("column_added", "c0", ORDERS, "pending"), ("column_deleted", "c1", ORDERS, "pending")]
+        ("column_added", "c0", ORDERS, "pending"), ("column_deleted", "c1", ORDERS, "pending"),
+        ("column_type_changed", "c2", ORDERS, "pending")]
 
     created = events_of(ev.REQUEST_CREATED)
-    assert len(created) == 2
+    assert len(created) == 3
     assert created[0].payload["owners"] == sorted([users["ana"], users["bob"]])
     assert created[0].payload["requestId"] == requests[0].id
     assert created[0].object_path == list(ORDERS) and created[0].object_id == ids[ORDERS]

@@ -1,0 +1,24 @@
+"""Owner requests for a column's type change, whose validation clears the column's New tag.
+
+Revision ID: 0011_hardening_request_kinds
+Revises: 0010_reference_api_integrations
+"""
+
+from alembic import op
+
+revision = "0011_hardening_request_kinds"
+down_revision = "0010_reference_api_integrations"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.drop_constraint(op.f("ck_owner_requests_kind"), "owner_requests", type_="check")
+    op.create_check_constraint("kind", "owner_requests",
+                               "kind IN ('column_added', 'column_deleted', 'column_type_changed')")
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM owner_requests WHERE kind = 'column_type_changed'")
+    op.drop_constraint(op.f("ck_owner_requests_kind"), "owner_requests", type_="check")
+    op.create_check_constraint("kind", "owner_requests", "kind IN ('column_added', 'column_deleted')")
