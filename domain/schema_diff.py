@@ -122,6 +122,8 @@ def _add_table(changes: SchemaChanges, table: RemoteTable, scope: SchemaScope) -
     changes.column_inserts.extend(ColumnInsert(table.name, c) for c in table.columns)
     changes.events.append(ev.planned(ev.OBJECT_CREATED, _path(scope, table.name), 1, {
         "kind": table.kind, "remoteKind": table.remote_kind, "status": status, "columns": len(table.columns),
+        "comment": table.comment or None, "owner": table.owner or None,
+        "dictionary": [{"name": c.name, **_column_dict(c)} for c in table.columns],
     }))
 
 

@@ -5,6 +5,7 @@ from models.change_event import ChangeEvent, RelayCursor
 from models.column import Column
 from models.connection import Connection
 from models.data_object import DataObject
+from models.idempotency import IdempotentRequest
 from models.job import Job, JobSubtask
 from models.permission import ApiToken, Grant, Group, GroupMember, User
 from models.request import OwnerRequest
@@ -14,6 +15,6 @@ from models.webhook import WebhookDelivery, WebhookDeliveryAttempt, WebhookSubsc
 
 __all__ = [
     "ApiToken", "Base", "ChangeEvent", "Column", "Connection", "DataObject", "Grant", "Group",
-    "GroupMember", "Job", "JobSubtask", "ObjectTag", "OwnerRequest", "RelayCursor", "User", "WebhookDelivery",
-    "WebhookDeliveryAttempt", "WebhookSubscription", "WebSession",
+    "GroupMember", "IdempotentRequest", "Job", "JobSubtask", "ObjectTag", "OwnerRequest", "RelayCursor", "User",
+    "WebhookDelivery", "WebhookDeliveryAttempt", "WebhookSubscription", "WebSession",
 ]

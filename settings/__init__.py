@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     redis_key_prefix: str = ""  # isolates several deployments (or test runs) sharing one Redis
     dry_run_change_limit: int = 1000
     bootstrap_token: str | None = None  # an operator-chosen admin API token for a fresh deployment
+
+    #: Log lines as text (for a terminal) or as one JSON object per line (for a log pipeline).
+    log_format: Literal["text", "json"] = "text"
 
     # Change events onward: webhook delivery, the Redis stream, owner requests.
     #: Allow webhook URLs resolving to private, loopback or link-local addresses (off: SSRF guard).

@@ -3,7 +3,7 @@
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import after_setup_logger, after_setup_task_logger, task_prerun, worker_init, worker_process_init
 
 from services.enqueue import install_sender
 from workers.config import celery_config
@@ -24,6 +24,26 @@ install_enqueue_sender()
 @app.on_configure.connect
 def _configure(sender: Celery, **_: Any) -> None:
     sender.conf.update(celery_config())
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _log_lines(logger: Any, **_: Any) -> None:
+    """Text or JSON lines (`OBJECTSYNC_LOG_FORMAT`), each with its task's bound context; quiet idle ticks."""
+    from settings import get_settings
+    from workers.logging_setup import configure_structlog, format_handlers, quiet_ticks
+
+    configure_structlog()
+    format_handlers(logger, get_settings().log_format)
+    quiet_ticks()
+
+
+@task_prerun.connect
+def _fresh_log_context(**_: Any) -> None:
+    """A task's lines carry only what it binds itself, never the previous task's context."""
+    import structlog
+
+    structlog.contextvars.clear_contextvars()
 
 
 @worker_init.connect
