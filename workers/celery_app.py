@@ -3,7 +3,14 @@
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, task_prerun, worker_init, worker_process_init
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    celeryd_init,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+)
 
 from services.enqueue import install_sender
 from workers.config import celery_config
@@ -24,6 +31,18 @@ install_enqueue_sender()
 @app.on_configure.connect
 def _configure(sender: Celery, **_: Any) -> None:
     sender.conf.update(celery_config())
+
+
+@celeryd_init.connect
+def _json_from_the_start(instance: Any, **_: Any) -> None:
+    """With JSON lines, every line is JSON: no text banner, no warning printed as text."""
+    from settings import get_settings
+
+    if get_settings().log_format == "json":
+        from workers.logging_setup import start_json_logging
+
+        instance.quiet = True
+        start_json_logging()
 
 
 @after_setup_logger.connect

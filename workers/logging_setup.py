@@ -8,6 +8,7 @@ log what they did themselves, at INFO, when they did something.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import structlog
@@ -80,3 +81,15 @@ def quiet_ticks() -> None:
         announcer = logging.getLogger(name)
         if not any(isinstance(f, QuietTicks) for f in announcer.filters):
             announcer.addFilter(QuietTicks())
+
+
+def start_json_logging() -> None:
+    """JSON from the worker's first line: a root handler before Celery sets up its own (Celery then keeps
+    it), and warnings through logging rather than as text on stderr."""
+    configure_structlog()
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(json_formatter())
+        root.addHandler(handler)
+    logging.captureWarnings(True)

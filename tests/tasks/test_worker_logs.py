@@ -18,11 +18,16 @@ pytestmark = pytest.mark.usefixtures("catalog")
 
 
 @pytest.fixture
-def json_worker(catalog_url: str, redis_env: str, tmp_path: Path) -> Iterator[WorkerProcess]:
+def json_worker(worker: WorkerProcess, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """The only worker while the test runs (the session's is stopped meanwhile), logging JSON."""
+    worker.stop()
     process = WorkerProcess({**os.environ, "OBJECTSYNC_LOG_FORMAT": "json"}, tmp_path / "worker.log", name="json")
-    process.start()
-    yield process
-    process.stop()
+    try:
+        process.start()
+        yield process
+    finally:
+        process.stop()
+        worker.start()
 
 
 def log_lines(process: WorkerProcess) -> list[dict]:
