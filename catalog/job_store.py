@@ -15,6 +15,7 @@ from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.change_types import PlannedEvent
 from domain.jobs import TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
+from models import Job
 
 SUBTASK_COUNTERS = {SubtaskStatus.SUCCEEDED: "subtasks_succeeded", SubtaskStatus.HELD: "subtasks_held",
                     SubtaskStatus.FAILED: "subtasks_failed"}
@@ -49,6 +50,11 @@ class Subtask:
     dry_run: bool
     allow_mass_deletion: bool
     filters: dict[str, Any] | None = None  # the connection's options.filters, as stored
+
+
+def lock_job(session: Session, job_id: int) -> Job | None:
+    """The job row, locked until the transaction ends."""
+    return session.get(Job, job_id, with_for_update=True)
 
 
 def load_crawl_job(session: Session, job_id: int) -> CrawlJob | None:

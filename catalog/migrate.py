@@ -1,9 +1,10 @@
-"""Run Alembic migrations programmatically (used by `objectsync migrate`, tests and the demo), and tell which
-revision the catalog is at."""
+"""Create the catalog database, run Alembic migrations programmatically (used by `objectsync migrate`, tests and
+the demo), and tell which revision the catalog is at."""
 
 from functools import cache
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -12,6 +13,13 @@ from sqlalchemy import text
 from catalog.session import get_engine, sqlalchemy_url
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+
+
+def ensure_database(admin_url: str, name: str) -> None:
+    """Create the database `name` on the server `admin_url` reaches, unless it exists."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def alembic_config(database_url: str | None = None) -> Config:

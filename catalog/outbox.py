@@ -10,11 +10,13 @@ import uuid
 from collections.abc import Iterable, Mapping
 
 from psycopg.types.json import Jsonb
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.locks import lock_outbox
 from catalog.session import raw_cursor
 from domain.change_types import PlannedEvent
+from models import ChangeEvent
 
 NOTIFY_CHANNEL = "objectsync_events"
 
@@ -22,6 +24,11 @@ NOTIFY_CHANNEL = "objectsync_events"
 def namespaced_event_id(event_id: uuid.UUID, namespace: int) -> uuid.UUID:
     """A connection's first life keeps the diff's ids; a re-registered one gets ids of its own."""
     return event_id if not namespace else uuid.uuid5(event_id, str(namespace))
+
+
+def last_event_id(session: Session) -> int:
+    """The id of the newest change event, 0 when there is none."""
+    return session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))) or 0
 
 
 def renew_event_namespace(session: Session, connection_id: int) -> None:

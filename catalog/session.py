@@ -1,14 +1,18 @@
-"""Engine and session factory, created lazily per process (Celery forks after import)."""
+"""Engine and session factory, created lazily per process (Celery forks after import).
+
+Layers above the catalog take their `Session` type from here, never from SQLAlchemy itself.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, cast
 
 from psycopg import Cursor
-from sqlalchemy import CursorResult, Engine, Result, create_engine
+from sqlalchemy import ColumnElement, CursorResult, Engine, Result, create_engine, func
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import Unavailable
@@ -79,3 +83,8 @@ def raw_cursor(session: Session) -> Cursor[Any]:
 def affected_rows(result: Result[Any]) -> int:
     """How many rows an INSERT, UPDATE or DELETE run through `session.execute` touched."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def transaction_time() -> ColumnElement[datetime]:
+    """PostgreSQL's `now()`, the transaction's start time, for a timestamp column set through the ORM."""
+    return func.now()

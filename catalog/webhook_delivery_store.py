@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from domain.webhook_delivery import DeliveryStatus
 from models import ChangeEvent, WebhookDelivery, WebhookSubscription
 
 
@@ -30,7 +31,7 @@ def endpoints_due(session: Session) -> tuple[list[int], datetime | None]:
 def next_attempt_at(session: Session, subscription_id: int) -> datetime | None:
     """When the endpoint's next pending delivery falls due (None: nothing pending)."""
     return session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).where(
-        WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.status == "pending"))
+        WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.status == DeliveryStatus.PENDING))
 
 
 def pending_head(session: Session,
@@ -41,7 +42,7 @@ def pending_head(session: Session,
         select(WebhookDelivery, ChangeEvent, WebhookSubscription, WebhookDelivery.next_attempt_at <= func.now())
         .join(ChangeEvent, ChangeEvent.id == WebhookDelivery.event_id)
         .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-        .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.status == "pending",
+        .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.status == DeliveryStatus.PENDING,
                WebhookSubscription.enabled)
         .order_by(WebhookDelivery.event_id)
         .limit(1)

@@ -14,10 +14,8 @@ import re
 import sys
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from cli.errors import UsageError
+from connectors.sqlalchemy_generic import url_carries_password
 from services.connections.validation import CREDENTIAL_FIELDS, SECRET_FIELDS
 
 #: Field → flag stem: `privateKey` is read with --private-key-env VAR or --private-key-stdin.
@@ -97,11 +95,7 @@ def refuse_secret_option(name: str, value: Any) -> None:
     if not isinstance(value, str):
         return
     if name == "url":
-        try:
-            has_password = make_url(value).password is not None
-        except ArgumentError:
-            has_password = False
-        if has_password:
+        if url_carries_password(value):
             raise UsageError("--option url: the URL carries a password; leave it out of the URL and pass it with "
                              "--password-env VAR or --password-stdin")
     if name == "connectionString" and _CONNECTION_STRING_SECRET.search(value):

@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
-from sqlalchemy import func, select
 
 from catalog.session import dispose_engines, session_factory, session_scope
 from cli.demo_source import ALTERATIONS, SOURCE_DATABASE, alter_source, recreate_source
@@ -30,10 +29,10 @@ from cli.output import console, describe_change
 from cli.progress import report_job, wait_for_job
 from domain.change_types import JOB_FINISHED
 from domain.errors import ConnectionNotFound
-from models import ChangeEvent
 from services.connections.connection_admin import NewConnection, register_connection
 from services.connections.object_deletion import deregister_connection
 from services.crawl.jobs import find_job, start_crawl
+from services.delivery.event_feed import newest_event_id
 from settings import get_settings
 
 DEMO_CONNECTION = "demo"
@@ -120,7 +119,7 @@ def register_demo_connection(source_url: str) -> None:
 def sync_and_show() -> int:
     """Crawl the demo database through the worker, wait for the job, print its new change events."""
     with session_factory()() as session:
-        last_event_id = session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))) or 0
+        last_event_id = newest_event_id(session)
     bulk_id = start_crawl(session_factory(), [DEMO_CONNECTION], requested_by="demo")
     report = wait_for_job(bulk_id, timeout=JOB_TIMEOUT_SECONDS)
     exit_code = report_job(report)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 from cryptography.fernet import Fernet
 
+from catalog.migrate import ensure_database
 from cli.runtime import worker_command
 from domain.errors import Unavailable
 from workers.queues import QUEUES
@@ -44,12 +44,6 @@ def database_on(url: str, database: str) -> str:
 
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
-
-
-def ensure_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def secret_key(home: Path) -> str:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import psycopg
 import redis
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
+from catalog.errors import DataError, DBAPIError, IntegrityError
 from catalog.session import CatalogNotConfigured
 from domain.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, ObjectsyncError, Unavailable
 

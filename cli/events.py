@@ -8,14 +8,13 @@ import json
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from catalog.session import session_factory
 from cli.output import describe_change
 from domain.paths import parse_path
 from models import ChangeEvent
 from services.delivery.contract import contract_schema, event_schema
 from services.delivery.envelope import serialize, to_cloudevent
+from services.delivery.event_feed import read_change_events
 
 BATCH_SIZE = 500
 
@@ -41,13 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def read_events(after_id: int, path_prefix: Sequence[str] | None = None, types: Sequence[str] | None = None,
                 limit: int = BATCH_SIZE) -> list[ChangeEvent]:
-    query = select(ChangeEvent).where(ChangeEvent.id > after_id).order_by(ChangeEvent.id).limit(limit)
-    if path_prefix:
-        query = query.where(ChangeEvent.object_path[1:len(path_prefix)] == list(path_prefix))
-    if types:
-        query = query.where(ChangeEvent.type.in_(list(types)))
     with session_factory()() as session:
-        return list(session.scalars(query))
+        return read_change_events(session, after_id=after_id, path_prefix=path_prefix, types=types, limit=limit)
 
 
 def event_line(event: ChangeEvent) -> str:

@@ -50,6 +50,14 @@ SCHEMA_USABLE_QUERIES: dict[str, str] = {
 }
 
 
+def url_carries_password(value: str) -> bool:
+    """Whether a SQLAlchemy URL names a password; a malformed URL names none."""
+    try:
+        return make_url(value).password is not None
+    except exc.ArgumentError:
+        return False
+
+
 def _timeout_args(url: URL, seconds: int) -> dict[str, Any]:
     """Connect (and, where the driver allows, read) timeouts in each driver's own words."""
     driver = url.get_driver_name()

@@ -7,12 +7,10 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, LargeBinary, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.connection_status import ConnectionStatus
 from models.base import Base, created_at_column, one_of
 
-CONNECTION_STATUSES = (
-    "creating", "enabled", "editing", "deleting", "disabled",
-    "createError", "editError", "deleteError", "recurringValidationError",
-)
+CONNECTION_STATUSES = tuple(ConnectionStatus)
 
 
 class Connection(Base):
@@ -24,7 +22,7 @@ class Connection(Base):
     technology: Mapped[str] = mapped_column(Text)
     config: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(Text, default="creating")
+    status: Mapped[str] = mapped_column(Text, default=ConnectionStatus.CREATING)
     validation_results: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     cron: Mapped[str] = mapped_column(Text, default="0 1 * * *")

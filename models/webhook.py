@@ -18,9 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.webhook_delivery import DeliveryStatus
 from models.base import Base, created_at_column, one_of
 
-DELIVERY_STATUSES = ("pending", "delivered", "dead")
+DELIVERY_STATUSES = tuple(DeliveryStatus)
 #: How a delivery carries its CloudEvent over HTTP: the whole event as the body, or its data with ce-* headers.
 CONTENT_MODES = ("structured", "binary")
 
@@ -59,7 +60,7 @@ class WebhookDelivery(Base):
         BigInteger, ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
     )
     event_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("change_events.id"), index=True)
-    status: Mapped[str] = mapped_column(Text, default="pending")
+    status: Mapped[str] = mapped_column(Text, default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_status_code: Mapped[int | None] = mapped_column(Integer)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from catalog.session import Session
+from catalog.transaction_hooks import after_commit, after_soft_rollback
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,14 @@ def _send(message: Message) -> None:
     _sender(message.task, message.args, message.options)
 
 
-@event.listens_for(Session, "after_commit")
+@after_commit
 def _flush(session: Session) -> None:
     messages = session.info.pop(_PENDING_KEY, None)
     for message in messages or ():
         _send(message)
 
 
-@event.listens_for(Session, "after_soft_rollback")
+@after_soft_rollback
 def _discard(session: Session, previous_transaction: Any) -> None:
     if session.in_transaction():  # a savepoint rolled back; the outer transaction may still commit
         return

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task
-from sqlalchemy.exc import OperationalError
 
+from catalog.errors import CatalogUnavailable
 from connectors import ConnectorError, RemoteTimeout, RemoteUnavailable
 from settings import get_settings
 
@@ -20,9 +20,9 @@ CATALOG_RETRIES = 10
 
 
 class CatalogTask(Task):
-    """Retries while the catalog is unreachable (`OperationalError`); after that the task fails."""
+    """Retries while the catalog is unreachable (`CatalogUnavailable`); after that the task fails."""
 
-    autoretry_for: tuple[type[BaseException], ...] = (OperationalError,)
+    autoretry_for: tuple[type[BaseException], ...] = (CatalogUnavailable,)
     max_retries = CATALOG_RETRIES
     retry_backoff = True
     retry_backoff_max = 60
@@ -37,7 +37,7 @@ class CrawlTask(CatalogTask):
     stalled-work sweep sends it again.
     """
 
-    autoretry_for = (OperationalError, RemoteUnavailable, RemoteTimeout)
+    autoretry_for = (CatalogUnavailable, RemoteUnavailable, RemoteTimeout)
 
     def retry(self, args: Any = None, kwargs: Any = None, exc: BaseException | None = None, throw: bool = True,
               eta: Any = None, countdown: float | None = None, max_retries: int | None = None,
@@ -48,7 +48,7 @@ class CrawlTask(CatalogTask):
         return super().retry(args, kwargs, exc, throw, eta, countdown, limit, **options)
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        if not isinstance(exc, OperationalError):
+        if not isinstance(exc, CatalogUnavailable):
             self.give_up(args[0], exc)
 
     def give_up(self, work_id: int, exc: BaseException) -> None:

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlalchemy.orm import Session
 
-from catalog.session import session_factory
+from catalog.session import Session, session_factory
 from domain.paths import parse_path
 
 

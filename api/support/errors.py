@@ -15,11 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.exc import OperationalError as CatalogUnavailable
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas.connections import ConnectionView
+from catalog.errors import CatalogUnavailable, DataError, IntegrityError
 from domain.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, ObjectsyncError, Unavailable
 from services.connections.connection_admin import ConnectionValidationFailed
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy.orm import Session
-
 from api.schemas.common import Page
 from api.schemas.objects import ChildBody, ColumnBody, EventBody, ObjectSettingsBody, ObjectView, OwnerBody, TagBody
 from api.support.paging import PageRequest
+from catalog.session import Session
 from services.connections.object_settings import ObjectSettings
 from services.connections.object_views import EventRecord, object_history, read_object
 from services.delivery.envelope import to_cloudevent

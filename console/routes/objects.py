@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
+from catalog.session import Session
 from console.support.deps import CurrentViewer, DbSession, FormViewer, Viewer, path_after
 from console.support.errors import field_errors
 from console.support.forms import Form, checked, text

@@ -8,20 +8,21 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
+from catalog.session import Session
 from console.support.deps import CurrentViewer, DbSession, FormViewer
 from console.support.errors import message_of
 from console.support.forms import Form, text
 from console.support.rendering import PREFIX, page
 from domain.errors import ObjectsyncError
+from domain.webhook_delivery import DeliveryStatus
 from services.access.permissions import APPLICATION_ADMIN, require_global
 from services.delivery import webhook_subscriptions as service
 from services.enqueue import DELIVER_WEBHOOKS, send_now
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-DELIVERY_STATUSES = ("pending", "delivered", "dead")
+DELIVERY_STATUSES = tuple(DeliveryStatus)
 
 
 def kick_delivery() -> None:

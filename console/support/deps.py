@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
-from catalog.session import session_factory
+from catalog.session import Session, session_factory
 from domain.errors import Forbidden
 from domain.paths import parse_path
 from services.access.permissions import Principal

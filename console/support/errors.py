@@ -8,8 +8,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from sqlalchemy.exc import OperationalError as CatalogUnavailable
 
+from catalog.errors import CatalogUnavailable
 from connectors.errors import ConfigurationError
 from console.support.rendering import PREFIX, page
 from domain.errors import (

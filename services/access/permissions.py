@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, text
-from sqlalchemy.orm import Session
-
+from catalog.principal_store import (
+    data_owner_ids,
+    global_permissions_held,
+    group_ids_of_user,
+    paths_owned_by,
+    user_name,
+)
+from catalog.session import Session
 from domain.errors import Forbidden
-from models import DataObject, Grant, GroupMember, User
 
 APPLICATION_ADMIN = "APPLICATION_ADMIN"
 GOVERNANCE = "GOVERNANCE"
-DATA_OWNER = "DATA_OWNER"
 
 
 class PermissionRequired(Forbidden):
@@ -46,20 +49,12 @@ class Principal:
 
 
 def load_principal(session: Session, user_id: int) -> Principal:
-    name = session.scalar(select(User.name).where(User.id == user_id))
+    name = user_name(session, user_id)
     if name is None:
         raise PermissionRequired("the token's user no longer exists")
-    group_ids = tuple(session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == user_id)))
-    permissions = frozenset(session.scalars(
-        select(Grant.permission).where(Grant.object_id.is_(None), _held_by(user_id, group_ids))
-    ))
+    group_ids = group_ids_of_user(session, user_id)
+    permissions = global_permissions_held(session, user_id, group_ids)
     return Principal(user_id=user_id, name=name, global_permissions=permissions, group_ids=group_ids)
-
-
-def _held_by(user_id: int, group_ids: Sequence[int]):
-    if group_ids:
-        return or_(Grant.user_id == user_id, Grant.group_id.in_(group_ids))
-    return Grant.user_id == user_id
 
 
 def require_global(principal: Principal, *permissions: str) -> None:
@@ -71,11 +66,7 @@ def require_global(principal: Principal, *permissions: str) -> None:
 
 def owned_paths(session: Session, principal: Principal) -> list[tuple[str, ...]]:
     """Paths of the objects the principal holds DATA_OWNER on directly (their subtrees are owned too)."""
-    rows = session.scalars(
-        select(DataObject.path).join(Grant, Grant.object_id == DataObject.id)
-        .where(Grant.permission == DATA_OWNER, _held_by(principal.user_id, principal.group_ids))
-    )
-    return [tuple(path) for path in rows]
+    return paths_owned_by(session, principal.user_id, principal.group_ids)
 
 
 def _is_prefix(prefix: Sequence[str], path: Sequence[str]) -> bool:
@@ -118,22 +109,6 @@ def visible_connection_keys(session: Session, principal: Principal) -> frozenset
     return frozenset(path[0] for path in owned_paths(session, principal))
 
 
-_DATA_OWNERS_SQL = text("""
-WITH RECURSIVE ancestors(id, parent_id) AS (
-    SELECT id, parent_id FROM data_objects WHERE id = :object_id
-    UNION ALL
-    SELECT o.id, o.parent_id FROM data_objects o JOIN ancestors a ON o.id = a.parent_id
-), granted AS (
-    SELECT g.user_id, g.group_id FROM grants g JOIN ancestors a ON g.object_id = a.id
-    WHERE g.permission = 'DATA_OWNER'
-)
-SELECT user_id FROM granted WHERE user_id IS NOT NULL
-UNION
-SELECT m.user_id FROM granted g JOIN group_members m ON m.group_id = g.group_id
-ORDER BY 1
-""")
-
-
 def data_owners_of(session: Session, object_id: int) -> list[int]:
     """User ids owning the object directly, through a group, or by a grant on any parent."""
-    return list(session.scalars(_DATA_OWNERS_SQL, {"object_id": object_id}))
+    return data_owner_ids(session, object_id)

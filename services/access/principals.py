@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from catalog.principal_store import (
     all_users,
     global_permissions_by_user,
@@ -16,6 +14,7 @@ from catalog.principal_store import (
     user_ids_by_name,
     user_named,
 )
+from catalog.session import Session
 from domain.errors import Conflict, NotFound
 from models import User
 from services.access.tokens import IssuedToken, create_token, ensure_user, grant_global

@@ -6,15 +6,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
-
+from catalog.principal_store import insert_global_grants, upsert_user
+from catalog.session import Session
+from catalog.token_store import insert_token_once, live_token_by_hash, record_token_use, revoke_live_token
 from domain.errors import Invalid, NotAuthenticated, NotFound
-from models import ApiToken, Grant, User
+from models import ApiToken, User
 from services.access.permissions import Principal, load_principal
 from settings import get_settings
 
@@ -50,16 +47,11 @@ def ensure_user(session: Session, name: str) -> User:
     """The user named `name`, created if new (names are unique)."""
     if not name or name != name.strip() or len(name) > 255:
         raise Invalid("user name must be 1-255 characters without surrounding spaces")
-    session.execute(insert(User).values(name=name).on_conflict_do_nothing(index_elements=[User.name]))
-    return session.scalars(select(User).where(User.name == name)).one()
+    return upsert_user(session, name)
 
 
 def grant_global(session: Session, user_id: int, permissions: tuple[str, ...]) -> None:
-    for permission in permissions:
-        session.execute(
-            insert(Grant).values(permission=permission, user_id=user_id, group_id=None, object_id=None)
-            .on_conflict_do_nothing()
-        )
+    insert_global_grants(session, user_id, permissions)
 
 
 def create_token(
@@ -86,13 +78,10 @@ def use_token(session: Session, secret: str) -> LiveToken | None:
     """The live token with this secret, its use recorded, or None; compares hashes so timing says nothing about
     secrets."""
     digest = hash_token(secret)
-    row = session.execute(
-        select(ApiToken.id, ApiToken.user_id, ApiToken.token_hash)
-        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
-    ).first()
+    row = live_token_by_hash(session, digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=datetime.now(UTC)))
+    record_token_use(session, row.id)
     return LiveToken(id=row.id, user_id=row.user_id)
 
 
@@ -111,11 +100,7 @@ def authenticate(session: Session, secret: str) -> Principal:
 
 
 def revoke_token(session: Session, token_id: int) -> None:
-    result = session.execute(
-        update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-    if not cast(CursorResult[Any], result).rowcount:
+    if not revoke_live_token(session, token_id):
         raise TokenNotFound(token_id)
 
 
@@ -131,8 +116,5 @@ def bootstrap_admin_token(session: Session, secret: str | None = None) -> bool:
         raise Invalid(f"{BOOTSTRAP_TOKEN_ENV} must be at least 16 characters")
     user = ensure_user(session, BOOTSTRAP_USER)
     grant_global(session, user.id, ADMIN_PERMISSIONS)
-    session.execute(
-        insert(ApiToken).values(user_id=user.id, token_hash=hash_token(secret), name="bootstrap")
-        .on_conflict_do_nothing(index_elements=[ApiToken.token_hash])
-    )
+    insert_token_once(session, user.id, hash_token(secret), "bootstrap")
     return True

@@ -13,8 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
-
+from catalog.session import Session
 from catalog.web_session_store import close_session, delete_expired_sessions, live_session, open_session
 from domain.errors import NotAuthenticated
 from services.access.permissions import Principal, load_principal

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from catalog.connection_listing_store import connections_with_data_sources
 from catalog.connection_store import get_connection
+from catalog.session import Session
 from connectors import connector_class
+from domain.connection_status import BUSY_STATUSES, ConnectionStatus
 from domain.errors import ConnectionBusy, Invalid
 from domain.name_filters import normalize_filters
 from domain.schedule import next_run, validate_cron
@@ -29,7 +29,6 @@ from models import Connection
 from services.access.secrets import decrypt_secret, encrypt_secret
 from services.connections.connection_records import store_connection, updated_options, validate_connection_key
 from services.connections.validation import (
-    BUSY_STATUSES,
     SHARED_FIELDS,
     all_passed,
     describe_failures,
@@ -169,10 +168,11 @@ def register_connection(session: Session, new: NewConnection, *, requested_by: s
     store_connection(
         session, key=new.key, technology=new.technology, config=config, credentials=credentials,
         is_active=new.is_active, activate_new_children=new.activate_new_children,
-        force_recursive_crawl=new.force_recursive_crawl, filters=new.filters, cron=new.cron, status="creating",
+        force_recursive_crawl=new.force_recursive_crawl, filters=new.filters, cron=new.cron,
+        status=ConnectionStatus.CREATING,
     )
     session.commit()  # the key is taken and the status visible while the platform is asked
-    results = _validate_or_settle(session, new.key, "createError", new.technology, config, credentials)
+    results = _validate_or_settle(session, new.key, ConnectionStatus.CREATE_ERROR, new.technology, config, credentials)
     connection = _locked(session, new.key)
     passed = finish_creation(session, connection, results)
     job = request_crawl(session, [new.key], requested_by=requested_by) if passed and first_crawl else None
@@ -212,7 +212,7 @@ def edit_connection(session: Session, key: str, changes: ConnectionChanges) -> C
     config = {**(connection.config or {}), **new_config}
     credentials = {**decrypt_secret(connection.credentials_encrypted), **new_credentials}
     previous_status = connection.status
-    connection.status = "editing"
+    connection.status = ConnectionStatus.EDITING
     session.commit()  # cron and options are kept whatever the validation says
     results = _validate_or_settle(session, key, previous_status, connection.technology, config, credentials)
     connection = _locked(session, key)

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
-
-from catalog.connection_store import get_connection
+from catalog.connection_store import connection_key_taken, get_connection
+from catalog.data_object_store import delete_connection_objects
+from catalog.outbox import last_event_id
+from catalog.session import Session
 from connectors import connector_class
+from domain.connection_status import ConnectionStatus
 from domain.errors import ConnectionExists, Invalid
 from domain.name_filters import normalize_filters
 from domain.schedule import next_run, validate_cron
 from domain.status import DISABLED, ENABLED
-from models import ChangeEvent, Connection, DataObject
+from models import Connection, DataObject
 from services.access.secrets import encrypt_secret
 from settings import get_settings
 
@@ -66,17 +67,17 @@ def store_connection(
     force_recursive_crawl: bool = False,
     filters: Mapping[str, Any] | None = None,
     cron: str | None = None,
-    status: str = "enabled",
+    status: str = ConnectionStatus.ENABLED,
 ) -> Connection:
     """Store the connection and its root data object, credentials encrypted; nothing is validated remotely."""
     validate_connection_key(key)
     options = updated_options({}, force_recursive_crawl=force_recursive_crawl, filters=filters)
     connector_class(technology)  # unknown technology → ConfigurationError
-    if session.scalar(select(Connection.id).where(Connection.key == key)) is not None:
+    if connection_key_taken(session, key):
         raise ConnectionExists(key)
     schedule = validate_cron(cron or get_settings().default_cron)
     connection = Connection(
-        event_namespace=session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))),
+        event_namespace=last_event_id(session),
         key=key, technology=technology, config=dict(config), credentials_encrypted=encrypt_secret(dict(credentials)),
         status=status, options=options, cron=schedule,
         next_sync_at=next_run(schedule), validation_results=[],
@@ -96,6 +97,6 @@ def store_connection(
 def delete_connection_records(session: Session, key: str) -> None:
     """Delete the connection and every child object here; nothing on the platform is touched."""
     connection = get_connection(session, key, for_update=True)
-    session.execute(delete(DataObject).where(DataObject.connection_id == connection.id))
+    delete_connection_objects(session, connection.id)
     session.delete(connection)
     session.flush()

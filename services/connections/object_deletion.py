@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
-
-from catalog.connection_store import get_connection
+from catalog.connection_store import get_connection, set_connection_status
+from catalog.data_object_store import delete_object_row, object_at_path, subtree_rows
 from catalog.outbox import renew_event_namespace, write_events
+from catalog.session import Session
 from domain import change_types as ev
+from domain.connection_status import ConnectionStatus
 from domain.paths import validate_path
-from models import Connection, DataObject
+from models import DataObject
 from services.connections.connection_records import delete_connection_records
 from services.connections.object_settings import get_object
 
@@ -36,10 +36,10 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
     """Delete the connection and everything of it here (`deleting` → gone | `deleteError`); returns how many
     objects were removed. Commits: `deleting` is visible while the objects go, and a failure is recorded
     as `deleteError` whatever the caller does next."""
-    get_connection(session, key, for_update=True).status = "deleting"
+    get_connection(session, key, for_update=True).status = ConnectionStatus.DELETING
     session.commit()
     try:
-        root = session.scalar(select(DataObject).where(DataObject.path == [key]).with_for_update())
+        root = object_at_path(session, [key], for_update=True)
         if root is None:  # registered but never listed: no objects, nothing to announce
             delete_connection_records(session, key)
             removed = 0
@@ -48,7 +48,7 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
         session.commit()
     except BaseException:
         session.rollback()
-        session.execute(update(Connection).where(Connection.key == key).values(status="deleteError"))
+        set_connection_status(session, key, ConnectionStatus.DELETE_ERROR)
         session.commit()
         raise
     return removed
@@ -56,11 +56,7 @@ def deregister_connection(session: Session, key: str, *, requested_by: str | Non
 
 def _delete_subtree(session: Session, root: DataObject, requested_by: str | None) -> int:
     prefix = list(root.path)
-    rows = session.execute(
-        select(DataObject.id, DataObject.kind, DataObject.path, DataObject.revision, DataObject.first_seen_at)
-        .where(DataObject.connection_id == root.connection_id, DataObject.path[1:len(prefix)] == prefix)
-        .order_by(DataObject.path)
-    ).all()
+    rows = subtree_rows(session, root)
     events = [
         ev.planned(ev.OBJECT_DELETED, tuple(r.path), r.revision,
                    {"kind": r.kind, "requestedBy": requested_by, "objectsDeleted": len(rows) if r.id == root.id else 1},
@@ -73,6 +69,6 @@ def _delete_subtree(session: Session, root: DataObject, requested_by: str | None
     if root.kind == "connection":
         delete_connection_records(session, root.path[0])
     else:
-        session.execute(delete(DataObject).where(DataObject.id == root.id))
+        delete_object_row(session, root.id)
         renew_event_namespace(session, root.connection_id)
     return len(rows)

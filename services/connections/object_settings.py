@@ -12,20 +12,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
-
+from catalog.connection_store import lock_connection_by_id
 from catalog.connection_tags import refresh_connection_tags
+from catalog.data_object_store import object_at_path
+from catalog.job_store import lock_job
 from catalog.outbox import write_events
+from catalog.principal_store import (
+    direct_owner_grants,
+    group_ids_by_name,
+    replace_direct_owner_grants,
+    user_ids_by_name,
+)
+from catalog.session import Session, transaction_time
 from catalog.status_propagation import data_source_events, refresh_effective_status
 from domain import change_types as ev
+from domain.connection_status import ConnectionStatus
 from domain.errors import DataObjectNotFound, Invalid
 from domain.jobs import TERMINAL_STATUSES
 from domain.paths import validate_path
 from domain.status import DISABLED, ENABLED, INHERIT
-from models import Connection, DataObject, Grant, Group, Job, User
-from services.access.permissions import DATA_OWNER
+from models import DataObject, Job
 from services.enqueue import PROPAGATE_STATUS, enqueue
 
 SETTINGS_JOB_KIND = "settings"
@@ -68,10 +74,7 @@ class ObjectSettings:
 
 def get_object(session: Session, path: Sequence[str], *, for_update: bool = False) -> DataObject:
     validate_path(list(path))
-    query = select(DataObject).where(DataObject.path == list(path))
-    if for_update:
-        query = query.with_for_update()
-    obj = session.scalar(query)
+    obj = object_at_path(session, path, for_update=for_update)
     if obj is None:
         raise DataObjectNotFound(path)
     return obj
@@ -100,8 +103,8 @@ def update_settings(
     obj.status_setting = change.is_active
     obj.revision += 1
     if obj.kind == "connection":
-        connection = session.get(Connection, obj.connection_id, with_for_update=True)
-        if connection is not None and connection.status in (ENABLED, DISABLED):
+        connection = lock_connection_by_id(session, obj.connection_id)
+        if connection is not None and connection.status in (ConnectionStatus.ENABLED, ConnectionStatus.DISABLED):
             connection.status = change.is_active
     job = Job(
         bulk_id=uuid.uuid4(), kind=SETTINGS_JOB_KIND, connection_id=obj.connection_id, connection_key=obj.path[0],
@@ -118,19 +121,13 @@ def replace_data_owners(session: Session, object_id: int, owners: Sequence[Owner
     """The object's direct DATA_OWNER grants become exactly `owners` (inherited ones are untouched)."""
     user_names = sorted({o.name for o in owners if o.type == "user"})
     group_names = sorted({o.name for o in owners if o.type == "group"})
-    users = dict(session.execute(select(User.name, User.id).where(User.name.in_(user_names))).tuples().all())
-    groups = dict(session.execute(select(Group.name, Group.id).where(Group.name.in_(group_names))).tuples().all())
+    users = user_ids_by_name(session, user_names)
+    groups = group_ids_by_name(session, group_names)
     for kind, names, found in (("user", user_names, users), ("group", group_names, groups)):
         missing = [n for n in names if n not in found]
         if missing:
             raise UnknownDataOwner(kind, missing[0])
-    session.execute(delete(Grant).where(Grant.object_id == object_id, Grant.permission == DATA_OWNER))
-    rows = [{"permission": DATA_OWNER, "user_id": uid, "group_id": None, "object_id": object_id}
-            for uid in users.values()]
-    rows += [{"permission": DATA_OWNER, "user_id": None, "group_id": gid, "object_id": object_id}
-             for gid in groups.values()]
-    if rows:
-        session.execute(insert(Grant).values(rows).on_conflict_do_nothing())
+    replace_direct_owner_grants(session, object_id, users.values(), groups.values())
 
 
 def read_settings(session: Session, path: Sequence[str]) -> ObjectSettings:
@@ -145,12 +142,7 @@ def settings_of(session: Session, obj: DataObject) -> ObjectSettings:
 
 def direct_data_owners(session: Session, object_ids: Sequence[int]) -> dict[int, list[OwnerRef]]:
     """Direct DATA_OWNER grants of several objects in one query."""
-    rows = session.execute(
-        select(Grant.object_id, User.name, Group.name)
-        .outerjoin(User, User.id == Grant.user_id).outerjoin(Group, Group.id == Grant.group_id)
-        .where(Grant.object_id.in_(list(object_ids)), Grant.permission == DATA_OWNER)
-        .order_by(Grant.object_id, User.name, Group.name)
-    ).all()
+    rows = direct_owner_grants(session, object_ids)
     owners: dict[int, list[OwnerRef]] = {}
     for object_id, user_name, group_name in rows:
         ref = OwnerRef("user", user_name) if user_name is not None else OwnerRef("group", group_name)
@@ -164,13 +156,13 @@ def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
 
     Idempotent under redelivery: a finished job is skipped and event ids derive from the bulkId.
     """
-    job = session.get(Job, job_id, with_for_update=True)
+    job = lock_job(session, job_id)
     if job is None or job.status in TERMINAL_STATUSES:
         return None
-    root = session.scalar(select(DataObject).where(DataObject.path == job.scope_path))
+    root = object_at_path(session, job.scope_path)
     if root is None:
         job.status, job.errors = "failed", [{"scope": "/".join(job.scope_path), "message": "object was deleted"}]
-        job.finished_at = func.now()
+        job.finished_at = transaction_time()
         write_events(session, job.connection_key or job.scope_path[0],
                      [_settings_job_finished(job, {"status": "failed", "error": "object was deleted"})], job_id=job.id)
         return None
@@ -187,8 +179,8 @@ def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
     object_ids = {f.path: f.id for f in flips} | {tuple(root.path): root.id}
     write_events(session, job.connection_key or root.path[0], events, job_id=job.id, object_ids=object_ids)
     job.status, job.summary, job.subtasks_total, job.subtasks_succeeded = "succeeded", summary, 1, 1
-    job.started_at = job.started_at or func.now()
-    job.finished_at = func.now()
+    job.started_at = job.started_at or transaction_time()
+    job.finished_at = transaction_time()
     return summary
 
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from catalog import object_view_store as store
+from catalog.session import Session
 from domain.paths import dotted_name
 from models import ChangeEvent
 from services.connections.object_settings import ObjectSettings, OwnerRef, direct_data_owners, get_object, settings_of

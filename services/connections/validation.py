@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
+from catalog.connection_store import connections_to_revalidate, record_revalidation
+from catalog.data_object_store import connection_root_setting
+from catalog.session import Session
 from connectors import ConnectorError, connector_class
+from domain.connection_status import RECURRING_STATUSES, ConnectionStatus
 from domain.redaction import redact
 from domain.status import DISABLED
-from models import Connection, DataObject
+from models import Connection
 from services.access.secrets import decrypt_secret
 from settings import get_settings
 
@@ -29,8 +30,6 @@ SECRET_FIELDS = CREDENTIAL_FIELDS - {"username"}
 #: Non-secret fields some connectors read from the credentials and others from the config.
 SHARED_FIELDS = frozenset({"authenticationType"})
 PASSED, FAILED = "passed", "failed"
-RECURRING_STATUSES = ("enabled", "recurringValidationError")
-BUSY_STATUSES = ("creating", "editing", "deleting")
 
 
 def split_connection_fields(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -93,17 +92,14 @@ def describe_failures(results: Iterable[Mapping[str, Any]]) -> str:
 
 def settled_status(session: Session, connection: Connection) -> str:
     """`enabled`, or `disabled` when the connection object itself is switched off."""
-    root_setting = session.scalar(
-        select(DataObject.status_setting).where(DataObject.connection_id == connection.id,
-                                                DataObject.parent_id.is_(None))
-    )
-    return "disabled" if root_setting == DISABLED else "enabled"
+    root_setting = connection_root_setting(session, connection.id)
+    return ConnectionStatus.DISABLED if root_setting == DISABLED else ConnectionStatus.ENABLED
 
 
 def finish_creation(session: Session, connection: Connection, results: list[dict[str, Any]]) -> bool:
     connection.validation_results = results
     passed = all_passed(results)
-    connection.status = settled_status(session, connection) if passed else "createError"
+    connection.status = settled_status(session, connection) if passed else ConnectionStatus.CREATE_ERROR
     return passed
 
 
@@ -119,7 +115,7 @@ def finish_edit(
         connection.credentials_encrypted = encrypted_credentials
         connection.status = settled_status(session, connection)
     else:
-        connection.status = "editError"
+        connection.status = ConnectionStatus.EDIT_ERROR
     return passed
 
 
@@ -129,25 +125,20 @@ def revalidate_connections(session_factory: Callable[[], Session]) -> dict[str, 
     The status is only written if nobody changed it meanwhile (an edit or delete wins over this sweep).
     """
     with session_factory() as session:
-        rows = session.execute(
-            select(Connection.id, Connection.technology, Connection.config, Connection.credentials_encrypted,
-                   Connection.status).where(Connection.status.in_(RECURRING_STATUSES)).order_by(Connection.id)
-        ).all()
+        rows = connections_to_revalidate(session, RECURRING_STATUSES)
     counts = {"checked": 0, "failed": 0, "recovered": 0}
     for row in rows:
         try:
             results = run_validation(row.technology, row.config, decrypt_secret(row.credentials_encrypted))
         except ConnectorError as exc:
             results = [{"name": "Configuration", "status": FAILED, "message": exc.message}]
-        new_status = "enabled" if all_passed(results) else "recurringValidationError"
+        new_status = (ConnectionStatus.ENABLED if all_passed(results)
+                      else ConnectionStatus.RECURRING_VALIDATION_ERROR)
         with session_factory() as session:
-            session.execute(
-                update(Connection)
-                .where(Connection.id == row.id, Connection.status.in_(RECURRING_STATUSES))
-                .values(status=new_status, validation_results=results)
-            )
+            record_revalidation(session, row.id, RECURRING_STATUSES, new_status, results)
             session.commit()
         counts["checked"] += 1
-        counts["failed"] += new_status == "recurringValidationError"
-        counts["recovered"] += row.status == "recurringValidationError" and new_status == "enabled"
+        counts["failed"] += new_status == ConnectionStatus.RECURRING_VALIDATION_ERROR
+        counts["recovered"] += (row.status == ConnectionStatus.RECURRING_VALIDATION_ERROR
+                                and new_status == ConnectionStatus.ENABLED)
     return counts

@@ -8,10 +8,8 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from catalog.connection_store import get_connection
+from catalog.data_object_store import object_exists
 from catalog.job_listing_store import (
     JobFilter,
     JobVisibility,
@@ -20,11 +18,11 @@ from catalog.job_listing_store import (
     last_job_by_connection,
     newest_jobs,
 )
-from catalog.session import session_factory
+from catalog.session import Session, session_factory
 from domain.errors import DataObjectNotFound, Invalid, JobNotFound, Unavailable
 from domain.jobs import TERMINAL_STATUSES, JobStatus
 from domain.paths import validate_path
-from models import DataObject, Job
+from models import Job
 from services.access.permissions import Principal, owned_paths
 from services.enqueue import CRAWL_CONNECTION, enqueue
 
@@ -59,7 +57,7 @@ def request_crawl(
     path = tuple(path)
     validate_path(path)
     connection = get_connection(session, path[0])
-    if len(path) > 2 and session.scalar(select(DataObject.id).where(DataObject.path == list(path[:-1]))) is None:
+    if len(path) > 2 and not object_exists(session, path[:-1]):
         raise DataObjectNotFound(path[:-1])
     if include_disabled is None:
         include_disabled = bool(connection.options.get("forceRecursiveCrawl", False))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.orm import Session
-
 from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status
 from catalog.locks import lock_schema
 from catalog.object_store import apply_schema_changes, load_columns, load_path_objects, load_tables
 from catalog.outbox import write_events
-from catalog.session import session_scope
+from catalog.session import Session, session_scope
 from connectors import ConnectorError
 from domain.jobs import SubtaskStatus, summarize
 from domain.name_filters import ConnectionFilters, parse_filters

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy.orm import Session
-
 from catalog.object_view_store import count_events as count_stored_events
 from catalog.object_view_store import events_after
+from catalog.outbox import last_event_id
+from catalog.session import Session
+from models import ChangeEvent
 from services.access.permissions import Principal, owned_paths
 from services.connections.object_views import EventRecord, event_record
 
@@ -31,3 +32,15 @@ def count_events(session: Session, *, visible_to: Principal | None, after_id: in
     """How many events `list_events` would list in id order without a limit."""
     within = None if visible_to is None or visible_to.sees_everything else owned_paths(session, visible_to)
     return count_stored_events(session, after_id=after_id, types=types, path_prefix=path_prefix, within=within)
+
+
+def read_change_events(session: Session, *, after_id: int = 0, path_prefix: Sequence[str] | None = None,
+                       types: Collection[str] | None = None, limit: int = MAX_PAGE) -> list[ChangeEvent]:
+    """The operator's read of the outbox (CLI): every event after `after_id` in id order, as stored."""
+    rows = events_after(session, after_id=after_id, types=types, path_prefix=path_prefix, limit=limit)
+    return [event for event, _bulk_id in rows]
+
+
+def newest_event_id(session: Session) -> int:
+    """The id of the newest change event, 0 when there is none."""
+    return last_event_id(session)

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import redis
 from redis.typing import EncodableT, FieldT
-from sqlalchemy.orm import Session
 
 from catalog.outbox_cursors import REDIS_STREAM, advance_cursor, events_after, lock_cursor
+from catalog.session import Session
 from models import ChangeEvent
 from services.delivery.envelope import serialize, to_cloudevent
 from settings import Settings, get_settings

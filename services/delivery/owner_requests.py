@@ -10,11 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
-
 from catalog import owner_request_store as store
 from catalog.outbox import write_events
 from catalog.outbox_cursors import OWNER_REQUESTS, advance_cursor, lock_cursor
+from catalog.session import Session
 from domain import change_types as ev
 from domain.errors import Conflict, NotFound
 from services.access.permissions import data_owners_of

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
 from catalog import webhook_delivery_store as store
 from catalog.locks import webhook_endpoint_session
-from catalog.session import session_scope
+from catalog.session import Session, session_scope
+from domain.webhook_delivery import DeliveryStatus
 from models import ChangeEvent, WebhookDelivery, WebhookSubscription
 from services.delivery.envelope import http_message, to_cloudevent
 from services.delivery.ssrf import UnsafeWebhookUrl, pinned_target
@@ -154,7 +154,7 @@ def _record(session: Session, run: EndpointRun, delivery: WebhookDelivery, subsc
             store.reset_failures(session, subscription.id)
     else:
         run.failed += 1
-        if status == "dead":
+        if status == DeliveryStatus.DEAD:
             run.dead.append(delivery.event_id)
         failures, enabled = store.count_failure(session, subscription.id)
         if enabled and failures >= event_settings.webhook_disable_after_failures:
@@ -162,4 +162,4 @@ def _record(session: Session, run: EndpointRun, delivery: WebhookDelivery, subsc
             store.disable_endpoint(session, subscription.id, reason[:ERROR_TEXT_LIMIT])
             run.disabled = True
     session.commit()
-    return result.ok or status == "dead"
+    return result.ok or status == DeliveryStatus.DEAD

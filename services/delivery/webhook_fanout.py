@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from catalog.outbox_cursors import WEBHOOKS, advance_cursor, lock_cursor
+from catalog.session import Session
 from catalog.webhook_store import fan_out
 
 

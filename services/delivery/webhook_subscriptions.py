@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from catalog import webhook_store as store
+from catalog.session import Session
 from domain.errors import Invalid, NotFound
+from domain.webhook_delivery import DeliveryStatus
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from services.access.secrets import decrypt_secret, encrypt_secret
 from services.delivery.ssrf import check_webhook_url
@@ -20,7 +20,7 @@ from services.delivery.subscription_filters import normalize_event_types, normal
 from settings import get_settings
 
 SECRET_PREFIX = "whsec_"
-DELIVERY_STATUSES = ("pending", "delivered", "dead")
+DELIVERY_STATUSES = tuple(DeliveryStatus)
 
 
 class SubscriptionNotFound(NotFound):
