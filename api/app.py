@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from pydantic.alias_generators import to_camel
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +24,7 @@ from catalog.session import session_scope
 from console.app import create_console
 from services.access.tokens import bootstrap_admin_token
 from workers.celery_app import install_enqueue_sender
+from workers.tracing import start_tracing
 
 ROUTERS = [
     health.router,
@@ -98,4 +100,6 @@ def create_app() -> FastAPI:
     install_docs(app)
     install_problem_openapi(app)
     app.mount("/console", create_console(), name="console")
+    if start_tracing("objectsync-api"):
+        FastAPIInstrumentor.instrument_app(app)
     return app

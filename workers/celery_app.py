@@ -81,7 +81,9 @@ def _preload_connectors(**_: Any) -> None:
 
 @worker_process_init.connect
 def _fresh_engine_per_child(**_: Any) -> None:
-    """Forked children must not share the parent's PostgreSQL connections."""
+    """Forked children must not share the parent's PostgreSQL connections (nor its span exporter thread)."""
     from catalog.session import dispose_engines
+    from workers.tracing import start_tracing
 
     dispose_engines()
+    start_tracing("objectsync-worker")

@@ -27,7 +27,7 @@ def json_worker(worker: WorkerProcess, tmp_path: Path) -> Iterator[WorkerProcess
         yield process
     finally:
         process.stop()
-        worker.start()
+        worker.start(timeout=120)
 
 
 def log_lines(process: WorkerProcess) -> list[dict]:
