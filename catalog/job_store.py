@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.change_types import PlannedEvent
 from domain.jobs import TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
+from domain.schema_batches import Batch
 from models import Job
 
 SUBTASK_COUNTERS = {SubtaskStatus.SUCCEEDED: "subtasks_succeeded", SubtaskStatus.HELD: "subtasks_held",
@@ -34,6 +36,7 @@ class CrawlJob:
     status: str
     planned: bool  # subtasks already created (a redelivered message only re-enqueues them)
     filters: dict[str, Any] | None = None  # the connection's options.filters, as stored
+    full_read: bool = False  # read every column, whatever the change tokens say
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,8 @@ class Subtask:
     dry_run: bool
     allow_mass_deletion: bool
     filters: dict[str, Any] | None = None  # the connection's options.filters, as stored
+    full_read: bool = False  # read every column, whatever the change tokens say
+    batch: Batch | None = None  # one name-range batch of a large schema
 
 
 def lock_job(session: Session, job_id: int) -> Job | None:
@@ -71,12 +76,34 @@ def load_crawl_job(session: Session, job_id: int) -> CrawlJob | None:
         return None
     options = row[5]
     return CrawlJob(row[0], row[1], row[2], row[3], tuple(row[4]), bool(options.get("includeDisabled")),
-                    bool(options.get("dryRun")), bool(options.get("allowMassDeletion")), row[6], row[7], row[8])
+                    bool(options.get("dryRun")), bool(options.get("allowMassDeletion")), row[6], row[7], row[8],
+                    bool(options.get("fullRead")))
+
+
+def make_full_read_if_due(session: Session, job: CrawlJob, every: int) -> bool:
+    """Whether the job reads every column: asked for, or `every` jobs of its connection since the last full read
+    (0: only when asked). A job found due is marked so, which restarts the count."""
+    if job.full_read:
+        return True
+    if every <= 0:
+        return False
+    cur = raw_cursor(session)
+    cur.execute(
+        """SELECT count(*) FROM jobs
+           WHERE connection_id = %(connection)s AND id < %(job)s
+             AND id > coalesce((SELECT max(id) FROM jobs WHERE connection_id = %(connection)s AND id < %(job)s
+                                AND (options ->> 'fullRead')::boolean), 0)""",
+        {"connection": job.connection_id, "job": job.id},
+    )
+    if _one(cur)[0] < every - 1:
+        return False
+    cur.execute("""UPDATE jobs SET options = options || '{"fullRead": true}'::jsonb WHERE id = %s""", (job.id,))
+    return True
 
 
 def start_job(session: Session, job_id: int) -> None:
     raw_cursor(session).execute(
-        "UPDATE jobs SET status = %s, started_at = coalesce(started_at, now()) WHERE id = %s",
+        "UPDATE jobs SET status = %s, started_at = coalesce(started_at, clock_timestamp()) WHERE id = %s",
         (JobStatus.RUNNING, job_id))
 
 
@@ -96,16 +123,23 @@ def set_planned_changes(session: Session, job_id: int, planned: list[dict[str, A
 
 
 def create_subtasks(session: Session, job_id: int, schemas: list[tuple[str, str]],
-                    tables: list[str] | None = None) -> list[int]:
-    """One pending subtask per (database, schema) (`tables`: a manual crawl of those only); fixes the job's
-    subtask total. Returns the pending subtask ids."""
+                    tables: list[str] | None = None, batches: Mapping[tuple[str, str], list[Batch]] | None = None,
+                    ) -> list[int]:
+    """One pending subtask per (database, schema), or per batch of the schemas in `batches` (`tables`: a manual
+    crawl of those only); fixes the job's subtask total. Returns the pending subtask ids."""
+    rows: list[tuple[str, str, int, str | None]] = []
+    for database, schema in schemas:
+        split: list[Batch | None] = [*(batches or {}).get((database, schema), ())] or [None]
+        rows.extend((database, schema, number, json.dumps(b.as_dict()) if b else None)
+                    for number, b in enumerate(split))
     cur = raw_cursor(session)
     cur.execute(
-        """INSERT INTO job_subtasks (job_id, database, schema, tables, status, summary)
-           SELECT %s, d, s, %s::text[], %s, '{}'::jsonb
-           FROM unnest(%s::text[], %s::text[]) AS t(d, s)
-           ON CONFLICT (job_id, database, schema) DO NOTHING""",
-        (job_id, tables, SubtaskStatus.PENDING, [s[0] for s in schemas], [s[1] for s in schemas]),
+        """INSERT INTO job_subtasks (job_id, database, schema, batch, batch_range, tables, status, summary)
+           SELECT %s, d, s, b, r, %s::text[], %s, '{}'::jsonb
+           FROM unnest(%s::text[], %s::text[], %s::int[], %s::jsonb[]) AS t(d, s, b, r)
+           ON CONFLICT (job_id, database, schema, batch) DO NOTHING""",
+        (job_id, tables, SubtaskStatus.PENDING, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+         [r[3] for r in rows]),
     )
     cur.execute("UPDATE jobs SET subtasks_total = (SELECT count(*) FROM job_subtasks WHERE job_id = %s) WHERE id = %s",
                 (job_id, job_id))
@@ -123,7 +157,7 @@ def load_subtask(session: Session, subtask_id: int) -> Subtask | None:
     cur = raw_cursor(session)
     cur.execute(
         """SELECT s.id, s.job_id, s.status, s.database, s.schema, s.tables, c.id, c.key, j.options,
-                  c.options -> 'filters'
+                  c.options -> 'filters', s.batch_range
            FROM job_subtasks s JOIN jobs j ON j.id = s.job_id JOIN connections c ON c.id = j.connection_id
            WHERE s.id = %s""",
         (subtask_id,),
@@ -134,7 +168,8 @@ def load_subtask(session: Session, subtask_id: int) -> Subtask | None:
     options = row[8]
     return Subtask(row[0], row[1], row[2], row[3], row[4], frozenset(row[5]) if row[5] is not None else None,
                    row[6], row[7], bool(options.get("includeDisabled")), bool(options.get("dryRun")),
-                   bool(options.get("allowMassDeletion")), row[9])
+                   bool(options.get("allowMassDeletion")), row[9], bool(options.get("fullRead")),
+                   Batch.from_dict(row[10]) if row[10] else None)
 
 
 def lock_subtask_status(session: Session, subtask_id: int) -> str:
@@ -169,7 +204,7 @@ def complete_subtask(
     """Record a subtask's outcome once; returns the job.finished event if it was the last, None if already done."""
     cur = raw_cursor(session)
     cur.execute(
-        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = now()
+        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = clock_timestamp()
            WHERE id = %s AND status = %s RETURNING job_id, database, schema""",
         (status, error, json.dumps(summary or {}), subtask_id, SubtaskStatus.PENDING),
     )
@@ -205,9 +240,9 @@ def close_job_if_done(session: Session, job_id: int) -> list[PlannedEvent]:
     if status in TERMINAL_STATUSES or total is None or succeeded + held + failed < total:
         return []
     final = final_job_status(succeeded=succeeded, held=held, failed=failed, errors=errors)
-    cur.execute("UPDATE jobs SET status = %s, finished_at = now() WHERE id = %s", (final, job_id))
+    cur.execute("UPDATE jobs SET status = %s, finished_at = clock_timestamp() WHERE id = %s", (final, job_id))
     if not options.get("dryRun") and connection_id is not None:
-        cur.execute("UPDATE connections SET last_sync_at = now() WHERE id = %s", (connection_id,))
+        cur.execute("UPDATE connections SET last_sync_at = clock_timestamp() WHERE id = %s", (connection_id,))
     return [ev.planned(ev.JOB_FINISHED, tuple(scope), 0, {
         "bulkId": str(bulk_id), "jobKind": "crawl", "status": final,
         "subtasks": {"total": total, "succeeded": succeeded, "held": held, "failed": failed},
@@ -219,7 +254,7 @@ def fail_job(session: Session, job_id: int, scope: str, message: str) -> list[Pl
     """A crawl that could not even list its scope: nothing was changed, the job fails with the reason."""
     cur = raw_cursor(session)
     _add_job_error(cur, job_id, scope, message)
-    cur.execute("""UPDATE jobs SET subtasks_total = 0, status = %s, finished_at = now()
+    cur.execute("""UPDATE jobs SET subtasks_total = 0, status = %s, finished_at = clock_timestamp()
                    WHERE id = %s RETURNING bulk_id, scope_path""", (JobStatus.FAILED, job_id))
     bulk_id, path = _one(cur)
     return [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {"bulkId": str(bulk_id), "jobKind": "crawl",

@@ -9,16 +9,21 @@ the same key for the same thing. The locks:
 - **outbox** (transaction): taken right before change events are inserted and held to commit, so outbox ids
   become visible in increasing order and a consumer may read `id > cursor`;
 - **webhook endpoint** (session): one worker sends an endpoint's deliveries, in order; held on a connection
-  of its own across the attempts' commits, and released with that connection if the worker dies.
+  of its own across the attempts' commits, and released with that connection if the worker dies;
+- **remote read slot** (session): one of a connection's N slots, held on a connection of its own for the
+  length of one remote read (outside any transaction), so at most N reads of one platform run at once over
+  every worker on every machine.
 
 Lock order, so no two transactions ever wait on each other: a connection or a schema lock first (a
 transaction takes one of them at most), then rows (the subtask, then its job, `FOR UPDATE`), the outbox last.
-The webhook endpoint's connection takes no other advisory lock.
+The webhook endpoint's and the read slot's connections take no other advisory lock.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -79,3 +84,22 @@ def webhook_endpoint_session(subscription_id: int) -> Iterator[Session | None]:
             conn.rollback()
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
             conn.commit()
+
+
+@contextmanager
+def remote_read_slot(connection_id: int, slots: int, poll_seconds: float = 0.05) -> Iterator[None]:
+    """Hold one of the connection's `slots` read slots while the block runs; wait while all are taken."""
+    keys = [lock_key("remote-read", connection_id, n) for n in range(slots)]
+    with get_engine().connect() as conn:
+        while True:
+            for key in random.sample(keys, len(keys)):  # no slot is everyone's first try
+                locked = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+                conn.commit()
+                if locked:
+                    try:
+                        yield
+                    finally:
+                        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                        conn.commit()
+                    return
+            time.sleep(poll_seconds)

@@ -16,12 +16,13 @@ from catalog.connection_tags import refresh_connection_tags
 from catalog.session import raw_cursor
 from domain.hierarchy_diff import HierarchyChanges
 from domain.paths import ObjectKind
+from domain.schema_batches import TableRange
 from domain.schema_diff import SchemaChanges
 from domain.snapshot import RemoteTable
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
 
 _TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_state, remote_kind, comment, owner, "
-                  "fingerprint, revision, status_before_deletion, remote_id")
+                  "fingerprint, revision, status_before_deletion, remote_id, change_token")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,31 @@ def load_connection_root(session: Session, connection_id: int, connection_key: s
                            revision=revision)
 
 
-def load_tables(session: Session, schema_id: int) -> dict[str, StoredTable]:
+def schema_object_id(session: Session, path: Sequence[str]) -> int | None:
     cur = raw_cursor(session)
-    cur.execute(f"SELECT {_TABLE_COLUMNS} FROM data_objects WHERE parent_id = %s", (schema_id,))
+    cur.execute("SELECT id FROM data_objects WHERE path = %s::text[]", (list(path),))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def load_change_tokens(session: Session, schema_id: int) -> dict[str, str]:
+    """The change token stored per table of the schema (tables without one are not listed)."""
+    cur = raw_cursor(session)
+    cur.execute("SELECT name, change_token FROM data_objects WHERE parent_id = %s AND change_token IS NOT NULL",
+                (schema_id,))
+    return dict(cur.fetchall())
+
+
+def load_tables(session: Session, schema_id: int, table_range: TableRange | None = None) -> dict[str, StoredTable]:
+    """The schema's tables and views (of one name range only, when given)."""
+    within = table_range or TableRange()
+    cur = raw_cursor(session)
+    cur.execute(
+        f"""SELECT {_TABLE_COLUMNS} FROM data_objects WHERE parent_id = %(schema)s
+              AND (%(start)s::text IS NULL OR name COLLATE "C" >= %(start)s::text)
+              AND (%(stop)s::text IS NULL OR name COLLATE "C" < %(stop)s::text)""",
+        {"schema": schema_id, "start": within.start, "stop": within.stop},
+    )
     return {row[1]: StoredTable(*row) for row in cur.fetchall()}
 
 
@@ -111,14 +134,14 @@ def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection
             [(u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment, list(u.tags), u.id)
              for u in changes.column_updates],
         )
-    if changes.column_inserts:
+    if changes.new_tables or changes.column_inserts:
         with cur.copy("COPY columns (table_id, name, ordinal, data_type, nullable, comment, tags) "
                       "FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["int8", "text", "int4", "text", "bool", "text", "text[]"])
-            for insert in changes.column_inserts:
-                c = insert.column
-                copy.write_row((ids[(*schema_path, insert.table_name)], c.name, c.ordinal, c.data_type,
-                                c.nullable, c.comment, list(insert.tags)))
+            no_tags: list[str] = []
+            for table_name, c, tags in changes.inserted_columns():
+                copy.write_row((ids[(*schema_path, table_name)], c.name, c.ordinal, c.data_type, c.nullable,
+                                c.comment, list(tags) if tags else no_tags))
     refresh_connection_tags(session, connection_id, schema_id=schema_id)
     return ids
 
@@ -132,13 +155,14 @@ def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int,
         """
         INSERT INTO data_objects (connection_id, parent_id, kind, name, path, remote_kind, status_setting,
                                   effective_status, activate_new_children, remote_state, comment, owner,
-                                  fingerprint, revision, remote_id)
+                                  fingerprint, revision, remote_id, change_token)
         SELECT %(connection)s, %(parent)s, t.kind, t.name, %(schema_path)s::text[] || t.name, t.remote_kind,
-               t.setting, t.status, 'inherit', 'present', t.comment, t.owner, t.fingerprint, 1, t.remote_id
+               t.setting, t.status, 'inherit', 'present', t.comment, t.owner, t.fingerprint, 1, t.remote_id,
+               t.change_token
         FROM unnest(%(kinds)s::text[], %(names)s::text[], %(remote_kinds)s::text[], %(settings)s::text[],
                     %(statuses)s::text[], %(comments)s::text[], %(owners)s::text[], %(fingerprints)s::text[],
-                    %(remote_ids)s::text[])
-             AS t(kind, name, remote_kind, setting, status, comment, owner, fingerprint, remote_id)
+                    %(remote_ids)s::text[], %(change_tokens)s::text[])
+             AS t(kind, name, remote_kind, setting, status, comment, owner, fingerprint, remote_id, change_token)
         RETURNING name, id
         """,
         {
@@ -149,6 +173,7 @@ def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int,
             "statuses": [n.effective_status for n in changes.new_tables],
             "comments": [t.comment for t in tables], "owners": [t.owner for t in tables],
             "fingerprints": [t.fingerprint for t in tables], "remote_ids": [t.remote_id for t in tables],
+            "change_tokens": [t.change_token for t in tables],
         },
     )
     return {(*schema_path, name): id_ for name, id_ in cur.fetchall()}

@@ -22,6 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dry-run", action="store_true", help="report the changes without applying them")
     parser.add_argument("--allow-mass-deletion", action="store_true",
                         help="apply even if more than the threshold of objects would be marked deleted")
+    parser.add_argument("--full", action="store_true",
+                        help="read every column, whatever the platform's change tokens say")
     parser.add_argument("--wait", action="store_true", help="show progress until the job finishes, then its outcome")
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="give up waiting after this long")
     parser.set_defaults(handler=crawl)
@@ -30,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def crawl(args: argparse.Namespace) -> int:
     path = parse_path(args.path)
     bulk_id = start_crawl(session_factory(), path, include_disabled=args.include_disabled, dry_run=args.dry_run,
-                          allow_mass_deletion=args.allow_mass_deletion, requested_by="cli")
+                          allow_mass_deletion=args.allow_mass_deletion, full_read=args.full, requested_by="cli")
     print(f"crawl requested: bulkId {bulk_id}")
     if not args.wait:
         return 0

@@ -13,7 +13,10 @@ from workers.queues import QUEUES
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     worker = subparsers.add_parser("worker", help="run a Celery worker consuming every objectsync queue")
-    worker.add_argument("--concurrency", type=int, help="worker processes (default: one per CPU)")
+    worker.add_argument("--concurrency", type=int, help="worker processes or threads (default: one per CPU)")
+    worker.add_argument("--pool", choices=("prefork", "threads"), default="prefork",
+                        help="prefork: one process per task slot; threads: task slots share one process, for "
+                             "reads that mostly wait on the platform (run many more than CPUs)")
     worker.add_argument("--queues", default=",".join(q.name for q in QUEUES),
                         help="comma-separated queues to consume (default: all)")
     worker.add_argument("--loglevel", default="INFO")
@@ -39,9 +42,9 @@ def require_servers() -> None:
 
 
 def worker_command(queues: str, loglevel: str = "INFO", concurrency: int | None = None,
-                   hostname: str | None = None) -> list[str]:
+                   hostname: str | None = None, pool: str = "prefork") -> list[str]:
     command = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", f"--loglevel={loglevel}",
-               "--queues", queues, "--without-gossip", "--without-mingle"]
+               "--queues", queues, "--without-gossip", "--without-mingle", f"--pool={pool}"]
     if concurrency:
         command.append(f"--concurrency={concurrency}")
     if hostname:
@@ -51,7 +54,7 @@ def worker_command(queues: str, loglevel: str = "INFO", concurrency: int | None 
 
 def run_worker(args: argparse.Namespace) -> int:
     require_servers()
-    command = worker_command(args.queues, args.loglevel, args.concurrency, args.hostname)
+    command = worker_command(args.queues, args.loglevel, args.concurrency, args.hostname, args.pool)
     os.execv(command[0], command)
     return 0  # not reached
 

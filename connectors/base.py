@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar, Literal
 
+from domain.schema_batches import TableRange
 from domain.snapshot import RemoteHierarchy, SchemaSnapshot
 
 ValidationStatus = Literal["passed", "warning", "failed", "skipped"]
@@ -62,6 +63,25 @@ class Connector(ABC):
         Raises ObjectNotFound if the schema does not exist and PermissionDenied if it may not be read,
         so that an unreadable schema is never mistaken for an empty one.
         """
+
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str],
+                            table_range: TableRange | None = None) -> SchemaSnapshot:
+        """Every table of the schema (of `table_range` only, when given), with columns read only for tables whose
+        change token is not in `known_tokens` (name → the token stored at the last read); the others come back
+        `columns_unread`.
+
+        Every table is listed either way, so a table left out is gone. A platform without a cheap change token
+        reads everything (this default).
+        """
+        snapshot = self.read_schema(database, schema)
+        if table_range is None:
+            return snapshot
+        return replace(snapshot, tables=tuple(t for t in snapshot.tables if table_range.holds(t.name)))
+
+    def list_table_names(self, database: str, schema: str) -> list[str] | None:
+        """The schema's table and view names, if the platform lists them cheaply (a large schema is then crawled
+        in name-range batches); None reads the schema as one."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the remote session."""

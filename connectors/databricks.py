@@ -44,6 +44,7 @@ from connectors.errors import (
 from connectors.hierarchy import SchemaListing, collect_hierarchy
 from connectors.validation import Warned, validate_by_listing, visibility_outcome
 from domain.redaction import redact
+from domain.schema_batches import TableRange
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 VIEW_TYPES = frozenset({"VIEW", "MATERIALIZED_VIEW", "METRIC_VIEW"})
@@ -136,6 +137,11 @@ def table_kind(table_type: str | None, view_definition: str | None = None) -> st
     return "table"
 
 
+def _token(raw: Mapping[str, Any]) -> str | None:
+    """A table's change token: its updated_at, which every ALTER (columns included) moves."""
+    return str(raw["updated_at"]) if raw.get("updated_at") is not None else None
+
+
 def remote_table(raw: dict[str, Any]) -> RemoteTable:
     """From the tables list call's JSON: the SDK parses the rest, the raw table_type survives unknown values."""
     info = TableInfo.from_dict(raw)
@@ -148,6 +154,7 @@ def remote_table(raw: dict[str, Any]) -> RemoteTable:
         comment=info.comment or None,
         owner=info.owner or None,
         remote_id=info.table_id or None,
+        change_token=_token(raw),
         columns=tuple(
             RemoteColumn(
                 name=column.name or "",
@@ -290,10 +297,38 @@ class DatabricksConnector(Connector):
         return collect_hierarchy(catalogs, self._schema_listing, failed, complete=self._is_metastore_admin())
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        return self._read(database, schema, tables, self._table_infos(database, schema, omit_columns=False))
+
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str],
+                            table_range: TableRange | None = None) -> SchemaSnapshot:
+        """The listing without columns first; the columns only if some table's updated_at moved (a column change
+        moves it), in a second listing."""
+        if not known_tokens:
+            return self._in_range(self.read_schema(database, schema), table_range)
+        infos = self._table_infos(database, schema, omit_columns=True)
+        moved = {i.get("name") for i in infos if known_tokens.get(i.get("name") or "") != _token(i)}
+        if moved:
+            full = {i.get("name"): i for i in self._table_infos(database, schema, omit_columns=False)}
+            infos = [full.get(i.get("name"), i) if i.get("name") in moved else i for i in infos]
+        snapshot = self._read(database, schema, None, infos)
+        tables = tuple(t if t.name in moved else replace(t, columns=(), columns_unread=True) for t in snapshot.tables)
+        return self._in_range(replace(snapshot, tables=tables), table_range)
+
+    @staticmethod
+    def _in_range(snapshot: SchemaSnapshot, table_range: TableRange | None) -> SchemaSnapshot:
+        if table_range is None:
+            return snapshot
+        return replace(snapshot, tables=tuple(t for t in snapshot.tables if table_range.holds(t.name)))
+
+    def _table_infos(self, database: str, schema: str, *, omit_columns: bool) -> list[dict[str, Any]]:
         if database.lower() in self._excluded_catalogs() or schema.lower() in self.system_schemas:
             raise ObjectNotFound(f"{database}.{schema} is a system or internal schema and is never read")
-        infos = self._list(f"cannot read schema {database}.{schema}", TABLES_PATH, "tables", catalog_name=database,
-                           schema_name=schema, omit_properties="true", include_browse="true")
+        return self._list(f"cannot read schema {database}.{schema}", TABLES_PATH, "tables", catalog_name=database,
+                          schema_name=schema, omit_properties="true", include_browse="true",
+                          **({"omit_columns": "true"} if omit_columns else {}))
+
+    def _read(self, database: str, schema: str, tables: Collection[str] | None,
+              infos: list[dict[str, Any]]) -> SchemaSnapshot:
         wanted = None if tables is None else {name.lower() for name in tables}  # names are case-insensitive
         infos = [info for info in infos if wanted is None or (info.get("name") or "").lower() in wanted]
         deleted = frozenset(info["name"] for info in infos if info.get("deleted_at") and info.get("name"))

@@ -14,7 +14,7 @@ privileges held only through a role prove nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,6 +41,7 @@ from connectors.validation import (
     visibility_outcome,
 )
 from domain.redaction import redact
+from domain.schema_batches import TableRange
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 DEFAULT_DATABASE_LABEL = "def"
@@ -69,6 +70,14 @@ _COLUMNS_QUERY = """
 SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_COMMENT
 FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = %s"""
+# A table's change token, computed by the server: the column count and a 64-bit XOR of digests of each column's
+# position, name, type, nullability and comment (order-independent to aggregate, the position keeps order in it).
+_TOKENS_QUERY = """
+SELECT TABLE_NAME, CONCAT(COUNT(*), '-', BIT_XOR(CAST(CONV(SUBSTRING(MD5(CONCAT_WS(CHAR(31), ORDINAL_POSITION,
+       COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_COMMENT)), 1, 16), 16, 10) AS UNSIGNED)))
+FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = %s
+GROUP BY TABLE_NAME"""
 # INFORMATION_SCHEMA.TABLES lists only tables the reader holds some privilege on. These read the reader's own
 # grants (never those of its roles: the views do not show them) to tell whether the listing is complete.
 CURRENT_USER_QUERY = "SELECT CURRENT_USER()"
@@ -131,6 +140,17 @@ def build_snapshot(database: str, schema: str, table_rows: Sequence[Sequence[Any
             comment=None if is_view and comment == "VIEW" else (comment or None),
         ))
     return SchemaSnapshot(database=database, schema=schema, tables=tuple(result))
+
+
+def with_tokens(snapshot: SchemaSnapshot, tokens: Mapping[str, str], known: Mapping[str, str]) -> SchemaSnapshot:
+    """Each table with its token; a table whose token did not move was not read (its columns are as stored)."""
+    tables = []
+    for table in snapshot.tables:
+        token = tokens.get(table.name, "")
+        unread = known.get(table.name) == token
+        columns = () if unread else table.columns
+        tables.append(replace(table, change_token=token, columns_unread=unread, columns=columns))
+    return replace(snapshot, tables=tuple(tables))
 
 
 def grantee(current_user: str) -> str:
@@ -378,6 +398,18 @@ class MySQLConnector(Connector):
         return {name for name in names if name is not None}
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        return self._read(database, schema, tables, None)
+
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str],
+                            table_range: TableRange | None = None) -> SchemaSnapshot:
+        """Every table listed; columns read for the tables whose server-side checksum moved."""
+        snapshot = self._read(database, schema, None, known_tokens)
+        if table_range is None:
+            return snapshot
+        return replace(snapshot, tables=tuple(t for t in snapshot.tables if table_range.holds(t.name)))
+
+    def _read(self, database: str, schema: str, tables: Collection[str] | None,
+              known_tokens: Mapping[str, str] | None) -> SchemaSnapshot:
         if database != self.database_label:
             raise ObjectNotFound(f"database {database!r} is not this connection's ({self.database_label!r})")
         if schema in self._excluded_schemas():
@@ -388,10 +420,19 @@ class MySQLConnector(Connector):
                 before = self._table_visibility(cursor, schema)
                 cursor.execute(*narrowed_query(_TABLES_QUERY, schema, tables))
                 table_rows = cursor.fetchall()
-                cursor.execute(*narrowed_query(_COLUMNS_QUERY, schema, tables))
+                tokens: dict[str, str] = {}
+                if known_tokens is not None:
+                    cursor.execute(_TOKENS_QUERY, (schema,))
+                    tokens = dict(cursor.fetchall())
+                    moved = [row[0] for row in table_rows if known_tokens.get(row[0]) != tokens.get(row[0], "")]
+                    cursor.execute(*narrowed_query(_COLUMNS_QUERY, schema, moved if known_tokens else None))
+                else:
+                    cursor.execute(*narrowed_query(_COLUMNS_QUERY, schema, tables))
                 column_rows = cursor.fetchall()
                 visibility = before & self._table_visibility(cursor, schema)
         snapshot = build_snapshot(database, schema, table_rows, column_rows, tables)
+        if known_tokens is not None:
+            snapshot = with_tokens(snapshot, tokens, known_tokens)
         if visibility.complete:
             return snapshot
         listed = [row[0] for row in table_rows]

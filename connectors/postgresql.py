@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import math
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, LiteralString, TypeVar
 
@@ -25,7 +23,9 @@ from connectors.errors import (
     RemoteUnavailable,
 )
 from connectors.hierarchy import collect_hierarchy
+from domain.gc import paused_gc
 from domain.redaction import redact
+from domain.schema_batches import TableRange
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 T = TypeVar("T")
@@ -120,18 +120,6 @@ def _database_list(value: Any) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building ~500k retained objects triggers repeated full collections that double the build time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class PostgresConnector(Connector):
     technology: ClassVar[str] = "postgresql"
     system_schemas: ClassVar[frozenset[str]] = frozenset(queries.SYSTEM_SCHEMAS)
@@ -181,6 +169,35 @@ class PostgresConnector(Connector):
         )
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        namespace = self._namespace(database, schema)
+        if tables is not None and not tables:
+            return SchemaSnapshot(database=database, schema=schema, tables=())
+        return SchemaSnapshot(database=database, schema=schema, tables=self._tables(database, namespace, tables))
+
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str],
+                            table_range: TableRange | None = None) -> SchemaSnapshot:
+        """Tokens first (one short row per table); then the columns of the tables whose token moved."""
+        namespace = self._namespace(database, schema)
+        within = table_range or TableRange()
+        bounds = {"start": within.start, "stop": within.stop}
+        if not known_tokens:
+            return SchemaSnapshot(database=database, schema=schema,
+                                  tables=self._tables(database, namespace, None, bounds))
+        listed = self._fetch(database, queries.TABLE_TOKENS_IN_SCHEMA, {"namespace": namespace, **bounds})
+        moved = {row[0] for row in listed if known_tokens.get(row[0]) != row[5]}
+        read = {t.name: t for t in self._tables(database, namespace, moved)} if moved else {}
+        tables: list[RemoteTable] = []
+        for name, relkind, owner, comment, oid, token in listed:
+            if name in read:
+                tables.append(read[name])
+            elif name not in moved:  # a moved table missing from the second read was dropped in between
+                kind, remote_kind = RELATION_KINDS[relkind]
+                tables.append(RemoteTable(name, kind, (), remote_kind, comment, owner, oid,  # type: ignore[arg-type]
+                                          change_token=token, columns_unread=True))
+        return SchemaSnapshot(database=database, schema=schema, tables=tuple(tables))
+
+    def _namespace(self, database: str, schema: str) -> int:
+        """The schema's oid; ObjectNotFound or PermissionDenied rather than an empty schema."""
         access = self._fetch(database, queries.SCHEMA_ACCESS, {"schema": schema})
         if not access:
             raise ObjectNotFound(f"schema {schema!r} does not exist in database {database!r} on {self._server}")
@@ -190,16 +207,23 @@ class PostgresConnector(Connector):
                 f"user {self.settings.username!r} has no USAGE privilege on schema {schema!r} "
                 f"in database {database!r} on {self._server}"
             )
-        if tables is not None and not tables:
-            return SchemaSnapshot(database=database, schema=schema, tables=())
+        return int(namespace)
+
+    def list_table_names(self, database: str, schema: str) -> list[str] | None:
+        return [row[0] for row in self._fetch(database, queries.TABLE_NAMES_IN_SCHEMA,
+                                              {"namespace": self._namespace(database, schema)})]
+
+    def _tables(self, database: str, namespace: int, tables: Collection[str] | None,
+                bounds: Mapping[str, str | None] | None = None) -> tuple[RemoteTable, ...]:
+        params: dict[str, Any] = {"namespace": namespace}
         if tables is None:
-            query, params = queries.TABLES_IN_SCHEMA, {"namespace": namespace}
+            query = queries.TABLES_IN_SCHEMA
+            params |= bounds or {"start": None, "stop": None}
         else:
             names = [tables] if isinstance(tables, str) else list(tables)
-            query, params = queries.NAMED_TABLES_IN_SCHEMA, {"namespace": namespace, "tables": names}
-        with _gc_paused():
-            rows = self._fetch(database, query, params)
-            return SchemaSnapshot(database=database, schema=schema, tables=_remote_tables(rows))
+            query, params["tables"] = queries.NAMED_TABLES_IN_SCHEMA, names
+        with paused_gc():
+            return _remote_tables(self._fetch(database, query, params))
 
     def close(self) -> None:
         connections, self._connections = self._connections, {}
@@ -338,18 +362,15 @@ class PostgresConnector(Connector):
 
 
 def _remote_tables(rows: list[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
-    """Build the snapshot's tables; tables with identical column lists share one immutable tuple of columns.
-
-    Wide generated or partition-like schemas repeat the same column list thousands of times; sharing it
-    makes both the build and the snapshot's memory proportional to the distinct column lists.
-    """
-    shared: dict[tuple[Any, ...], tuple[RemoteColumn, ...]] = {}
+    """Build the snapshot's tables; tables whose columns have the same change token share one immutable tuple of
+    columns (partition-like schemas repeat one column list thousands of times)."""
+    shared: dict[str, tuple[RemoteColumn, ...]] = {}
     tables = []
-    for name, relkind, owner, comment, names, ordinals, types, nullables, comments, oid in rows:
+    for name, relkind, owner, comment, names, ordinals, types, nullables, comments, oid, token in rows:
         kind, remote_kind = RELATION_KINDS[relkind]
-        key = (tuple(names), tuple(ordinals), tuple(types), tuple(nullables), tuple(comments))
-        columns = shared.get(key)
-        if columns is None:
-            columns = shared[key] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments))
-        tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid))  # type: ignore[arg-type]
+        columns = shared.get(token)
+        if columns is None or [c.name for c in columns] != names:  # the token covers the type by oid only
+            columns = shared[token] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments))
+        tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid,  # type: ignore[arg-type]
+                                  change_token=token))
     return tuple(tables)

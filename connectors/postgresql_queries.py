@@ -48,47 +48,89 @@ METADATA_PRIVILEGES: LiteralString = """
     FROM pg_catalog.pg_namespace n
     WHERE """ + _USER_SCHEMA
 
+# A table's change token: a digest of what the catalog keeps of its columns (position, name, type, typmod,
+# nullability, comment), computed by the server, so a re-sync transfers one short text per table instead of its
+# columns. Types are taken by oid (a type renamed in place keeps its oid: the periodic full read notices that).
+# The name is length-prefixed so no name can pass for another's parts.
+_COLUMN_TOKEN_PART: LiteralString = """
+    s.attnum::text || ':' || s.atttypid::text || ':' || s.atttypmod::text || ':' || s.nullable::text || ':'
+    || coalesce(md5(s.comment), '-') || ':' || octet_length(s.attname)::text || ':' || s.attname
+"""
+_TOKEN: LiteralString = "md5(coalesce(string_agg(" + _COLUMN_TOKEN_PART + ", ','), ''))"
+
+# The columns of relation c, in attnum order (served by pg_attribute's (attrelid, attnum) index, so the
+# aggregates over it need no sort of their own).
+_COLUMNS_OF_RELATION: LiteralString = """
+        SELECT at.attname::text AS attname,
+               at.attnum::int AS attnum,
+               at.atttypid,
+               at.atttypmod,
+               pg_catalog.format_type(at.atttypid, at.atttypmod) AS data_type,
+               NOT at.attnotnull AS nullable,
+               cd.description AS comment
+        FROM pg_catalog.pg_attribute at
+        LEFT JOIN pg_catalog.pg_description cd
+               ON cd.objoid = at.attrelid AND cd.classoid = 'pg_catalog.pg_class'::regclass
+              AND cd.objsubid = at.attnum
+        WHERE at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped
+        ORDER BY at.attnum
+"""
+
+_RELATIONS_OF_SCHEMA: LiteralString = """
+    FROM pg_catalog.pg_class c
+    LEFT JOIN pg_catalog.pg_description d
+           ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+"""
+_IN_SCHEMA: LiteralString = """
+    WHERE c.relnamespace = %(namespace)s
+      AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
+      AND NOT c.relispartition
+"""
+
 # One row per table or view with its columns aggregated into parallel arrays: ~10x fewer rows to decode
-# than one row per column. The sorted subquery is served in attnum order by pg_attribute's
-# (attrelid, attnum) index, so the arrays need no per-aggregate sort (five sorts per table otherwise).
-# Partitions (relispartition) are internal to their partitioned parent and are left out.
+# than one row per column. Partitions (relispartition) are internal to their partitioned parent and are left out.
 _TABLES_WITH_COLUMNS: LiteralString = """
     SELECT c.relname::text,
            c.relkind::text,
            pg_catalog.pg_get_userbyid(c.relowner)::text,
            d.description,
            a.names, a.ordinals, a.types, a.nullables, a.comments,
-           c.oid::text
-    FROM pg_catalog.pg_class c
-    LEFT JOIN pg_catalog.pg_description d
-           ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+           c.oid::text,
+           a.token
+""" + _RELATIONS_OF_SCHEMA + """
     CROSS JOIN LATERAL (
         SELECT coalesce(array_agg(s.attname), '{}') AS names,
                coalesce(array_agg(s.attnum), '{}') AS ordinals,
                coalesce(array_agg(s.data_type), '{}') AS types,
                coalesce(array_agg(s.nullable), '{}') AS nullables,
-               coalesce(array_agg(s.comment), '{}') AS comments
-        FROM (
-            SELECT at.attname::text AS attname,
-                   at.attnum::int AS attnum,
-                   pg_catalog.format_type(at.atttypid, at.atttypmod) AS data_type,
-                   NOT at.attnotnull AS nullable,
-                   cd.description AS comment
-            FROM pg_catalog.pg_attribute at
-            LEFT JOIN pg_catalog.pg_description cd
-                   ON cd.objoid = at.attrelid AND cd.classoid = 'pg_catalog.pg_class'::regclass
-                  AND cd.objsubid = at.attnum
-            WHERE at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped
-            ORDER BY at.attnum
-        ) AS s
+               coalesce(array_agg(s.comment), '{}') AS comments,
+               """ + _TOKEN + """ AS token
+        FROM (""" + _COLUMNS_OF_RELATION + """) AS s
     ) AS a
-    WHERE c.relnamespace = %(namespace)s
-      AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
-      AND NOT c.relispartition
+""" + _IN_SCHEMA
+
+# A name-range batch of a large schema: start <= name < stop in code-point order ("C"), NULL leaving an end open.
+_IN_RANGE: LiteralString = """
+      AND (%(start)s::text IS NULL OR c.relname::text COLLATE "C" >= %(start)s::text)
+      AND (%(stop)s::text IS NULL OR c.relname::text COLLATE "C" < %(stop)s::text)
 """
 
-TABLES_IN_SCHEMA: LiteralString = _TABLES_WITH_COLUMNS + " ORDER BY c.relname"
+TABLES_IN_SCHEMA: LiteralString = _TABLES_WITH_COLUMNS + _IN_RANGE + " ORDER BY c.relname"
+
+TABLE_NAMES_IN_SCHEMA: LiteralString = "SELECT c.relname::text FROM pg_catalog.pg_class c" + _IN_SCHEMA
 
 NAMED_TABLES_IN_SCHEMA: LiteralString = (
     _TABLES_WITH_COLUMNS + " AND c.relname = ANY(%(tables)s::name[]) ORDER BY c.relname"
 )
+
+#: Every table and view of the schema with its change token, not its columns.
+TABLE_TOKENS_IN_SCHEMA: LiteralString = """
+    SELECT c.relname::text,
+           c.relkind::text,
+           pg_catalog.pg_get_userbyid(c.relowner)::text,
+           d.description,
+           c.oid::text,
+           a.token
+""" + _RELATIONS_OF_SCHEMA + """
+    CROSS JOIN LATERAL (SELECT """ + _TOKEN + """ AS token FROM (""" + _COLUMNS_OF_RELATION + """) AS s) AS a
+""" + _IN_SCHEMA + _IN_RANGE + " ORDER BY c.relname"

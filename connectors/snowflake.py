@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
@@ -48,6 +49,7 @@ from connectors.errors import (
 from connectors.hierarchy import SchemaListing, collect_hierarchy
 from connectors.validation import Warned, validate_by_listing, visibility_outcome
 from domain.redaction import redact
+from domain.schema_batches import TableRange
 from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSnapshot
 
 SHOW_PAGE_SIZE = 10_000
@@ -188,13 +190,39 @@ SELECT s.SCHEMA_NAME, c.TABLE_NAME,
        COALESCE(t.COMMENT, v.COMMENT), COALESCE(t.TABLE_OWNER, v.TABLE_OWNER),
        c.COLUMN_NAME, c.ORDINAL_POSITION, c.DATA_TYPE, c.CHARACTER_MAXIMUM_LENGTH,
        c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.IS_NULLABLE, c.COMMENT,
-       COALESCE(t.CREATED, v.CREATED), t.IS_DYNAMIC, t.IS_ICEBERG, t.IS_HYBRID
+       COALESCE(t.CREATED, v.CREATED), t.IS_DYNAMIC, t.IS_ICEBERG, t.IS_HYBRID,
+       COALESCE(t.LAST_ALTERED, v.LAST_ALTERED)
 FROM {info}.SCHEMATA s
 LEFT JOIN {info}.COLUMNS c ON c.TABLE_SCHEMA = s.SCHEMA_NAME{table_filter}
 LEFT JOIN {info}.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
 LEFT JOIN {info}.VIEWS v ON v.TABLE_SCHEMA = c.TABLE_SCHEMA AND v.TABLE_NAME = c.TABLE_NAME
 WHERE s.SCHEMA_NAME = %(schema)s
 ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"""
+
+
+def _tokens_query(database: str) -> str:
+    """Every table and view of the schema with LAST_ALTERED (which any DDL on it, its columns', moves) and the
+    table-level fields of the full read, without the columns."""
+    info = f"{quote_identifier(database)}.INFORMATION_SCHEMA"
+    return f"""
+SELECT t.TABLE_NAME, t.TABLE_TYPE, t.COMMENT, t.TABLE_OWNER, t.CREATED, t.IS_DYNAMIC, t.IS_ICEBERG, t.IS_HYBRID,
+       t.LAST_ALTERED
+FROM {info}.TABLES t
+WHERE t.TABLE_SCHEMA = %(schema)s
+ORDER BY t.TABLE_NAME"""
+
+
+def token_of(last_altered: Any) -> str | None:
+    return identity(last_altered)
+
+
+def unread_table(row: tuple[Any, ...]) -> RemoteTable:
+    """A table whose LAST_ALTERED did not move: its table-level fields, its columns as stored."""
+    name, table_type, comment, owner, created, *flags, last_altered = row
+    remote_kind = remote_kind_of(table_type, dict(zip((flag for flag, _ in TABLE_FLAGS), flags, strict=True)))
+    return RemoteTable(name=name, kind="view" if remote_kind in VIEW_TYPES else "table", columns=(),
+                       remote_kind=remote_kind, comment=comment or None, owner=owner or None,
+                       remote_id=identity(created), change_token=token_of(last_altered), columns_unread=True)
 
 
 def tables_from_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
@@ -212,6 +240,7 @@ def tables_from_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[RemoteTable, ...]
                 comment=first[3] or None,
                 owner=first[4] or None,
                 remote_id=identity(first[13]),
+                change_token=token_of(first[17]) if len(first) > 17 else None,
                 columns=tuple(
                     RemoteColumn(
                         name=r[5],
@@ -359,6 +388,32 @@ class SnowflakeConnector(Connector):
         return collect_hierarchy(databases, self._schema_listing, failed, complete=False, confirmed_absent=dropped)
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        rows, dropped = self._read(database, schema, tables)
+        return SchemaSnapshot(database=database, schema=schema, tables=tables_from_rows(rows), complete=False,
+                              confirmed_absent=dropped if tables is None else dropped & set(tables))
+
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str],
+                            table_range: TableRange | None = None) -> SchemaSnapshot:
+        """The tables with LAST_ALTERED first; the columns of the tables whose LAST_ALTERED moved."""
+        if not known_tokens:
+            snapshot = self.read_schema(database, schema)
+        else:
+            _, listed = self._run(_tokens_query(database), {"schema": schema},
+                                  f"cannot read schema {database}.{schema}")
+            moved = [row[0] for row in listed if known_tokens.get(row[0]) != token_of(row[-1])]
+            rows, dropped = self._read(database, schema, moved)
+            read = {t.name: t for t in tables_from_rows(rows)}
+            tables = tuple(read[row[0]] if row[0] in read else unread_table(row) for row in listed
+                           if row[0] in read or row[0] not in moved)
+            snapshot = SchemaSnapshot(database=database, schema=schema, tables=tables, complete=False,
+                                      confirmed_absent=dropped)
+        if table_range is None:
+            return snapshot
+        return replace(snapshot, tables=tuple(t for t in snapshot.tables if table_range.holds(t.name)))
+
+    def _read(self, database: str, schema: str, tables: Collection[str] | None,
+              ) -> tuple[list[tuple[Any, ...]], frozenset[str]]:
+        """The read's rows (one per column, and the schema's own) and the tables SHOW … HISTORY proves dropped."""
         if database.upper() in self._excluded_databases() or schema.upper() in self.system_schemas:
             raise ObjectNotFound(f"{database}.{schema} is a system or internal schema and is never read")
         params: dict[str, Any] = {"schema": schema}
@@ -370,9 +425,7 @@ class SnowflakeConnector(Connector):
         history = self._show_history(
             f"TABLES HISTORY IN SCHEMA {quote_identifier(database)}.{quote_identifier(schema)}",
             f"cannot list the dropped tables of schema {database}.{schema}")
-        dropped = dropped_only(history)
-        return SchemaSnapshot(database=database, schema=schema, tables=tables_from_rows(rows), complete=False,
-                              confirmed_absent=dropped if tables is None else dropped & set(tables))
+        return rows, dropped_only(history)
 
     def validate(self) -> list[ValidationResult]:
         return validate_by_listing(self._test_connection, self._databases_in_scope, self._schemas,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -54,6 +54,7 @@ from connectors.validation import (
     visibility_outcome,
 )
 from domain.redaction import redact
+from domain.schema_batches import TableRange
 from domain.snapshot import RemoteHierarchy, SchemaSnapshot
 
 DEFAULT_DRIVER = "ODBC Driver 18 for SQL Server"
@@ -418,6 +419,19 @@ class SqlServerConnector(Connector):
         return False
 
     def read_schema(self, database: str, schema: str, tables: Collection[str] | None = None) -> SchemaSnapshot:
+        return self._read(database, schema, tables, None)
+
+    def read_schema_changes(self, database: str, schema: str, known_tokens: Mapping[str, str],
+                            table_range: TableRange | None = None) -> SchemaSnapshot:
+        """T-SQL: columns read only for tables whose modify_date (or column comments) moved. The ANSI path has no
+        such token and reads everything."""
+        snapshot = self._read(database, schema, None, known_tokens if self.dialect == "tsql" else None)
+        if table_range is None:
+            return snapshot
+        return replace(snapshot, tables=tuple(t for t in snapshot.tables if table_range.holds(t.name)))
+
+    def _read(self, database: str, schema: str, tables: Collection[str] | None,
+              known_tokens: Mapping[str, str] | None) -> SchemaSnapshot:
         if database in self._excluded_databases() or self._is_system_schema(schema):
             raise ObjectNotFound(f"{database}.{schema} is a system object and is not read")
         if self.dialect == "ansi" and database != self.configured_database:
@@ -426,8 +440,6 @@ class SqlServerConnector(Connector):
             complete = self._check_schema(cursor, database, schema)
             table_query = q.tables_query(schema, tables)
             table_rows = cursor.execute(table_query.sql, *table_query.params).fetchall()
-            column_query = q.columns_query(schema, tables)
-            column_rows = cursor.execute(column_query.sql, *column_query.params).fetchall()
             comment_rows: list[Any] = []
             object_rows: list[Any] = []
             if self.dialect == "tsql":
@@ -435,7 +447,19 @@ class SqlServerConnector(Connector):
                 comment_rows = cursor.execute(comment_query.sql, *comment_query.params).fetchall()
                 object_query = q.objects_query(schema)
                 object_rows = cursor.execute(object_query.sql, *object_query.params).fetchall()
-        snapshot = q.build_snapshot(database, schema, table_rows, column_rows, comment_rows, tables, object_rows)
+            tokens = q.change_tokens(object_rows, comment_rows)
+            unmoved: set[str] = set()
+            if known_tokens:
+                unmoved = {row[0] for row in table_rows
+                           if row[0] in tokens and known_tokens.get(row[0]) == tokens[row[0]]}
+                tables = [row[0] for row in table_rows if row[0] not in unmoved]
+            column_query = q.columns_query(schema, tables)
+            column_rows = cursor.execute(column_query.sql, *column_query.params).fetchall()
+        snapshot = q.build_snapshot(database, schema, table_rows, column_rows, comment_rows,
+                                    None if known_tokens else tables, object_rows)
+        snapshot = replace(snapshot, tables=tuple(
+            replace(t, change_token=tokens.get(t.name), columns_unread=t.name in unmoved,
+                    columns=() if t.name in unmoved else t.columns) for t in snapshot.tables))
         return snapshot if complete else replace(snapshot, complete=False)
 
     def _check_schema(self, cursor: pyodbc.Cursor, database: str, schema: str) -> bool:

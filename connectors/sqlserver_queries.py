@@ -12,6 +12,7 @@ never deleted (SQL Server drops a table's grants with it, so no grant survives t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -112,9 +113,10 @@ WHERE ep.class = 1 AND ep.name = N'MS_Description' AND o.type IN ('U', 'V') AND 
 """
 
 #: Each table's and view's owner (its own, else its schema's: principal_id is NULL unless ownership was
-#: transferred) and object_id, which a drop and re-create changes.
+#: transferred), object_id, which a drop and re-create changes, and modify_date, which every ALTER of the object
+#: (its columns included) moves.
 OBJECTS_TSQL = """
-SELECT o.name, USER_NAME(COALESCE(o.principal_id, s.principal_id)) AS owner, o.object_id
+SELECT o.name, USER_NAME(COALESCE(o.principal_id, s.principal_id)) AS owner, o.object_id, o.modify_date
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 WHERE o.type IN ('U', 'V') AND s.name = ?
@@ -356,14 +358,8 @@ def build_snapshot(
 ) -> SchemaSnapshot:
     """Join the bulk rows in Python: one pass over each result set, whatever the table count."""
     wanted = None if tables is None else set(tables)
-    objects = {name: (owner, None if object_id is None else str(object_id)) for name, owner, object_id in object_rows}
-    table_comments: dict[str, str] = {}
-    column_comments: dict[tuple[str, str], str] = {}
-    for table_name, column_name, comment in comment_rows:
-        if column_name is None:
-            table_comments[table_name] = comment
-        else:
-            column_comments[(table_name, column_name)] = comment
+    objects = {row[0]: (row[1], None if row[2] is None else str(row[2])) for row in object_rows}
+    table_comments, column_comments = _comments(comment_rows)
 
     columns: dict[str, list[RemoteColumn]] = {}
     for table_name, name, ordinal, data_type, length, precision, scale, dt_precision, is_nullable in column_rows:
@@ -389,3 +385,31 @@ def build_snapshot(
             remote_id=objects.get(table_name, (None, None))[1],
         ))
     return SchemaSnapshot(database=database, schema=schema, tables=tuple(result))
+
+
+def _comments(comment_rows: Iterable[Sequence[Any]]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    table_comments: dict[str, str] = {}
+    column_comments: dict[tuple[str, str], str] = {}
+    for table_name, column_name, comment in comment_rows:
+        if column_name is None:
+            table_comments[table_name] = comment
+        else:
+            column_comments[(table_name, column_name)] = comment
+    return table_comments, column_comments
+
+
+def change_tokens(object_rows: Iterable[Sequence[Any]], comment_rows: Iterable[Sequence[Any]]) -> dict[str, str]:
+    """Each table's change token: its modify_date (moved by any ALTER, its columns' included) and a digest of its
+    columns' comments (extended properties, which do not move modify_date)."""
+    _, column_comments = _comments(comment_rows)
+    by_table: dict[str, list[tuple[str, str]]] = {}
+    for (table_name, column_name), comment in column_comments.items():
+        by_table.setdefault(table_name, []).append((column_name, comment))
+    tokens = {}
+    for row in object_rows:
+        name, modified = row[0], row[3] if len(row) > 3 else None
+        if modified is None:
+            continue
+        comments = hashlib.blake2b(repr(sorted(by_table.get(name, []))).encode(), digest_size=8).hexdigest()
+        tokens[name] = f"{modified.isoformat() if hasattr(modified, 'isoformat') else modified}|{comments}"
+    return tokens

@@ -5,7 +5,7 @@ No Celery and no database here; the services load the state and apply what this 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,15 +46,23 @@ class ColumnUpdate:
 
 @dataclass(slots=True)
 class SchemaChanges:
-    new_tables: list[NewTable] = field(default_factory=list)
+    new_tables: list[NewTable] = field(default_factory=list)  # their columns are inserted with them
     table_updates: list[TableUpdate] = field(default_factory=list)
-    column_inserts: list[ColumnInsert] = field(default_factory=list)
+    column_inserts: list[ColumnInsert] = field(default_factory=list)  # columns new to existing tables
     column_updates: list[ColumnUpdate] = field(default_factory=list)
     column_deletes: list[int] = field(default_factory=list)
     events: list[ev.PlannedEvent] = field(default_factory=list)
     guard: GuardTrip | None = None
     #: Stored tables missing from an incomplete listing and not confirmed gone: left as they are.
     tables_not_visible: int = 0
+
+    def inserted_columns(self) -> Iterator[tuple[str, RemoteColumn, tuple[str, ...]]]:
+        """(table name, column, tags) of every column to insert: the new tables' and the new ones of the rest."""
+        for new in self.new_tables:
+            for column in new.table.columns:
+                yield new.table.name, column, ()
+        for insert in self.column_inserts:
+            yield insert.table_name, insert.column, insert.tags
 
     @property
     def is_empty(self) -> bool:
@@ -63,10 +71,10 @@ class SchemaChanges:
 
 
 def tables_needing_columns(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot) -> set[str]:
-    """Stored tables whose dictionary must be loaded: those whose column fingerprint changed."""
+    """Stored tables whose dictionary must be loaded: those read again whose column fingerprint changed."""
     return {
         t.name for t in snapshot.tables
-        if t.name in stored and stored[t.name].fingerprint != t.fingerprint
+        if not t.columns_unread and t.name in stored and stored[t.name].fingerprint != t.fingerprint
     }
 
 
@@ -74,12 +82,15 @@ def in_scope(table: StoredTable, scope: SchemaScope) -> bool:
     """Disabled tables are crawled only when asked; a table deleted remotely is always checked for return."""
     if scope.tables is not None and table.name not in scope.tables:
         return False
+    if scope.batch is not None and not scope.batch.range.holds(table.name):
+        return False
     return table.effective_status == ENABLED or scope.include_disabled or table.remote_state == RemoteState.DELETED
 
 
 def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, scope: SchemaScope) -> SchemaChanges:
     changes = SchemaChanges()
-    remote = {t.name: t for t in snapshot.tables if scope.tables is None or t.name in scope.tables}
+    remote = {t.name: t for t in snapshot.tables if (scope.tables is None or t.name in scope.tables)
+              and (scope.batch is None or scope.batch.range.holds(t.name))}
 
     for name, table in remote.items():
         current = stored.get(name)
@@ -99,7 +110,11 @@ def diff_schema(stored: Mapping[str, StoredTable], snapshot: SchemaSnapshot, sco
     if vanished:
         present = sum(1 for t in stored.values()
                       if t.remote_state == RemoteState.PRESENT and in_scope(t, scope) and t.name not in not_visible)
-        if exceeds_threshold(len(vanished), present, scope.mass_deletion_threshold,
+        deleting = len(vanished)
+        if scope.batch is not None:  # a batch of a large schema: the guard is counted over the whole schema
+            deleting = max(deleting, scope.batch.schema_vanished)
+            present = max(present, scope.batch.schema_present)
+        if exceeds_threshold(deleting, present, scope.mass_deletion_threshold,
                              allow_mass_deletion=scope.allow_mass_deletion):
             held = _held(scope, vanished, present)
             held.tables_not_visible = len(not_visible)
@@ -119,7 +134,6 @@ def _add_table(changes: SchemaChanges, table: RemoteTable, scope: SchemaScope) -
     setting = new_child_status_setting(scope.activate_new_children)
     status = effective_status(setting, scope.schema_effective_status)
     changes.new_tables.append(NewTable(table, setting, status))
-    changes.column_inserts.extend(ColumnInsert(table.name, c) for c in table.columns)
     changes.events.append(ev.planned(ev.OBJECT_CREATED, _path(scope, table.name), 1, {
         "kind": table.kind, "remoteKind": table.remote_kind, "status": status, "columns": len(table.columns),
         "comment": table.comment or None, "owner": table.owner or None,
@@ -156,18 +170,24 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
             "before": changed, "after": {k: after[k] for k in changed},
         }))
 
-    fingerprint = table.fingerprint
-    if fingerprint != current.fingerprint:
+    fingerprint = None if table.columns_unread else table.fingerprint  # an unmoved token: columns as stored
+    if fingerprint is not None and fingerprint != current.fingerprint:
         if current.columns is None:
             raise ValueError(f"columns of {table.name!r} must be loaded: its fingerprint changed")
         table_events.extend(_diff_columns(changes, current, table, path, revision))
         values["fingerprint"] = fingerprint
+    if table.change_token != current.change_token:
+        values["change_token"] = table.change_token
 
     if values:
-        if table_events or set(values) != {"remote_id"}:  # learning the identity alone is no new revision
+        if table_events or set(values) - _BOOKKEEPING:  # learning the identity or a new token is no new revision
             values["revision"] = revision
         changes.table_updates.append(TableUpdate(current.id, current.name, values))
         changes.events.extend(table_events)
+
+
+#: Values that describe how the platform is read, not the object: they change no revision.
+_BOOKKEEPING = frozenset({"remote_id", "change_token"})
 
 
 def _recreated(current: StoredTable, table: RemoteTable) -> bool:

@@ -29,6 +29,11 @@ class RemoteTable:
     #: The platform's identity of this object (Unity Catalog table_id, PostgreSQL oid, SQL Server object_id,
     #: Snowflake creation time): a drop and re-create under the same name changes it. None where there is none.
     remote_id: str | None = None
+    #: The platform's cheap sign that the columns may have changed (see `Connector.read_schema_changes`);
+    #: bookkeeping about the read, so two pictures of the same table compare equal whatever their tokens.
+    change_token: str | None = field(default=None, compare=False)
+    #: The change token matched the stored one, so the columns were not read (`columns` is empty).
+    columns_unread: bool = False
 
     @property
     def fingerprint(self) -> str:

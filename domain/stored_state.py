@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from domain.status import RemoteState, StatusSetting
+
+if TYPE_CHECKING:
+    from domain.schema_batches import Batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class StoredTable:
     revision: int = 1
     status_before_deletion: str | None = None
     remote_id: str | None = None  # the platform's identity, where it has one (see RemoteTable.remote_id)
+    change_token: str | None = None  # see RemoteTable.change_token
     #: The dictionary, loaded only for tables whose fingerprint differs from the remote one.
     columns: dict[str, StoredColumn] | None = None
 
@@ -63,6 +68,8 @@ class SchemaScope:
     tables: frozenset[str] | None = None  # a manual crawl of some tables only
     mass_deletion_threshold: float = 0.5
     allow_mass_deletion: bool = False
+    #: One name-range batch of a large schema: only its tables are in scope, the guard counts the whole schema.
+    batch: Batch | None = None
 
 
 @dataclass(frozen=True, slots=True)

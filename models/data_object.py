@@ -35,6 +35,8 @@ class DataObject(Base):
     remote_kind: Mapped[str | None] = mapped_column(Text)
     #: The platform's identity of a table or view; a drop and re-create under the same name changes it.
     remote_id: Mapped[str | None] = mapped_column(Text)
+    #: The platform's cheap sign that the columns may have changed (a fingerprint, a last-altered time).
+    change_token: Mapped[str | None] = mapped_column(Text)
     status_setting: Mapped[str] = mapped_column(Text, default="inherit")
     effective_status: Mapped[str] = mapped_column(Text, default="disabled")
     activate_new_children: Mapped[str] = mapped_column(Text, default="inherit")

@@ -42,7 +42,7 @@ class Job(Base):
 class JobSubtask(Base):
     __tablename__ = "job_subtasks"
     __table_args__ = (
-        UniqueConstraint("job_id", "database", "schema"),
+        UniqueConstraint("job_id", "database", "schema", "batch"),
         CheckConstraint(one_of("status", SUBTASK_STATUSES), name="status"),
     )
 
@@ -51,6 +51,10 @@ class JobSubtask(Base):
     database: Mapped[str] = mapped_column(Text)
     schema: Mapped[str] = mapped_column(Text)
     tables: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    #: 0, or the batch's number when a large schema is crawled as name-range batches.
+    batch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The batch's table-name range and the whole schema's deletion counts (see domain.schema_batches).
+    batch_range: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(Text, default="pending")
     error: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

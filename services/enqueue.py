@@ -25,6 +25,10 @@ PROPAGATE_STATUS = "objectsync.settings.propagate_status"
 RELAY_EVENTS = "objectsync.events.relay"
 DELIVER_WEBHOOKS = "objectsync.events.deliver"
 
+#: Crawls asked for by hand (API, CLI, console) travel on a queue of their own, served before scheduled work, so a
+#: burst of scheduled syncs never stands between a user and the crawl they asked for.
+MANUAL_QUEUE = "objectsync.manual"
+
 _PENDING_KEY = "objectsync.enqueued"
 
 Sender = Callable[[str, tuple[Any, ...], dict[str, Any]], None]

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     internal_databases: list[str] = Field(default_factory=list)
     schema_read_retries: int = 3
     remote_timeout_seconds: float = 30.0
+    #: Every N-th crawl of a connection reads every column whatever the change tokens say (0: only on request),
+    #: to recover from a platform whose token missed a change.
+    full_read_every: int = Field(default=20, ge=0)
+    #: A schema with more tables than this is crawled as name-range batches of about this many tables, each its
+    #: own subtask (fanned out like schemas).
+    schema_batch_tables: int = Field(default=2000, ge=1)
+    #: At most this many remote reads of one connection at a time, over all workers (protects a warehouse).
+    remote_reads_per_connection: int = Field(default=4, ge=1)
     redis_visibility_timeout: int = 600  # an unacknowledged task of a killed worker is redelivered after this
     #: A job with no progress for this long has lost its task messages (e.g. a Redis restart without
     #: persistence); the dispatcher then enqueues its pending work again.

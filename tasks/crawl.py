@@ -13,7 +13,7 @@ from services.crawl.log_context import job_log_context, subtask_log_context
 from services.crawl.planning import fail_crawl, plan_crawl
 from services.crawl.schema_crawl import crawl_schema as run_crawl_schema
 from services.crawl.schema_crawl import fail_subtask
-from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA
+from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, MANUAL_QUEUE
 from tasks.base import CrawlTask
 from tasks.delivery import request_relay
 from workers.celery_app import app
@@ -35,13 +35,15 @@ class SchemaTask(CrawlTask):
             request_relay()
 
 
-@app.task(name=CRAWL_CONNECTION, base=PlanningTask)
-def crawl_connection(job_id: int) -> int:
+@app.task(name=CRAWL_CONNECTION, base=PlanningTask, bind=True)
+def crawl_connection(self: PlanningTask, job_id: int) -> int:
     structlog.contextvars.bind_contextvars(**job_log_context(job_id))
     subtasks = plan_crawl(job_id)
     log.info("crawl planned", subtasks=len(subtasks))
+    # A crawl asked for by hand keeps to the manual queue, so its schemas too go ahead of scheduled work.
+    manual = (self.request.delivery_info or {}).get("routing_key") == MANUAL_QUEUE
     for subtask_id in subtasks:
-        crawl_schema.delay(subtask_id)
+        crawl_schema.apply_async((subtask_id,), **({"queue": MANUAL_QUEUE} if manual else {}))
     if not subtasks:
         request_relay()
     return len(subtasks)
@@ -50,8 +52,6 @@ def crawl_connection(job_id: int) -> int:
 @app.task(name=CRAWL_SCHEMA, base=SchemaTask)
 def crawl_schema(subtask_id: int) -> str:
     structlog.contextvars.bind_contextvars(**subtask_log_context(subtask_id))
-    status, closed_job = run_crawl_schema(subtask_id)
+    status, closed_job = run_crawl_schema(subtask_id)  # its events are relayed when they commit
     log.info("schema crawled", status=status, closedJob=closed_job)
-    if closed_job:
-        request_relay()  # publish the job's events now rather than at the next beat sweep
     return status

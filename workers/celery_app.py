@@ -3,14 +3,7 @@
 from typing import Any
 
 from celery import Celery
-from celery.signals import (
-    after_setup_logger,
-    after_setup_task_logger,
-    celeryd_init,
-    task_prerun,
-    worker_init,
-    worker_process_init,
-)
+from celery.signals import after_setup_logger, after_setup_task_logger, celeryd_init, task_prerun, worker_process_init
 
 from services.enqueue import install_sender
 from workers.config import celery_config
@@ -63,20 +56,6 @@ def _fresh_log_context(**_: Any) -> None:
     import structlog
 
     structlog.contextvars.clear_contextvars()
-
-
-@worker_init.connect
-def _preload_connectors(**_: Any) -> None:
-    """Import every connector's client library once, before the pool forks, so no task pays for it."""
-    import logging
-
-    from connectors import ConnectorError, connector_class, technologies
-
-    for technology in technologies():
-        try:
-            connector_class(technology)
-        except (ImportError, ConnectorError) as exc:
-            logging.getLogger(__name__).warning("connector %s unavailable: %s", technology, exc)
 
 
 @worker_process_init.connect

@@ -12,7 +12,8 @@ def celery_config() -> dict[str, Any]:
     settings = get_settings()
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set (use `objectsync demo` for an embedded Redis)")
-    transport: dict[str, Any] = {"visibility_timeout": settings.redis_visibility_timeout}
+    transport: dict[str, Any] = {"visibility_timeout": settings.redis_visibility_timeout,
+                                 "queue_order_strategy": "priority"}  # QUEUES' order: manual crawls first
     if settings.redis_key_prefix:
         transport["global_keyprefix"] = settings.redis_key_prefix
     return {

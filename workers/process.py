@@ -15,11 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 2, name: str = "test"):
+    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 2, name: str = "test",
+                 pool: str = "prefork", app: str = "workers.celery_app"):
         self.env = env
         self.log_path = log_path
         self.concurrency = concurrency
         self.name = name
+        self.pool = pool
+        self.app = app  # another module exposing the app (the benchmark's, with its own connectors registered)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
@@ -27,8 +30,8 @@ class WorkerProcess:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO",
-             f"--concurrency={self.concurrency}", f"--hostname={self.name}-{os.getpid()}@%h",
+            [sys.executable, "-m", "celery", "-A", self.app, "worker", "--loglevel=INFO",
+             f"--concurrency={self.concurrency}", f"--hostname={self.name}-{os.getpid()}@%h", f"--pool={self.pool}",
              "--queues", ",".join(q.name for q in QUEUES), "--without-gossip", "--without-mingle"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )

@@ -32,7 +32,8 @@ def request_crawl(
     require_object_access(session, principal, path)
     job = jobs.request_crawl(
         session, path, include_disabled=body.force_recursive_crawl, dry_run=body.dry_run,
-        allow_mass_deletion=body.allow_mass_deletion, requested_by=principal.name, kind="crawl",
+        allow_mass_deletion=body.allow_mass_deletion, full_read=body.full_read, requested_by=principal.name,
+        kind="crawl",
     )
     response.headers["Location"] = job_location(job.bulk_id)
     return CrawlResponse(bulk_id=str(job.bulk_id), object_path=list(path))

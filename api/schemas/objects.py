@@ -98,6 +98,7 @@ class CrawlRequest(CamelModel):
     force_recursive_crawl: bool | None = Field(default=None, description="also crawl disabled objects")
     dry_run: bool = False
     allow_mass_deletion: bool = False
+    full_read: bool = Field(default=False, description="read every column, whatever the change tokens say")
 
 
 class CrawlResponse(CamelModel):

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from catalog.locks import remote_read_slot
 from catalog.session import session_scope
 from connectors import Connector, create_connector
 from domain.errors import ConnectionNotFound
@@ -54,3 +55,11 @@ def open_connector(connection_id: int) -> Iterator[Connector]:
     _CONNECTORS[key] = connector
     while len(_CONNECTORS) > _CONNECTOR_CACHE_SIZE:
         _CONNECTORS.pop(next(iter(_CONNECTORS))).close()
+
+
+@contextmanager
+def read_slot(connection_id: int) -> Iterator[None]:
+    """One of the connection's read slots (`settings.remote_reads_per_connection`, over all workers) for the
+    length of a remote read: a warehouse never serves more crawl reads of one connection at once."""
+    with remote_read_slot(connection_id, get_settings().remote_reads_per_connection):
+        yield

@@ -10,7 +10,7 @@ from catalog.stalled_jobs import StalledWork, find_stalled_work
 from domain.connection_status import RECURRING_STATUSES
 from domain.schedule import next_run
 from models import Job
-from services.crawl.jobs import request_crawl
+from services.crawl.jobs import SCHEDULED_KIND, request_crawl
 from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, send_now
 
 SCHEDULABLE_STATUSES = RECURRING_STATUSES
@@ -22,7 +22,7 @@ def dispatch_due_syncs(now: datetime | None = None) -> list[str]:
     jobs: list[Job] = []  # their tasks go out when the transaction commits
     with session_scope() as session:
         for connection in lock_due_connections(session, now, SCHEDULABLE_STATUSES):
-            jobs.append(request_crawl(session, [connection.key], kind="scheduled_sync", requested_by="schedule"))
+            jobs.append(request_crawl(session, [connection.key], kind=SCHEDULED_KIND, requested_by="schedule"))
             connection.next_sync_at = next_run(connection.cron, now)
     return [str(job.bulk_id) for job in jobs]
 

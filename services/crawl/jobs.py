@@ -24,7 +24,10 @@ from domain.jobs import TERMINAL_STATUSES, JobStatus
 from domain.paths import validate_path
 from models import Job
 from services.access.permissions import Principal, owned_paths
-from services.enqueue import CRAWL_CONNECTION, enqueue
+from services.enqueue import CRAWL_CONNECTION, MANUAL_QUEUE, enqueue
+
+#: The kind of the jobs the schedule creates; every other crawl was asked for by hand.
+SCHEDULED_KIND = "scheduled_sync"
 
 #: What `failed_only` lists: jobs that did not fully succeed (a partial job held or failed some schemas).
 UNSUCCESSFUL_STATUSES = frozenset({JobStatus.PARTIAL, JobStatus.FAILED})
@@ -46,13 +49,15 @@ def request_crawl(
     include_disabled: bool | None = None,
     dry_run: bool = False,
     allow_mass_deletion: bool = False,
+    full_read: bool = False,
     requested_by: str | None = None,
     kind: str = "crawl",
 ) -> Job:
     """Create a queued crawl job for any object path; its task is sent when the session commits.
 
     A path below the connection must name an object the catalog knows, except the last segment of a
-    manual crawl, which may name a database, schema or table that is new on the platform.
+    manual crawl, which may name a database, schema or table that is new on the platform. `full_read` reads
+    every column, whatever the platform's change tokens say.
     """
     path = tuple(path)
     validate_path(path)
@@ -64,12 +69,13 @@ def request_crawl(
     job = Job(
         bulk_id=uuid.uuid4(), kind=kind, connection_id=connection.id, connection_key=connection.key,
         scope_path=list(path), requested_by=requested_by, status="queued",
-        options={"includeDisabled": include_disabled, "dryRun": dry_run, "allowMassDeletion": allow_mass_deletion},
+        options={"includeDisabled": include_disabled, "dryRun": dry_run, "allowMassDeletion": allow_mass_deletion,
+                 "fullRead": full_read},
         errors=[], summary={}, planned_changes=[],
     )
     session.add(job)
     session.flush()
-    enqueue(session, CRAWL_CONNECTION, job.id)
+    enqueue(session, CRAWL_CONNECTION, job.id, **({} if kind == SCHEDULED_KIND else {"queue": MANUAL_QUEUE}))
     return job
 
 

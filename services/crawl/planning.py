@@ -11,6 +11,7 @@ from catalog.job_store import (
     create_subtasks,
     fail_job,
     load_crawl_job,
+    make_full_read_if_due,
     pending_subtask_ids,
     requeue_job,
     set_job_summary,
@@ -18,19 +19,20 @@ from catalog.job_store import (
     start_job,
 )
 from catalog.locks import lock_connection
-from catalog.object_store import apply_hierarchy_changes, load_connection_root, load_containers
+from catalog.object_store import apply_hierarchy_changes, load_connection_root, load_containers, load_tables
 from catalog.outbox import write_events
-from catalog.session import session_scope
+from catalog.session import Session, session_scope
 from catalog.status_propagation import data_source_events, refresh_effective_status
-from connectors import ConnectorError
+from connectors import Connector, ConnectorError
 from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
 from domain.jobs import OPEN_STATUSES, TERMINAL_STATUSES, summarize
-from domain.name_filters import InvalidNameFilter, parse_filters
+from domain.name_filters import ConnectionFilters, InvalidNameFilter, parse_filters
 from domain.paths import ObjectKind
+from domain.schema_batches import Batch, plan_batches
 from domain.snapshot import RemoteHierarchy
 from domain.status import ENABLED, RemoteState
 from domain.stored_state import HierarchyScope, StoredContainer
-from services.crawl.connector_pool import open_connector
+from services.crawl.connector_pool import open_connector, read_slot
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -57,10 +59,11 @@ def plan_crawl(job_id: int) -> list[int]:
         _fail(job, f"the connection's filters are invalid: {exc}")
         return []
     try:
-        with open_connector(job.connection_id) as connector:
+        with read_slot(job.connection_id), open_connector(job.connection_id) as connector:
             remote = filters.hierarchy(connector.list_hierarchy())
             excluded_schemas = frozenset(connector.system_schemas)
             excluded_databases = frozenset(connector.system_databases) | frozenset(get_settings().internal_databases)
+            listed = _table_names(connector, job, remote, filters)
     except ConnectorError as exc:
         if exc.transient:
             with session_scope() as session:
@@ -84,6 +87,7 @@ def plan_crawl(job_id: int) -> list[int]:
             mass_deletion_threshold=settings.mass_deletion_threshold,
             allow_mass_deletion=job.allow_mass_deletion,
         )
+        make_full_read_if_due(session, job, settings.full_read_every)
         changes = diff_hierarchy(stored, remote, scope)
         events = list(changes.events)
         ids: dict[tuple[str, ...], int] = {connection.path: connection.id}
@@ -104,7 +108,9 @@ def plan_crawl(job_id: int) -> list[int]:
         set_job_summary(session, job.id, summarize(events, schemas_not_visible=changes.schemas_not_visible,
                                                    databases_not_visible=changes.databases_not_visible))
         tables = [job.scope[3]] if len(job.scope) > 3 else None
-        subtasks = create_subtasks(session, job.id, _schemas_to_crawl(job, remote, stored, changes), tables)
+        wanted = _schemas_to_crawl(job, remote, stored, changes)
+        batches = _batches(session, job, wanted, listed, ids, filters, settings.schema_batch_tables)
+        subtasks = create_subtasks(session, job.id, wanted, tables, batches)
         if job.dry_run:  # planned only: emitting them would also swallow the real events (same stable ids)
             events = []
         events += close_job_if_done(session, job.id)
@@ -131,6 +137,43 @@ def _schemas_to_crawl(job: CrawlJob, remote: RemoteHierarchy, stored: dict[tuple
             if known[path] == ENABLED or job.include_disabled:
                 wanted.append((database, schema))
     return sorted(wanted)
+
+
+def _table_names(connector: Connector, job: CrawlJob, remote: RemoteHierarchy,
+                 filters: ConnectionFilters) -> dict[tuple[str, str], list[str]]:
+    """The tables each schema in the job's scope lists now, where the platform lists them cheaply (to split a
+    large schema into batches); a schema whose listing fails is read as one."""
+    if len(job.scope) > 3:
+        return {}
+    names: dict[tuple[str, str], list[str]] = {}
+    for database, schemas in remote.databases.items():
+        for schema in schemas:
+            if (job.connection_key, database, schema)[: len(job.scope)] != job.scope:
+                continue
+            try:
+                listed = connector.list_table_names(database, schema)
+            except ConnectorError:
+                continue
+            if listed is None:
+                return {}
+            names[(database, schema)] = [n for n in listed if filters.tables.keeps(n)]
+    return names
+
+
+def _batches(session: Session, job: CrawlJob, schemas: list[tuple[str, str]],
+             listed: dict[tuple[str, str], list[str]], ids: dict[tuple[str, ...], int], filters: ConnectionFilters,
+             tables_per_batch: int) -> dict[tuple[str, str], list[Batch]]:
+    """Name-range batches for the schemas that list more tables than a batch holds."""
+    batches = {}
+    for database, schema in schemas:
+        names = listed.get((database, schema), ())
+        if len(names) <= tables_per_batch:
+            continue
+        schema_id = ids.get((job.connection_key, database, schema))
+        stored = filters.stored_tables(load_tables(session, schema_id)) if schema_id is not None else {}
+        batches[(database, schema)] = plan_batches(names, stored, tables_per_batch,
+                                                   include_disabled=job.include_disabled)
+    return batches
 
 
 def _fail(job: CrawlJob, message: str) -> None:

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import replace
 
 from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status
 from catalog.locks import lock_schema
-from catalog.object_store import apply_schema_changes, load_columns, load_path_objects, load_tables
+from catalog.object_store import (
+    apply_schema_changes,
+    load_change_tokens,
+    load_columns,
+    load_path_objects,
+    load_tables,
+    schema_object_id,
+)
 from catalog.outbox import write_events
 from catalog.session import Session, session_scope
 from connectors import ConnectorError
+from domain.gc import paused_gc
 from domain.jobs import SubtaskStatus, summarize
 from domain.name_filters import ConnectionFilters, parse_filters
 from domain.schema_diff import diff_schema, tables_needing_columns
 from domain.snapshot import SchemaSnapshot
 from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
 from domain.stored_state import SchemaScope, StoredTable
-from services.crawl.connector_pool import open_connector
+from services.crawl.connector_pool import open_connector, read_slot
+from services.enqueue import RELAY_EVENTS, enqueue
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +50,7 @@ def _schema_scope(session: Session, task: Subtask) -> tuple[int | None, SchemaSc
         schema_effective_status=status,
         activate_new_children=activate, include_disabled=task.include_disabled, tables=task.tables,
         mass_deletion_threshold=settings.mass_deletion_threshold, allow_mass_deletion=task.allow_mass_deletion,
+        batch=task.batch,
     )
     return (schema.id if schema else None), scope
 
@@ -58,27 +70,39 @@ def crawl_schema(subtask_id: int) -> tuple[str, bool]:
 
 
 def _crawl_schema(subtask_id: int) -> tuple[str, bool]:
+    with paused_gc():  # the snapshot and the changes are acyclic; collecting while they grow only costs time
+        return _crawl_schema_now(subtask_id)
+
+
+def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
+    # The remote read runs outside any catalog transaction (a slow platform holds no lock, row or connection
+    # of the catalog); the transaction after it only diffs and applies.
     with session_scope() as session:
         task = load_subtask(session, subtask_id)
         if task is None or task.status != SubtaskStatus.PENDING:
             return (task.status if task else "missing"), False
+        schema_id = schema_object_id(session, (task.connection_key, task.database, task.schema))
+        known = {} if task.full_read or schema_id is None else load_change_tokens(session, schema_id)
+    filters = parse_filters(task.filters)
+    # Both sides are filtered before the diff: a table outside the connection's filters is out of scope,
+    # neither created nor marked deleted remotely (nor counted by the mass-deletion guard). A schema the
+    # filters exclude (edited since the job was planned) is left alone entirely, and so is one deleted from
+    # the catalog by hand since then (only a dry run meets schemas the catalog does not hold).
+    read = filters.keeps_schema(task.database, task.schema) and (schema_id is not None or task.dry_run)
+    snapshot = _read_in_scope(task, filters, known) if read else SchemaSnapshot(task.database, task.schema, ())
+
+    with session_scope() as session:
         lock_schema(session, task.connection_id, task.database, task.schema)
         if lock_subtask_status(session, subtask_id) != SubtaskStatus.PENDING:
             return "duplicate", False
         schema_id, scope = _schema_scope(session, task)
-        filters = parse_filters(task.filters)
-        # Both sides are filtered before the diff: a table outside the connection's filters is out of scope,
-        # neither created nor marked deleted remotely (nor counted by the mass-deletion guard). A schema the
-        # filters exclude (edited since the job was planned) is left alone entirely, and so is one deleted from
-        # the catalog by hand since then (only a dry run meets schemas the catalog does not hold).
-        snapshot = SchemaSnapshot(task.database, task.schema, ())
         stored: dict[str, StoredTable] = {}
-        if filters.keeps_schema(task.database, task.schema) and (schema_id is not None or task.dry_run):
-            snapshot = _read_in_scope(task, filters)
-            if schema_id is not None:
-                stored = filters.stored_tables(load_tables(session, schema_id))
+        if read and schema_id is not None:
+            stored = filters.stored_tables(load_tables(session, schema_id, task.batch.range if task.batch else None))
+            snapshot = _settle_tokens(task, filters, snapshot, stored)
         load_columns(session, stored, tables_needing_columns(stored, snapshot))
         changes = diff_schema(stored, snapshot, scope)
+        del snapshot
         ids: dict[tuple[str, ...], int] = {scope.schema_path: schema_id} if schema_id is not None else {}
         if schema_id is not None and not task.dry_run and not changes.guard and not changes.is_empty:
             ids |= apply_schema_changes(session, changes, connection_id=task.connection_id, schema_id=schema_id,
@@ -95,18 +119,40 @@ def _crawl_schema(subtask_id: int) -> tuple[str, bool]:
         if task.dry_run:
             events = []
         write_events(session, task.connection_key, events + finished, job_id=task.job_id, object_ids=ids)
+        if events or finished:
+            enqueue(session, RELAY_EVENTS)  # publish on commit rather than at the next beat sweep
     return status, bool(finished)
 
 
-def _read_in_scope(task: Subtask, filters: ConnectionFilters) -> SchemaSnapshot:
-    """The schema's tables the filters keep; nothing is read for a manual crawl of filtered-out tables only."""
+def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str, str]) -> SchemaSnapshot:
+    """The schema's tables the filters keep; nothing is read for a manual crawl of filtered-out tables only.
+
+    `known`: the change tokens stored per table; the columns of a table whose token has not moved are not read.
+    """
     wanted = task.tables
     if wanted is not None:
         wanted = frozenset(t for t in wanted if filters.tables.keeps(t))
         if not wanted:
             return SchemaSnapshot(task.database, task.schema, ())
-    with open_connector(task.connection_id) as connector:
+    with read_slot(task.connection_id), open_connector(task.connection_id) as connector:
+        if wanted is None:
+            return filters.snapshot(connector.read_schema_changes(task.database, task.schema, known,
+                                                                  task.batch.range if task.batch else None))
         return filters.snapshot(connector.read_schema(task.database, task.schema, wanted))
+
+
+def _settle_tokens(task: Subtask, filters: ConnectionFilters, snapshot: SchemaSnapshot,
+                   stored: Mapping[str, StoredTable]) -> SchemaSnapshot:
+    """Read the columns of unread tables whose stored token changed since the tokens were loaded (a concurrent
+    crawl, a catalog edited by hand); rare, so it is done under the schema lock."""
+    stale = {t.name for t in snapshot.tables if t.columns_unread
+             and (t.name not in stored or stored[t.name].change_token != t.change_token)}
+    if not stale:
+        return snapshot
+    with open_connector(task.connection_id) as connector:
+        fresh = {t.name: t for t in connector.read_schema(task.database, task.schema, stale).tables}
+    tables = tuple(fresh.get(t.name, t) if t.name in stale else t for t in snapshot.tables)
+    return replace(snapshot, tables=tuple(t for t in tables if not (t.name in stale and t.columns_unread)))
 
 
 def fail_subtask(subtask_id: int, error: BaseException) -> bool:

@@ -77,8 +77,8 @@ def histogram(name: str, documentation: str, labels: tuple[str, ...], buckets: t
               observed: dict[tuple[str, ...], Observed]) -> HistogramMetricFamily:
     family = HistogramMetricFamily(PREFIX + name, documentation, labels=list(labels))
     for label_values, (cumulative, count, total) in sorted(observed.items()):
-        family.add_metric(list(label_values), [*((floatToGoString(b), c) for b, c in zip(buckets, cumulative, strict=True)),
-                                               ("+Inf", count)], total)
+        bounds = [(floatToGoString(b), c) for b, c in zip(buckets, cumulative, strict=True)]
+        family.add_metric(list(label_values), [*bounds, ("+Inf", count)], total)
     return family
 
 

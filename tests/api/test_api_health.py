@@ -81,8 +81,8 @@ def test_metrics_report_the_catalog_outbox_and_broker(users: Users) -> None:
     assert found[("objectsync_outbox_last_event_id", ())] == last_id
     assert found[("objectsync_outbox_consumer_lag_events", (("consumer", "webhooks"),))] == 2
     queues = {labels: value for (name, labels), value in found.items() if name == "objectsync_broker_queue_messages"}
-    assert {dict(labels)["queue"] for labels in queues} == {"objectsync.control", "objectsync.schemas",
-                                                            "objectsync.events"}
+    assert {dict(labels)["queue"] for labels in queues} == {"objectsync.manual", "objectsync.control",
+                                                            "objectsync.schemas", "objectsync.events"}
     assert all(value >= 0 for value in queues.values())
 
 

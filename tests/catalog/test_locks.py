@@ -57,3 +57,36 @@ def test_a_webhook_endpoint_is_served_by_one_session_at_a_time() -> None:
             assert other_endpoint is not None
     with webhook_endpoint_session(7) as again:
         assert again is not None
+
+
+@pytest.mark.usefixtures("catalog")
+def test_remote_read_slots_cap_the_reads_of_one_connection_at_once() -> None:
+    """Six readers of one connection with two slots: never more than two at once, and every one gets its turn."""
+    import threading
+    import time
+
+    from catalog.locks import remote_read_slot
+
+    inside, peak, done = [0], [0], []
+    guard = threading.Lock()
+
+    def read(n: int) -> None:
+        with remote_read_slot(9, 2, poll_seconds=0.01):
+            with guard:
+                inside[0] += 1
+                peak[0] = max(peak[0], inside[0])
+            time.sleep(0.05)
+            with guard:
+                inside[0] -= 1
+        done.append(n)
+
+    readers = [threading.Thread(target=read, args=(n,)) for n in range(6)]
+    for reader in readers:
+        reader.start()
+    with remote_read_slot(10, 1, poll_seconds=0.01):  # another connection's slots are its own
+        pass
+    for reader in readers:
+        reader.join(10)
+    assert sorted(done) == list(range(6)) and peak[0] == 2
+    with remote_read_slot(9, 1):  # all released
+        pass

@@ -426,3 +426,25 @@ def test_throttling_beyond_the_timeout_is_transient_and_deletes_nothing(server: 
     with connector(server) as c, pytest.raises(ConnectorError) as raised:
         c.read_schema("main", "s")
     assert raised.value.transient
+
+
+def test_change_tokens_are_updated_at_and_unmoved_tables_skip_their_columns(server: UnityCatalogServer) -> None:
+    server.create_catalog("main")
+    server.create_schema("main", "s")
+    for name in ("a", "b", "c"):
+        server.put_table("main", "s", int_table(name))
+    reader = connector(server)
+    first = reader.read_schema_changes("main", "s", {})
+    tokens = {t.name: t.change_token for t in first.tables}
+    assert all(tokens.values()) and first.tables == reader.read_schema("main", "s").tables
+
+    same = reader.read_schema_changes("main", "s", tokens)
+    assert [t.name for t in same.tables] == ["a", "b", "c"] and all(t.columns_unread for t in same.tables)
+
+    altered = server.table("main", "s", "b")
+    altered.columns.append(UcColumn("note", "string", "STRING"))
+    altered.touch()
+    server.drop_table("main", "s", "c")
+    changed = {t.name: t for t in reader.read_schema_changes("main", "s", tokens).tables}
+    assert set(changed) == {"a", "b"} and changed["a"].columns_unread and not changed["b"].columns_unread
+    assert [c.name for c in changed["b"].columns] == ["id", "note"] and changed["b"].change_token != tokens["b"]

@@ -134,3 +134,24 @@ def test_session_is_reused_and_replaced_when_the_server_dropped_it(admin: pymysq
         assert [t.name for t in connector.read_schema("def", schema).tables] == ["t"]
         assert connector._session.thread_id() != first
     assert connector._session is None
+
+
+def test_change_tokens_are_server_side_checksums_of_the_columns(admin: pymysql.connections.Connection,
+                                                                 schema: str) -> None:
+    s = quote(schema)
+    run(admin, f"CREATE TABLE {s}.a (id int, name text)", f"CREATE TABLE {s}.b (id int)",
+        f"CREATE TABLE {s}.c (id int)", f"CREATE TABLE {s}.d (id int)")
+    connector = root()
+    first = connector.read_schema_changes("def", schema, {})
+    tokens = {t.name: t.change_token for t in first.tables}
+    assert all(tokens.values()) and not any(t.columns_unread for t in first.tables)
+    assert first.tables == connector.read_schema("def", schema).tables
+
+    same = connector.read_schema_changes("def", schema, tokens)
+    assert all(t.columns_unread and t.columns == () for t in same.tables) and len(same.tables) == 4
+
+    run(admin, f"ALTER TABLE {s}.a MODIFY name varchar(10)", f"ALTER TABLE {s}.b MODIFY id int COMMENT 'key'",
+        f"ALTER TABLE {s}.c MODIFY id int NOT NULL", f"DROP TABLE {s}.d", f"CREATE TABLE {s}.e (id int)")
+    changed = {t.name: t for t in connector.read_schema_changes("def", schema, tokens).tables}
+    assert set(changed) == {"a", "b", "c", "e"} and not any(t.columns_unread for t in changed.values())
+    assert changed == {t.name: t for t in connector.read_schema("def", schema).tables}

@@ -458,3 +458,37 @@ def test_wide_schema_with_unique_column_names(source_db: str) -> None:
     with connector_for(source_db) as connector:
         tables = by_name(connector.read_schema(database_name(source_db), "Wide Unique").tables)
     assert [c.name for c in tables["t00002"].columns] == ["t00002_c001", "t00002_c002"]
+
+
+# -- change tokens ------------------------------------------------------------------------------------------
+
+
+def test_change_token_moves_with_every_column_change_and_only_then(source_db: str) -> None:
+    database = database_name(source_db)
+    run(source_db, "CREATE SCHEMA tok", "CREATE TABLE tok.a (id integer, name text)",
+        "CREATE TABLE tok.b (id integer)", "CREATE TABLE tok.c (id integer)", "CREATE TABLE tok.d (id integer)",
+        "CREATE TABLE tok.e (id integer)", "CREATE TABLE tok.f (id integer)")
+    with connector_for(source_db) as connector:
+        first = connector.read_schema(database, "tok")
+        tokens = {t.name: t.change_token for t in first.tables}
+        assert all(tokens.values()) and len(set(tokens.values())) == 2  # equal columns, equal token
+
+        unchanged = connector.read_schema_changes(database, "tok", tokens)
+        assert [t.name for t in unchanged.tables] == list(tokens)
+        assert all(t.columns_unread and t.columns == () for t in unchanged.tables)
+        assert {t.name: t.change_token for t in unchanged.tables} == tokens
+
+        run(source_db, "ALTER TABLE tok.a ADD COLUMN extra date", "COMMENT ON COLUMN tok.b.id IS 'the key'",
+            "ALTER TABLE tok.c ALTER COLUMN id TYPE bigint", "ALTER TABLE tok.d ALTER COLUMN id SET NOT NULL",
+            "ALTER TABLE tok.e RENAME COLUMN id TO key", "DROP TABLE tok.f", "CREATE TABLE tok.g (id integer)",
+            "COMMENT ON TABLE tok.a IS 'table comments travel without the token'")
+        changed = by_name(connector.read_schema_changes(database, "tok", tokens).tables)
+        assert set(changed) == {"a", "b", "c", "d", "e", "g"}  # f is gone: the listing stays complete
+        assert not any(t.columns_unread for t in changed.values())
+        assert changed == by_name(connector.read_schema(database, "tok").tables)
+        assert changed["a"].comment == "table comments travel without the token"
+
+        moved = {t.name: t.change_token for t in changed.values()}
+        assert all(moved[n] != tokens[n] for n in "abcde")
+        assert connector.read_schema_changes(database, "tok", {}).tables == connector.read_schema(
+            database, "tok").tables  # nothing known: everything read

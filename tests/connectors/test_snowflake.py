@@ -499,3 +499,27 @@ def test_a_failing_chunk_fails_the_read_rather_than_shortening_it(server: Snowfl
     with connector(server) as c, pytest.raises(ConnectorError) as raised:
         c.read_schema("D", "S")
     assert raised.value.transient, "retried later; meanwhile the schema's tables are left as they are"
+
+
+def test_change_tokens_are_last_altered_and_unmoved_tables_skip_their_columns(server: SnowflakeServer) -> None:
+    server.execute("CREATE DATABASE D")
+    server.create_schema("D", "S")
+    for name in ("A", "B", "C"):
+        server.execute(f"CREATE TABLE D.S.{name} (x INT)")
+    with connector(server) as c:
+        first = c.read_schema_changes("D", "S", {})
+        tokens = {t.name: t.change_token for t in first.tables}
+        assert set(tokens) == {"A", "B", "C"} and all(tokens.values())
+
+        same = c.read_schema_changes("D", "S", tokens)
+        assert [t.name for t in same.tables] == ["A", "B", "C"] and all(t.columns_unread for t in same.tables)
+        assert [(t.kind, t.remote_kind, t.remote_id) for t in same.tables] == [
+            (t.kind, t.remote_kind, t.remote_id) for t in first.tables]
+
+        server.execute("ALTER TABLE D.S.B ADD COLUMN NOTE VARCHAR")
+        server.execute("DROP TABLE D.S.C")
+        changed = c.read_schema_changes("D", "S", tokens)
+        tables = {t.name: t for t in changed.tables}
+        assert set(tables) == {"A", "B"} and tables["A"].columns_unread and not tables["B"].columns_unread
+        assert [col.name for col in tables["B"].columns] == ["X", "NOTE"]
+        assert "C" in changed.confirmed_absent  # the drop is still proven, as in a full read

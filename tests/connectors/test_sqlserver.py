@@ -476,3 +476,19 @@ def test_ansi_validation_passes_without_warning_when_everything_is_visible(odbc_
     with odbc_connector(odbc_source) as connector:  # postgres: superuser
         assert [r.status for r in connector.validate()] == ["passed"] * 3
         assert connector.read_schema(odbc_source, "Sales Ü").complete
+
+
+def test_tsql_change_tokens_follow_modify_date_and_column_comments() -> None:
+    from datetime import datetime
+
+    from connectors.sqlserver_queries import change_tokens
+
+    monday, tuesday = datetime(2026, 11, 2, 9, 0), datetime(2026, 11, 3, 9, 0)
+    objects = [("orders", "dbo", 7, monday), ("items", "dbo", 8, monday)]
+    comments = [("orders", None, "all orders"), ("orders", "id", "the key")]
+    before = change_tokens(objects, comments)
+    assert set(before) == {"orders", "items"} and before["orders"] != before["items"]
+    assert change_tokens(objects, [("orders", None, "renamed"), ("orders", "id", "the key")]) == before
+    assert change_tokens(objects, [("orders", "id", "a new text")])["orders"] != before["orders"]
+    altered = change_tokens([("orders", "dbo", 7, tuesday), ("items", "dbo", 8, monday)], comments)
+    assert altered["orders"] != before["orders"] and altered["items"] == before["items"]

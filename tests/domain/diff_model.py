@@ -94,13 +94,11 @@ def apply_schema(catalog: Catalog, changes: SchemaChanges, ids: IdSource) -> Cat
         c = update.column
         table.columns[c.name] = StoredColumn(update.id, c.name, c.ordinal, c.data_type, c.nullable, c.comment,
                                              update.tags)
-    for insert in changes.column_inserts:
-        table = result[insert.table_name]
+    for table_name, c, tags in changes.inserted_columns():
+        table = result[table_name]
         assert table.columns is not None
-        c = insert.column
         assert c.name not in table.columns, f"column inserted twice: {c.name!r}"
-        table.columns[c.name] = StoredColumn(ids(), c.name, c.ordinal, c.data_type, c.nullable, c.comment,
-                                             insert.tags)
+        table.columns[c.name] = StoredColumn(ids(), c.name, c.ordinal, c.data_type, c.nullable, c.comment, tags)
     return result
 
 

@@ -86,16 +86,14 @@ def test_new_table_or_view_columns_are_not_tagged_new(kind: str) -> None:
     added = table("v", col("a", 1), col("b", 2, "text"), kind=kind, remote_kind=kind.upper())
     changes = run({}, snap(added))
 
-    assert [(i.table_name, i.column, i.tags) for i in changes.column_inserts] == [
-        ("v", col("a", 1), ()), ("v", col("b", 2, "text"), ()),
-    ]
+    assert list(changes.inserted_columns()) == [("v", col("a", 1), ()), ("v", col("b", 2, "text"), ())]
     assert changes.events[0].payload["kind"] == kind
 
 
 def test_new_table_without_columns_is_created() -> None:
     empty = RemoteTable("empty", "table", ())
     changes = run({}, snap(empty))
-    assert [n.table.name for n in changes.new_tables] == ["empty"] and changes.column_inserts == []
+    assert [n.table.name for n in changes.new_tables] == ["empty"] and list(changes.inserted_columns()) == []
 
 
 def test_new_tables_next_to_unchanged_ones_only_create_the_new_ones() -> None:

@@ -44,12 +44,14 @@ def _column_definitions(columns: int, prefix: str = "") -> str:
 
 
 def create_wide_schema(
-    conninfo: str, schema: str, tables: int, columns: int, *, unique_column_names: bool = False
+    conninfo: str, schema: str, tables: int, columns: int, *, unique_column_names: bool = False,
+    comment_every: int = 0,
 ) -> None:
     """Create `schema` holding `tables` empty tables t00001… of `columns` columns c001… each.
 
     With unique_column_names every table's columns are prefixed by its table name (t00001_c001…), the
-    worst case for a reader that shares equal column objects between tables.
+    worst case for a reader that shares equal column objects between tables. With comment_every N, every
+    N-th column of each table carries a comment.
     """
     with _connect(conninfo) as conn:
         quoted_schema = sql.Identifier(schema).as_string(conn)
@@ -62,8 +64,28 @@ def create_wide_schema(
         for start in range(1, tables + 1, TABLES_PER_BATCH):
             stop = min(start + TABLES_PER_BATCH, tables + 1)
             conn.execute("\n".join(
-                f'CREATE TABLE {quoted_schema}."{table_name(i)}" ({definitions(i)});' for i in range(start, stop)
+                f'CREATE TABLE {quoted_schema}."{table_name(i)}" ({definitions(i)});'
+                + _comments(quoted_schema, i, columns, comment_every, unique_column_names)
+                for i in range(start, stop)
             ).encode())
+
+
+def _comments(quoted_schema: str, index: int, columns: int, every: int, unique_column_names: bool) -> str:
+    if not every:
+        return ""
+    prefix = f"{table_name(index)}_" if unique_column_names else ""
+    return "".join(
+        f'COMMENT ON COLUMN {quoted_schema}."{table_name(index)}"."{prefix}{column_name(c)}" '
+        f"IS 'column {c} of table {index}';"
+        for c in range(every, columns + 1, every)
+    )
+
+
+def create_realistic_schemas(conninfo: str, schemas: list[str], tables: int, columns: int) -> None:
+    """What a real platform looks like to a reader: a column name of its own in every table, ten mixed types,
+    a comment on every tenth column."""
+    for schema in schemas:
+        create_wide_schema(conninfo, schema, tables, columns, unique_column_names=True, comment_every=10)
 
 
 def change_tables(conninfo: str, schema: str, fraction: float, seed: int = 0) -> int:

@@ -207,7 +207,7 @@ class SnowflakeServer:
         self._duck(f"""
             create table if not exists {_REGISTRY}._objectsync_objects (
                 kind varchar, database_name varchar, schema_name varchar, name varchar, table_type varchar,
-                owner varchar, comment varchar, created_on timestamptz,
+                owner varchar, comment varchar, created_on timestamptz, last_altered timestamptz,
                 primary key (kind, database_name, schema_name, name));
             create table if not exists {_REGISTRY}._objectsync_dropped (
                 kind varchar, database_name varchar, schema_name varchar, name varchar, created_on timestamptz,
@@ -283,6 +283,8 @@ class SnowflakeServer:
             if kind == "DATABASE":
                 self._snowflake_information_schema(path[0])
             self._created(kind, *path, *("",) * (3 - len(path)))
+        if target is not None and target[0] == "ALTER" and len(target[2]) == 3:
+            self._altered(*target[2])
         return rows
 
     def set_table_type(self, database: str, schema: str, name: str, table_type: str) -> None:
@@ -322,8 +324,15 @@ class SnowflakeServer:
         self._duck(f"delete from {_REGISTRY}._objectsync_objects where kind = ? and database_name = ? "
                    "and schema_name = ? and name = ?", [kind, database, schema, name])
         # a new creation time for every CREATE, as CREATE OR REPLACE makes a new object
-        self._duck(f"insert into {_REGISTRY}._objectsync_objects values (?, ?, ?, ?, ?, 'SYSADMIN', NULL, ?)",
-                   [kind, database, schema, name, table_type, _now()])
+        created = _now()
+        self._duck(f"insert into {_REGISTRY}._objectsync_objects values (?, ?, ?, ?, ?, 'SYSADMIN', NULL, ?, ?)",
+                   [kind, database, schema, name, table_type, created, created])
+
+    def _altered(self, database: str, schema: str, name: str) -> None:
+        """Every ALTER TABLE moves the table's LAST_ALTERED, as Snowflake's DDL does."""
+        self._duck(f"update {_REGISTRY}._objectsync_objects set last_altered = ? "
+                   "where kind = 'TABLE' and database_name = ? and schema_name = ? and name = ?",
+                   [_now(), database, schema, name])
 
     def _dropped(self, kind: str, path: tuple[str, ...]) -> None:
         database, schema, name = (*path, "", "")[:3]
@@ -369,7 +378,7 @@ class SnowflakeServer:
                 case when o.is_view then 'NO' else 'YES' end as "IS_INSERTABLE_INTO", 'YES' as "IS_TYPED",
                 null::varchar as "COMMIT_ACTION",
                 coalesce(r.created_on, to_timestamp(0)) as "CREATED",
-                coalesce(r.created_on, to_timestamp(0)) as "LAST_ALTERED",
+                coalesce(r.last_altered, r.created_on, to_timestamp(0)) as "LAST_ALTERED",
                 coalesce(r.created_on, to_timestamp(0)) as "LAST_DDL", 'SYSADMIN' as "LAST_DDL_BY",
                 'NO' as "AUTO_CLUSTERING_ON", coalesce(e.comment, r.comment) as "COMMENT",
                 case when r.table_type = 'TEMPORARY TABLE' then 'YES' else 'NO' end as "IS_TEMPORARY",
@@ -384,7 +393,7 @@ class SnowflakeServer:
                 coalesce(r.owner, 'SYSADMIN') as "TABLE_OWNER", o.sql as "VIEW_DEFINITION", 'NONE' as "CHECK_OPTION",
                 'NO' as "IS_UPDATABLE", 'NO' as "INSERTABLE_INTO", 'NO' as "IS_SECURE",
                 coalesce(r.created_on, to_timestamp(0)) as "CREATED",
-                coalesce(r.created_on, to_timestamp(0)) as "LAST_ALTERED",
+                coalesce(r.last_altered, r.created_on, to_timestamp(0)) as "LAST_ALTERED",
                 coalesce(r.created_on, to_timestamp(0)) as "LAST_DDL", 'SYSADMIN' as "LAST_DDL_BY",
                 r.comment as "COMMENT"
             from (select *, view_name as name from duckdb_views()) o
@@ -693,11 +702,14 @@ class _SnowflakeError(Exception):
 
 
 def _ddl_target(sql: str) -> tuple[str, str, tuple[str, ...]] | None:
-    """('CREATE' | 'DROP', DATABASE | SCHEMA | TABLE | VIEW, the object's path) of a DDL statement, else None."""
+    """('CREATE' | 'DROP' | 'ALTER', DATABASE | SCHEMA | TABLE | VIEW, the object's path) of a DDL statement, else
+    None."""
     try:
         tree = sqlglot.parse_one(sql, read="snowflake")
     except sqlglot.errors.ParseError:
         return None
+    if isinstance(tree, exp.Alter) and isinstance(tree.this, exp.Table):
+        return "ALTER", str(tree.args.get("kind") or "TABLE").upper(), _names(tree.this)
     if not isinstance(tree, exp.Create | exp.Drop):
         return None
     kind = str(tree.args.get("kind") or "").upper()
@@ -708,9 +720,12 @@ def _ddl_target(sql: str) -> tuple[str, str, tuple[str, ...]] | None:
         target = target.this
     if not isinstance(target, exp.Table):
         return None
+    return ("CREATE" if isinstance(tree, exp.Create) else "DROP"), kind, _names(target)
+
+
+def _names(target: exp.Table) -> tuple[str, ...]:
     parts = [p for p in (target.args.get("catalog"), target.args.get("db"), target.args.get("this")) if p]
-    names = tuple(p.name if getattr(p, "quoted", False) else p.name.upper() for p in parts)
-    return ("CREATE" if isinstance(tree, exp.Create) else "DROP"), kind, names
+    return tuple(p.name if getattr(p, "quoted", False) else p.name.upper() for p in parts)
 
 
 def _now() -> datetime:
