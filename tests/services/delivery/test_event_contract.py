@@ -299,7 +299,7 @@ def test_the_events_command_still_lists_events() -> None:
                  {table: hierarchy.ids[table]})
     listed = events_cli("--json", "--type", "column.added")
     assert listed.returncode == 0, listed.stderr
-    assert [json.loads(line)["payload"]["column"] for line in listed.stdout.splitlines()] == ["c0", "c1"]
+    assert [json.loads(line)["data"]["column"] for line in listed.stdout.splitlines()] == ["c0", "c1"]
 
 
 def test_a_settings_job_whose_object_was_deleted_first_ends_failed_with_its_event() -> None:
