@@ -267,7 +267,7 @@ def test_filter_flags_are_stored_and_honoured(worker, source: str) -> None:
     database = urlparse(source).path.lstrip("/")
     assert object_paths("filtered") == {("filtered",), ("filtered", database), ("filtered", database, "sales"),
                                         ("filtered", database, "sales", "customers")}
-    assert {tuple(e["objectPath"]) for e in crawl_events("--path", "filtered")} == object_paths("filtered") - {
+    assert {tuple(e["data"]["objectPath"]) for e in crawl_events("--path", "filtered")} == object_paths("filtered") - {
         ("filtered",)}
 
 

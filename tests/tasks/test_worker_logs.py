@@ -54,7 +54,7 @@ def test_json_lines_carry_the_crawl_context_and_idle_ticks_stay_quiet(json_worke
     assert any("succeeded in" in line["event"] and "crawl_schema" in line["event"] for line in crawl_lines), \
         "Celery's own task lines carry the context too"
     schema_lines = [line for line in crawl_lines if "schema" in line]
-    assert {line["schema"] for line in schema_lines} >= {"sales", "public"}
+    assert "sales" in {line["schema"] for line in schema_lines}
     assert all(line["database"] == source_db.rsplit("/", 1)[1] for line in schema_lines)
 
     every = log_lines(json_worker)
