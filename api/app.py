@@ -13,13 +13,28 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from pydantic.alias_generators import to_camel
 from starlette.concurrency import run_in_threadpool
 
-from api.routes import connections, crawl, events, health, jobs, metrics, objects, schedule, settings, users, webhooks
+from api.routes import (
+    connections,
+    crawl,
+    events,
+    health,
+    integrations,
+    jobs,
+    legacy,
+    metrics,
+    objects,
+    schedule,
+    settings,
+    users,
+    webhooks,
+)
 from api.routes import requests as owner_requests
 from api.support.error_responses import install_problem_openapi
 from api.support.errors import install_error_handlers
 from api.support.event_webhooks import register_event_webhooks
 from api.support.idempotency import IdempotencyMiddleware
 from api.support.query_params import reject_unknown_query_parameters
+from api.support.yaml_bodies import YamlBodies
 from catalog.session import session_scope
 from console.app import create_console
 from services.access.tokens import bootstrap_admin_token
@@ -30,6 +45,7 @@ ROUTERS = [
     health.router,
     metrics.router,
     connections.router,
+    integrations.router,
     crawl.router,
     jobs.router,
     objects.router,
@@ -39,6 +55,7 @@ ROUTERS = [
     webhooks.router,
     owner_requests.router,
     events.router,
+    legacy.router,
 ]
 
 
@@ -99,6 +116,7 @@ def create_app() -> FastAPI:
     register_event_webhooks(app)
     install_docs(app)
     install_problem_openapi(app)
+    app.add_middleware(YamlBodies)
     app.mount("/console", create_console(), name="console")
     if start_tracing("objectsync-api"):
         FastAPIInstrumentor.instrument_app(app)

@@ -1,6 +1,7 @@
-"""Tags on data objects. The connection tag `Connections.<Technology>.<Connection>.<Database>.<Schema>` sits on
-every data source (an effectively enabled table or view) as a system tag: kept in step here, set-based, and
-refused to anyone trying to add, rename or remove it by hand.
+"""Tags on data objects. The connection tag `Immuta Connections.<Technology>.<Connection>.<Schema>.<Database>`
+(the documented format, its parts in that order) sits on every data source (an effectively enabled table or
+view) as a system tag: kept in step here, set-based, and refused to anyone trying to add, rename or remove it by
+hand.
 """
 
 from __future__ import annotations
@@ -9,19 +10,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from catalog.session import raw_cursor
+from connectors.registry import DISPLAY_NAMES
 
-CONNECTION_TAG_ROOT = "Connections"
+CONNECTION_TAG_ROOT = "Immuta Connections"
+#: The root connection tags had before; such system tags are replaced by the current ones.
+LEGACY_TAG_ROOT = "Connections"
 
 #: How each technology is spelled in connection tags (registry names are lower case).
-TECHNOLOGY_DISPLAY = {
-    "postgresql": "PostgreSQL",
-    "mysql": "MySQL",
-    "mariadb": "MariaDB",
-    "snowflake": "Snowflake",
-    "databricks": "Databricks",
-    "sqlserver": "SQLServer",
-    "synapse": "Synapse",
-}
+TECHNOLOGY_DISPLAY = DISPLAY_NAMES
 
 
 class SystemTagError(ValueError):
@@ -31,7 +27,8 @@ class SystemTagError(ValueError):
 def connection_tag(technology: str, path: tuple[str, ...] | list[str]) -> str:
     """The connection tag of a table or view at `path` = [connection, database, schema, table]."""
     display = TECHNOLOGY_DISPLAY.get(technology, technology)
-    return ".".join((CONNECTION_TAG_ROOT, display, *path[:3]))
+    connection, database, schema = path[:3]
+    return ".".join((CONNECTION_TAG_ROOT, display, connection, schema, database))
 
 
 _DISPLAY_SQL = "CASE c.technology " + " ".join(
@@ -40,7 +37,7 @@ _DISPLAY_SQL = "CASE c.technology " + " ".join(
 
 _DESIRED = f"""
     SELECT o.id AS object_id,
-           concat_ws('.', '{CONNECTION_TAG_ROOT}', {_DISPLAY_SQL}, o.path[1], o.path[2], o.path[3]) AS name
+           concat_ws('.', '{CONNECTION_TAG_ROOT}', {_DISPLAY_SQL}, o.path[1], o.path[3], o.path[2]) AS name
     FROM data_objects o JOIN connections c ON c.id = o.connection_id
     WHERE o.connection_id = %(connection)s AND o.kind IN ('table', 'view') AND o.effective_status = 'enabled'
       AND (%(schema)s::bigint IS NULL OR o.parent_id = %(schema)s::bigint)
@@ -48,7 +45,8 @@ _DESIRED = f"""
 
 _REMOVE_STALE = f"""
     DELETE FROM object_tags t USING data_objects o
-    WHERE t.object_id = o.id AND t.system AND t.name LIKE '{CONNECTION_TAG_ROOT}.%%'
+    WHERE t.object_id = o.id AND t.system
+      AND (t.name LIKE '{CONNECTION_TAG_ROOT}.%%' OR t.name LIKE '{LEGACY_TAG_ROOT}.%%')
       AND o.connection_id = %(connection)s AND (%(schema)s::bigint IS NULL OR o.parent_id = %(schema)s::bigint)
       AND NOT EXISTS (SELECT 1 FROM ({_DESIRED}) d WHERE d.object_id = t.object_id AND d.name = t.name)
 """

@@ -20,6 +20,28 @@ class StatusFlip:
     effective_status: str
 
 
+#: Objects with children.
+CONTAINER_KINDS = ("connection", "database", "schema")
+
+
+def inherit_below(session: Session, object_id: int) -> int:
+    """Every object below `object_id` follows it again (status setting inherit); returns how many changed."""
+    cur = raw_cursor(session)
+    cur.execute(
+        """
+        WITH RECURSIVE below AS (
+            SELECT id FROM data_objects WHERE parent_id = %s
+            UNION ALL
+            SELECT c.id FROM data_objects c JOIN below b ON c.parent_id = b.id
+        )
+        UPDATE data_objects d SET status_setting = 'inherit', revision = d.revision + 1
+        FROM below WHERE d.id = below.id AND d.status_setting <> 'inherit'
+        """,
+        (object_id,),
+    )
+    return cur.rowcount
+
+
 def refresh_effective_status(session: Session, root_ids: list[int]) -> list[StatusFlip]:
     """Resolve inherit settings from each root down; returns the objects whose effective status flipped."""
     if not root_ids:

@@ -18,7 +18,7 @@ from cli.progress import report_job, wait_for_job
 from connectors import technologies
 from services.connections import connection_admin, object_deletion
 from services.connections.connection_admin import ConnectionChanges, ConnectionDetails, NewConnection
-from services.connections.validation import describe_failures
+from services.connections.validation import describe_failures, validation_object
 
 OPERATOR = "cli"
 
@@ -101,7 +101,8 @@ def add_connection(args: argparse.Namespace) -> int:
 def test_connection(args: argparse.Namespace) -> int:
     report = connection_admin.run_connection_test(args.technology, connection_fields(args))
     if args.json:
-        print(json.dumps({"passed": report.passed, "validationResults": report.results}, ensure_ascii=False))
+        print(json.dumps({"passed": report.passed, "validationResults": validation_object(report.results)},
+                         ensure_ascii=False))
     else:
         print_validation_results(report.results)
     if report.passed:
@@ -172,7 +173,8 @@ def details_record(details: ConnectionDetails) -> dict[str, Any]:
     return {
         "connectionKey": details.key, "objectPath": [details.key], "technology": details.technology,
         "connection": {"technology": details.technology, **details.config}, "credentialsSet": details.credentials_set,
-        "status": details.status, "validationResults": details.validation_results, "options": details.options,
+        "status": details.status, "validationResults": validation_object(details.validation_results),
+        "options": details.options,
         "cron": details.cron, "nextSyncAt": _iso(details.next_sync_at), "lastSyncAt": _iso(details.last_sync_at),
         "createdAt": _iso(details.created_at), "updatedAt": _iso(details.updated_at),
     }

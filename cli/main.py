@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
-from cli import api, connection, crawl, demo, events, jobs, object_settings, prune, runtime, webhooks
+from cli import api, connection, crawl, demo, events, integration, jobs, object_settings, prune, runtime, webhooks
 from cli.errors import describe_error
 from workers.celery_app import install_enqueue_sender
 
@@ -16,6 +16,7 @@ from workers.celery_app import install_enqueue_sender
 COMMAND_MODULES: tuple[ModuleType, ...] = (
     demo,
     connection,
+    integration,
     crawl,
     object_settings,
     jobs,

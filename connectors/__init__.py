@@ -10,10 +10,11 @@ from connectors.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
-from connectors.registry import connector_class, create_connector, technologies
+from connectors.registry import canonical_technology, connector_class, create_connector, display_name, technologies
 
 __all__ = [
-    "AuthenticationFailed", "ConfigurationError", "Connector", "ConnectorError", "ObjectNotFound",
+    "AuthenticationFailed", "ConfigurationError", "canonical_technology", "display_name",
+    "Connector", "ConnectorError", "ObjectNotFound",
     "PermissionDenied", "RemoteTimeout", "RemoteUnavailable", "ValidationResult", "connector_class",
     "create_connector", "technologies",
 ]

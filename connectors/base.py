@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar, Literal
 
+from connectors.errors import ConfigurationError
 from domain.schema_batches import TableRange
 from domain.snapshot import RemoteHierarchy, SchemaSnapshot
 
@@ -21,6 +22,8 @@ class ValidationResult:
     name: str
     status: ValidationStatus
     message: str | None = None
+    #: Rows the test read, when it has something to show (e.g. the account it connected as).
+    result: list[dict[str, Any]] | None = None
 
     @property
     def usable(self) -> bool:
@@ -28,7 +31,25 @@ class ValidationResult:
         return self.status in ("passed", "warning")
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        if values["result"] is None:
+            del values["result"]
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationTestNames:
+    """What each technology calls its three connection tests."""
+
+    connect: str
+    access: str
+    privileges: str
+
+
+#: The names in the style every platform's integration tests are named in.
+STANDARD_NAMES = ValidationTestNames("Initial validation: basic connection test",
+                                     "Initial validation: database access test",
+                                     "Initial validation: metadata privileges test")
 
 
 class Connector(ABC):
@@ -39,6 +60,8 @@ class Connector(ABC):
     system_schemas: ClassVar[frozenset[str]] = frozenset()
     #: Databases that belong to the platform itself and are never ingested.
     system_databases: ClassVar[frozenset[str]] = frozenset()
+    #: The names of its connection tests.
+    test_names: ClassVar[ValidationTestNames] = STANDARD_NAMES
 
     def __init__(self, config: Mapping[str, Any], credentials: Mapping[str, Any], *, timeout: float = 30.0,
                  internal_databases: Collection[str] = ()):
@@ -46,11 +69,27 @@ class Connector(ABC):
         self.config = dict(config)
         self.credentials = dict(credentials)
         self.timeout = timeout
-        self.internal_databases = frozenset(internal_databases)
+        #: Also the integration's own database or catalog named in the config: never ingested.
+        own = {str(config[key]) for key in ("internalDatabase", "internalCatalog") if config.get(key)}
+        self.internal_databases = frozenset(internal_databases) | own
 
     @abstractmethod
     def validate(self) -> list[ValidationResult]:
         """Run the validation tests; never raises for a failed test, reports it."""
+
+    def validate_setup(self, setup: Mapping[str, Any], *, reachable: bool) -> list[ValidationResult]:
+        """The tests of a platform integration's setup (its own database or catalog, roles, delimiters), run after
+        `validate`; `reachable` is False when the connection tests failed, so remote ones are skipped."""
+        return []
+
+    def current_principal(self) -> str:
+        """The account these credentials act as, as the platform's grants name it."""
+        return str(self.credentials.get("username") or self.config.get("user") or "")
+
+    def run_setup(self, statements: Sequence[str]) -> None:
+        """Run a setup script's statements, in order, as these (privileged) credentials."""
+        raise ConfigurationError(f"automatic setup is not available for {self.technology}; run the script yourself "
+                                 "(autoBootstrap false)")
 
     @abstractmethod
     def list_hierarchy(self) -> RemoteHierarchy:

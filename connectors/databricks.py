@@ -1,8 +1,9 @@
 """Databricks Unity Catalog through databricks-sdk's WorkspaceClient (REST, no SQL warehouse needed).
 
-Config: host (the workspace URL), catalogs (restrict to these), excludedCatalogs, internalCatalog (the service's
-own catalog), authenticationType "token" (credentials token, a personal access token) or "oauthM2M" (clientId in
-config or credentials, credentials clientSecret).
+Config: host (the workspace URL; also read as hostname or workspaceUrl), catalogs (restrict to these),
+excludedCatalogs, internalCatalog (the service's own catalog), authenticationType "token" (credentials token, a
+personal access token) or "oAuthM2M" (any case; clientId, clientSecret, authorityUrl, scope, flat or nested in
+oAuthClientConfig, the secret among the credentials).
 
 Catalogs and their schemas are listed with the paged catalogs/schemas list calls; a schema is read with one paged
 tables list call, which carries every table's columns. Unity Catalog names are case-insensitive and stored in
@@ -21,9 +22,11 @@ table listed with deleted_at is proven dropped. Anything else that vanishes is c
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable, Mapping
+import socket
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from databricks.sdk import WorkspaceClient
@@ -31,7 +34,7 @@ from databricks.sdk import errors as sdk_errors
 from databricks.sdk.config import Config
 from databricks.sdk.service.catalog import CatalogType, TableInfo
 
-from connectors.base import Connector, ValidationResult
+from connectors.base import Connector, ValidationResult, ValidationTestNames
 from connectors.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -56,15 +59,46 @@ SHOWS_ALL_TABLES = frozenset({"SELECT", "BROWSE", "ALL_PRIVILEGES"})
 CATALOGS_PATH = "/api/2.1/unity-catalog/catalogs"
 SCHEMAS_PATH = "/api/2.1/unity-catalog/schemas"
 TABLES_PATH = "/api/2.1/unity-catalog/tables"
-AUTHENTICATION_TYPES = ("token", "oauthM2M")
+AUTHENTICATION_TYPES = ("token", "oAuthM2M")
 _OAUTH_REJECTIONS = ("invalid_client", "unauthorized_client", "access_denied", "invalid_grant")
 _SECRET_KEYS = ("token", "clientSecret")
 T = TypeVar("T")
+METASTORE_TEST = "Metastore validation"
+MANUAL_CATALOG_TEST = "Manual catalog setup"
+
+
+def warehouse_id(http_path: str) -> str:
+    """The SQL warehouse of an HTTP path such as /sql/1.0/warehouses/abc123 (a cluster path has none)."""
+    parts = [part for part in http_path.split("/") if part]
+    if len(parts) >= 2 and parts[-2] == "warehouses":
+        return parts[-1]
+    raise ConfigurationError(f"automatic setup needs the httpPath of a SQL warehouse (/sql/1.0/warehouses/<id>), "
+                             f"not {http_path!r}")
+
+
+def workspace_host(config: Mapping[str, Any]) -> str:
+    """The workspace URL, whichever name it was given under (host, hostname or workspaceUrl)."""
+    return str(config.get("host") or config.get("hostname") or config.get("workspaceUrl") or "").rstrip("/")
+
+
+def oauth_discovery_url(authority_url: str) -> str:
+    """The OAuth authorization server metadata document of an authority (an authority given with its
+    `.well-known` path is taken as it is)."""
+    authority = authority_url.rstrip("/")
+    if "://" not in authority:
+        authority = f"https://{authority}"
+    if "/.well-known/" in authority:
+        return authority
+    return f"{authority}/.well-known/oauth-authorization-server"
 
 
 def client_config(config: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float) -> dict[str, Any]:
-    """Keyword arguments for databricks.sdk Config; pure, so both authentication types are testable."""
-    host = str(config.get("host") or "").rstrip("/")
+    """Keyword arguments for databricks.sdk Config; pure, so both authentication types are testable.
+
+    OAuth M2M fields may come flat or nested in `oAuthClientConfig` {clientId, clientSecret, authorityUrl,
+    useCertificate, scope}: the authority's metadata document is the SDK's discovery URL, the scope its scopes.
+    """
+    host = workspace_host(config)
     if not host:
         raise ConfigurationError("host is required (the workspace URL, e.g. https://adb-123.azuredatabricks.net)")
     if "://" not in host:
@@ -78,22 +112,50 @@ def client_config(config: Mapping[str, Any], credentials: Mapping[str, Any], tim
         "product_version": "0.1.0",
     }
     authentication = str(config.get("authenticationType") or "token")
-    if authentication == "token":
+    if authentication.lower() == "token":
         if not credentials.get("token"):
             raise ConfigurationError("authenticationType 'token' needs credentials.token (a personal access token)")
         arguments.update(auth_type="pat", token=str(credentials["token"]))
-    elif authentication == "oauthM2M":
-        client_id = config.get("clientId") or credentials.get("clientId")
-        if not client_id or not credentials.get("clientSecret"):
-            raise ConfigurationError("authenticationType 'oauthM2M' needs clientId and credentials.clientSecret")
-        arguments.update(
-            auth_type="oauth-m2m", client_id=str(client_id), client_secret=str(credentials["clientSecret"])
-        )
+    elif authentication.lower() == "oauthm2m":
+        arguments.update(_oauth_m2m(config, credentials))
     else:
         raise ConfigurationError(
             f"authenticationType must be one of {', '.join(AUTHENTICATION_TYPES)}, not {authentication!r}"
         )
     return arguments
+
+
+def _oauth_m2m(config: Mapping[str, Any], credentials: Mapping[str, Any]) -> dict[str, Any]:
+    nested_secret = credentials.get("oAuthClientConfig") or {}
+    nested = {**(config.get("oAuthClientConfig") or {}), **nested_secret}
+
+    def field(name: str) -> Any:
+        return nested.get(name) or config.get(name) or credentials.get(name)
+
+    client_id, client_secret = field("clientId"), field("clientSecret")
+    if not client_id or not client_secret:
+        raise ConfigurationError("authenticationType 'oAuthM2M' needs oAuthClientConfig.clientId and clientSecret")
+    if field("useCertificate") is True:
+        raise ConfigurationError("oAuthClientConfig.useCertificate: certificate credentials are not supported; "
+                                 "use a client secret")
+    arguments: dict[str, Any] = {"auth_type": "oauth-m2m", "client_id": str(client_id),
+                                 "client_secret": str(client_secret)}
+    if field("authorityUrl"):
+        arguments["discovery_url"] = oauth_discovery_url(str(field("authorityUrl")))
+    if field("scope"):
+        arguments["scopes"] = str(field("scope")).split()
+    return arguments
+
+
+def reachable(url: str, timeout: float) -> None:
+    """Fail at once when the workspace's address does not resolve or refuses connections: the SDK would retry
+    that for its whole retry budget, twice (host metadata, then the call)."""
+    parts = urlsplit(url)
+    port = parts.port or (80 if parts.scheme == "http" else 443)
+    try:
+        socket.create_connection((parts.hostname or "", port), timeout=max(0.1, min(timeout, 10))).close()
+    except OSError as error:
+        raise RemoteUnavailable(f"cannot connect to the workspace {parts.hostname}:{port} ({error})") from None
 
 
 def map_error(error: BaseException, context: str, secrets: Iterable[str] = ()) -> ConnectorError:
@@ -171,6 +233,7 @@ def remote_table(raw: dict[str, Any]) -> RemoteTable:
 
 class DatabricksConnector(Connector):
     technology = "databricks"
+    test_names = ValidationTestNames("Basic connection test", "Catalog access test", "Metadata privileges test")
     system_databases = frozenset({"system", "__databricks_internal"})
     system_schemas = frozenset({"information_schema"})
 
@@ -184,9 +247,13 @@ class DatabricksConnector(Connector):
         """Run one (paged) API call; the client is built on first use so that its errors are reported too."""
         try:
             if self._client is None:
-                self._client = WorkspaceClient(
-                    config=Config(**client_config(self.config, self.credentials, self.timeout))
-                )
+                arguments = client_config(self.config, self.credentials, self.timeout)
+                reachable(arguments["host"], self.timeout)
+                if arguments.get("discovery_url"):
+                    # The SDK reads the authority's metadata with a retry budget of minutes; reach it within the
+                    # connection's timeout first, so an unreachable authority fails like any unreachable host.
+                    requests.get(arguments["discovery_url"], timeout=self.timeout).raise_for_status()
+                self._client = WorkspaceClient(config=Config(**arguments))
             return action(self._client)
         except ConnectorError:
             raise
@@ -343,7 +410,55 @@ class DatabricksConnector(Connector):
 
     def validate(self) -> list[ValidationResult]:
         return validate_by_listing(self._test_connection, self._catalogs_in_scope, self._schemas, noun="catalog",
-                                   visibility=self._visibility)
+                                   visibility=self._visibility, names=self.test_names,
+                                   after_connect=[(METASTORE_TEST, self._metastore_assigned)])
+
+    def _metastore_assigned(self) -> str:
+        summary = self._call("No metastore is assigned to workspace", lambda w: w.api_client.do(
+            "GET", "/api/2.1/unity-catalog/metastore_summary", headers={"Accept": "application/json"}))
+        if not isinstance(summary, dict) or not summary.get("metastore_id"):
+            raise ObjectNotFound("No metastore is assigned to workspace.")
+        return f"metastore {summary.get('name') or summary['metastore_id']} is assigned to the workspace"
+
+    def validate_setup(self, setup: Mapping[str, Any], *, reachable: bool) -> list[ValidationResult]:
+        """Manual catalog setup: the integration's catalog (made by the script the caller ran) is there."""
+        catalog = str(setup.get("catalog") or "")
+        if setup.get("autoBootstrap"):
+            return [ValidationResult(MANUAL_CATALOG_TEST, "skipped", "the catalog is created by the automatic setup")]
+        if not reachable:
+            return [ValidationResult(MANUAL_CATALOG_TEST, "skipped", "skipped because the connection tests failed")]
+        try:
+            names = {(info.get("name") or "").lower() for info in self._catalog_infos()}
+        except ConnectorError as error:
+            return [ValidationResult(MANUAL_CATALOG_TEST, "failed", error.message)]
+        if catalog.lower() not in names:
+            return [ValidationResult(MANUAL_CATALOG_TEST, "failed",
+                                     f"Encountered an error looking up catalog metadata for catalog {catalog}: it "
+                                     "does not exist or is not visible; run the setup script first")]
+        return [ValidationResult(MANUAL_CATALOG_TEST, "passed", f"catalog {catalog} is present")]
+
+    def current_principal(self) -> str:
+        """The principal these credentials act as, as grants name it (a service principal by its application id)."""
+        me = self._call("cannot read the current principal", lambda w: w.api_client.do(
+            "GET", "/api/2.0/preview/scim/v2/Me", headers={"Accept": "application/json"}))
+        assert isinstance(me, dict)
+        return str(me.get("applicationId") or me.get("userName") or "")
+
+    def run_setup(self, statements: Sequence[str]) -> None:
+        """Each statement through the SQL Statement Execution API on the warehouse of `httpPath`."""
+        warehouse = warehouse_id(str(self.config.get("httpPath") or ""))
+        for statement in statements:
+            body = {"statement": statement, "warehouse_id": warehouse, "wait_timeout": "50s"}
+
+            def execute(w: WorkspaceClient, body: dict[str, Any] = body) -> Any:
+                return w.api_client.do("POST", "/api/2.0/sql/statements", headers={"Accept": "application/json"},
+                                       body=body)
+
+            answer = self._call("the setup script failed", execute)
+            state = (answer.get("status") or {}) if isinstance(answer, dict) else {}
+            if state.get("state") != "SUCCEEDED":
+                error = (state.get("error") or {}).get("message") or state.get("state") or "no answer"
+                raise ConnectorError(f"the setup script failed at {statement.split(chr(10))[0]!r}: {error}")
 
     def _visibility(self, catalogs: list[str]) -> str | Warned | None:
         if self._is_metastore_admin():

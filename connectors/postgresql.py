@@ -133,7 +133,7 @@ class PostgresConnector(Connector):
     # -- the interface -------------------------------------------------------------------------------
 
     def validate(self) -> list[ValidationResult]:
-        names = ["Connection test", "Database access test", "Metadata privileges test"]
+        names = [self.test_names.connect, self.test_names.access, self.test_names.privileges]
         results: list[ValidationResult] = []
         database = self.settings.database
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -20,6 +21,36 @@ _CONNECTORS: dict[str, str] = {
     "snowflake": "connectors.snowflake:SnowflakeConnector",
     "databricks": "connectors.databricks:DatabricksConnector",
 }
+
+
+#: Names the technologies are written as elsewhere, squeezed (lower case, no spaces or punctuation).
+_ALIASES: dict[str, str] = {
+    "postgres": "postgresql",
+    "databricksunitycatalog": "databricks",
+    "unitycatalog": "databricks",
+    "azuresynapseanalytics": "synapse",
+    "azuresynapse": "synapse",
+    "azuresqldatabase": "azuresql",
+    "microsoftsqlserver": "sqlserver",
+}
+#: How each technology is written for people (integration types, connection tags).
+DISPLAY_NAMES: dict[str, str] = {
+    "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlserver": "SQL Server",
+    "azuresql": "Azure SQL Database", "synapse": "Azure Synapse Analytics", "sqlalchemy": "SQLAlchemy",
+    "snowflake": "Snowflake", "databricks": "Databricks",
+}
+
+
+def canonical_technology(name: str) -> str:
+    """The registered name for a technology written in any case and spacing: "Azure Synapse Analytics",
+    "SQL Server", "Databricks" and "databricks" all resolve; an unknown name comes back squeezed."""
+    squeezed = re.sub(r"[\s_\-().]+", "", name).lower()
+    return _ALIASES.get(squeezed, squeezed)
+
+
+def display_name(technology: str) -> str:
+    canonical = canonical_technology(technology)
+    return DISPLAY_NAMES.get(canonical, technology)
 
 
 #: Technologies whose client library is an optional extra: `pip install 'objectsync[<extra>]'`.
@@ -46,7 +77,7 @@ def technologies() -> list[str]:
 
 def connector_class(technology: str) -> type[Connector]:
     try:
-        module_name, class_name = _CONNECTORS[technology].split(":")
+        module_name, class_name = _CONNECTORS[canonical_technology(technology)].split(":")
     except KeyError:
         raise ConfigurationError(
             f"unknown technology {technology!r}; known: {', '.join(technologies())}"

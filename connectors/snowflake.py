@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import groupby
@@ -58,6 +58,9 @@ NO_ACTIVE_WAREHOUSE = 606
 #: Base tables INFORMATION_SCHEMA.TABLES flags rather than types: flag column → the platform's word kept.
 TABLE_FLAGS = (("IS_DYNAMIC", "DYNAMIC TABLE"), ("IS_ICEBERG", "ICEBERG TABLE"), ("IS_HYBRID", "HYBRID TABLE"))
 AUTHENTICATION_TYPES = ("userPassword", "keyPair", "oauth")
+WAREHOUSE_TEST = "Initial validation: default warehouse access test"
+PRIVILEGED_ROLE_TEST = "Initial validation: validate access to privileged role"
+DATABASE_ABSENT_TEST = "Validate automatic: database does not exist"
 _SECRET_KEYS = ("password", "privateKey", "privateKeyPassphrase", "token")
 _ERROR_PREFIX = re.compile(r"^\d{6} \(\w+\): ")
 
@@ -82,11 +85,20 @@ def private_key_der(pem: str, passphrase: str | None = None) -> bytes:
     )
 
 
+def account_of_host(host: str) -> str | None:
+    """The account identifier in an account URL: organization.us-east-1.snowflakecomputing.com gives
+    organization.us-east-1 (None for any other host, such as a PrivateLink or local endpoint)."""
+    name = host.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    suffix = ".snowflakecomputing.com"
+    return name[: -len(suffix)] or None if name.endswith(suffix) else None
+
+
 def connect_arguments(config: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float) -> dict[str, Any]:
     """Keyword arguments for snowflake.connector.connect; pure, so every authentication type is testable."""
-    account = config.get("account")
+    account = config.get("account") or account_of_host(str(config.get("host") or ""))
     if not account:
-        raise ConfigurationError("account is required (the account identifier, e.g. myorg-myaccount)")
+        raise ConfigurationError("account is required (the account identifier, e.g. myorg-myaccount), or a host "
+                                 "<account>.snowflakecomputing.com")
     seconds = max(1, math.ceil(timeout))
     arguments: dict[str, Any] = {
         "account": str(account),
@@ -115,6 +127,7 @@ def connect_arguments(config: Mapping[str, Any], credentials: Mapping[str, Any],
         arguments["port"] = port
     user = config.get("user") or credentials.get("username") or credentials.get("user")
     authentication = str(config.get("authenticationType") or "userPassword")
+    authentication = {t.lower(): t for t in AUTHENTICATION_TYPES}.get(authentication.lower(), authentication)
     if authentication == "userPassword":
         if not user or not credentials.get("password"):
             raise ConfigurationError("authenticationType 'userPassword' needs user and credentials.password")
@@ -429,7 +442,60 @@ class SnowflakeConnector(Connector):
 
     def validate(self) -> list[ValidationResult]:
         return validate_by_listing(self._test_connection, self._databases_in_scope, self._schemas,
-                                   visibility=self._visibility)
+                                   visibility=self._visibility,
+                                   after_connect=[(WAREHOUSE_TEST, self._warehouse_access)])
+
+    def _warehouse_access(self) -> str:
+        """The session's warehouse is the configured one, and the role may run a query on it."""
+        columns, rows = self._run("SELECT CURRENT_WAREHOUSE()", None,
+                                  "Unable to access default warehouse. If this was a manual installation, ensure "
+                                  "that the user has been granted usage on the specified warehouse.")
+        current = rows[0][0] if rows else None
+        if not current:
+            raise PermissionDenied("Unable to access default warehouse. If this was a manual installation, ensure "
+                                   "that the user has been granted usage on the specified warehouse.")
+        return f"warehouse {current}"
+
+    def validate_setup(self, setup: Mapping[str, Any], *, reachable: bool) -> list[ValidationResult]:
+        """Before an automatic setup: the privileged role is usable and the integration's database is new."""
+        impersonation = setup.get("impersonation") or {}
+        skipped_impersonation = ValidationResult(
+            "Validate automatic: impersonation role does not exist", "skipped",
+            "user impersonation is not set up by this service" if impersonation.get("enabled")
+            else "impersonation is not enabled")
+        if not setup.get("autoBootstrap"):
+            return [skipped_impersonation]
+        if not reachable:
+            reason = "skipped because the connection tests failed"
+            return [ValidationResult(PRIVILEGED_ROLE_TEST, "skipped", reason),
+                    ValidationResult(DATABASE_ABSENT_TEST, "skipped", reason), skipped_impersonation]
+        return [self._check_role(str(self.config.get("role") or "")),
+                self._check_database_absent(str(setup.get("database") or "")), skipped_impersonation]
+
+    def _check_role(self, role: str) -> ValidationResult:
+        try:
+            _, rows = self._run("SELECT CURRENT_ROLE()", None, "User does not have access to the privileged role.")
+        except ConnectorError as error:
+            return ValidationResult(PRIVILEGED_ROLE_TEST, "failed", error.message)
+        current = str(rows[0][0]) if rows and rows[0][0] else ""
+        if role and current.upper() != role.upper():
+            return ValidationResult(PRIVILEGED_ROLE_TEST, "failed", "User does not have access to the privileged role.")
+        return ValidationResult(PRIVILEGED_ROLE_TEST, "passed", f"acting as role {current}")
+
+    def _check_database_absent(self, database: str) -> ValidationResult:
+        try:
+            names = {name.upper() for name in self._all_databases()}
+        except ConnectorError as error:
+            return ValidationResult(DATABASE_ABSENT_TEST, "failed", error.message)
+        if database.upper() in names:
+            return ValidationResult(DATABASE_ABSENT_TEST, "failed",
+                                    "The database already exists. If this database can be safely dropped, please do "
+                                    "so and try again. Alternatively, specify a different database name.")
+        return ValidationResult(DATABASE_ABSENT_TEST, "passed")
+
+    def run_setup(self, statements: Sequence[str]) -> None:
+        for statement in statements:
+            self._run(statement, None, f"the setup script failed at {statement.splitlines()[0]!r}")
 
     def _visibility(self, databases: list[str]) -> str | Warned | None:
         """Drops are proven through Time Travel: a database kept 0 days cannot show them."""

@@ -29,9 +29,6 @@ from connectors.errors import (
     RemoteUnavailable,
 )
 from connectors.validation import (
-    CONNECTION_TEST,
-    DATABASE_ACCESS_TEST,
-    METADATA_PRIVILEGES_TEST,
     Warned,
     run_validation,
 )
@@ -153,9 +150,9 @@ class SqlAlchemyConnector(Connector):
 
     def validate(self) -> list[ValidationResult]:
         return run_validation([
-            (CONNECTION_TEST, self._test_connection),
-            (DATABASE_ACCESS_TEST, self._test_database_access),
-            (METADATA_PRIVILEGES_TEST, self._test_metadata_privileges),
+            (self.test_names.connect, self._test_connection),
+            (self.test_names.access, self._test_database_access),
+            (self.test_names.privileges, self._test_metadata_privileges),
         ])
 
     def _test_connection(self) -> None:

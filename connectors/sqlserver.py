@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import pyodbc
 
 from connectors import sqlserver_queries as q
-from connectors.base import Connector, ValidationResult
+from connectors.base import Connector, ValidationResult, ValidationTestNames
 from connectors.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -46,9 +46,6 @@ from connectors.errors import (
 )
 from connectors.hierarchy import SchemaListing, collect_hierarchy
 from connectors.validation import (
-    CONNECTION_TEST,
-    DATABASE_ACCESS_TEST,
-    METADATA_PRIVILEGES_TEST,
     Warned,
     run_validation,
     visibility_outcome,
@@ -186,6 +183,8 @@ def map_error(error: pyodbc.Error, context: str, secrets: Collection[str] = (),
 
 class SqlServerConnector(Connector):
     technology = "sqlserver"
+    test_names = ValidationTestNames("Initial validation: connect", "Initial validation: database access test",
+                                     "Validate Immuta system user can manage database")
     system_schemas = frozenset({
         "sys", "INFORMATION_SCHEMA", "guest", "db_owner", "db_accessadmin", "db_securityadmin", "db_ddladmin",
         "db_backupoperator", "db_datareader", "db_datawriter", "db_denydatareader", "db_denydatawriter",
@@ -204,6 +203,8 @@ class SqlServerConnector(Connector):
         self.authentication = str(self.config.get("authenticationType") or "userPassword")
         if self.authentication.lower() in {"integratedsecurity", "integrated", "windows", "trustedconnection"}:
             raise ConfigurationError(INTEGRATED_SECURITY_MESSAGE)
+        self.authentication = {"userpassword": "userPassword", "accesstoken": "accessToken"}.get(
+            self.authentication.lower(), self.authentication)
         if self.authentication not in {"userPassword", "accessToken"}:
             raise ConfigurationError(
                 f"authenticationType must be 'userPassword' or 'accessToken', not {self.authentication!r}")
@@ -319,14 +320,37 @@ class SqlServerConnector(Connector):
 
     def validate(self) -> list[ValidationResult]:
         return run_validation([
-            (CONNECTION_TEST, self._test_connection),
-            (DATABASE_ACCESS_TEST, self._test_database_access),
-            (METADATA_PRIVILEGES_TEST, self._test_metadata_privileges),
+            (self.test_names.connect, self._test_connection),
+            (self.test_names.access, self._test_database_access),
+            (self.test_names.privileges, self._test_metadata_privileges),
         ])
 
     def _test_connection(self) -> None:
         with self._cursor() as cursor:
             cursor.execute("SELECT 1").fetchall()
+
+    def validate_setup(self, setup: Mapping[str, Any], *, reachable: bool) -> list[ValidationResult]:
+        delimiters = setup.get("metadataDelimiters") or {}
+        hash_delimiter, array_delimiter = delimiters.get("hashDelimiter", "|"), delimiters.get("arrayDelimiter", ",")
+        key_delimiter = delimiters.get("hashKeyDelimiter", "-")
+        unique = len({hash_delimiter, array_delimiter, key_delimiter}) == 3
+        impersonation = setup.get("impersonation") or {}
+        return [
+            ValidationResult("Initial validation: delimiters test", "passed" if unique else "failed",
+                             None if unique else "Hash delimiter and array delimiter must not have the same value."),
+            ValidationResult("Validate automatic: impersonation role does not exist", "skipped",
+                             "user impersonation is not set up by this service" if impersonation.get("enabled")
+                             else "impersonation is not enabled"),
+        ]
+
+    def run_setup(self, statements: Sequence[str]) -> None:
+        """In the server's master database (SQL Server: logins and databases are the server's); Synapse and Azure
+        SQL Database run it in the configured database, the only one a contained user lives in."""
+        database = "master" if self.technology == "sqlserver" else str(self.config.get("database") or "") or None
+        with self._cursor(database) as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+            cursor.commit()
 
     def _test_database_access(self) -> None:
         databases = self._list_databases()[0]

@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from connectors.base import ValidationResult
+from connectors.base import STANDARD_NAMES, ValidationResult, ValidationTestNames
 from connectors.errors import ConnectorError, PermissionDenied
-
-CONNECTION_TEST = "Connection test"
-DATABASE_ACCESS_TEST = "Database access test"
-METADATA_PRIVILEGES_TEST = "Metadata privileges test"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +54,12 @@ def validate_by_listing(
     list_schemas: Callable[[str], object],
     noun: str = "database",
     visibility: Callable[[list[str]], str | Warned | None] | None = None,
+    names: ValidationTestNames = STANDARD_NAMES,
+    after_connect: Sequence[tuple[str, Callable[[], str | Warned | None]]] = (),
 ) -> list[ValidationResult]:
-    """The three tests for platforms reached through one session: connect, see the databases (catalogs)
-    in scope, then list the schemas of the first few of them; `visibility` (given those databases) turns the last
-    into a warning when the credentials cannot see everything there."""
+    """The three tests for platforms reached through one session (`after_connect` ones after the first):
+    connect, see the databases (catalogs) in scope, then list the schemas of the first few of them; `visibility`
+    (given those databases) turns the last into a warning when the credentials cannot see everything there."""
 
     def visible() -> list[str]:
         databases, missing = databases_in_scope()
@@ -78,7 +76,12 @@ def validate_by_listing(
         return visibility(first) if visibility is not None else None
 
     return run_validation([
-        (CONNECTION_TEST, test_connection),
-        (DATABASE_ACCESS_TEST, lambda: f"{len(visible())} {noun}(s) visible"),
-        (METADATA_PRIVILEGES_TEST, metadata_privileges),
+        (names.connect, test_connection),
+        *after_connect,
+        (names.access, lambda: f"{len(visible())} {noun}(s) visible"),
+        (names.privileges, metadata_privileges),
     ])
+
+
+def skipped_after(names: Sequence[str], reason: str) -> list[ValidationResult]:
+    return [ValidationResult(name, "skipped", reason) for name in names]

@@ -1,7 +1,8 @@
 """A connection's lifecycle: validated on creation and on every edit, re-validated on a schedule, deleted.
 
 creating → enabled | createError; editing → enabled | editError; deleting → gone | deleteError;
-enabled ↔ recurringValidationError by the periodic re-validation; disabled when its root object is switched off.
+enabled ↔ recurringValidationError by the periodic re-validation. Whether its objects are enabled is their
+`isActive` setting, not this status (`disabled` is only found on connections switched off by older versions).
 Members compare equal to the strings stored in the catalog.
 """
 

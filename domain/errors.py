@@ -70,3 +70,24 @@ class JobNotFound(NotFound):
     def __init__(self, bulk_id: uuid.UUID | str):
         super().__init__(f"no job with bulkId {bulk_id}")
         self.bulk_id = str(bulk_id)
+
+
+class IntegrationNotFound(NotFound):
+    def __init__(self, integration_id: int):
+        super().__init__(f"no integration with id {integration_id}")
+        self.integration_id = integration_id
+
+
+class IntegrationExists(Conflict):
+    def __init__(self, type_name: str, host: str, integration_id: int):
+        super().__init__(f"{type_name} integration already exists on host {host} (id = {integration_id})")
+        self.integration_id = integration_id
+
+
+class IntegrationBusy(Conflict):
+    """The integration is in a state that does not allow the change (a transition under way, or deleted)."""
+
+    def __init__(self, integration_id: int, status: str, action: str = "edit"):
+        super().__init__(f"Unable to {action} integration with ID {integration_id} in current state {status}.")
+        self.integration_id = integration_id
+        self.status = status

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from api.schemas.common import Page, ProblemBody
+from api.schemas.common import Page, ProblemBody, ValidationResultsBody
 from api.schemas.connections import (
     ConnectionCreateRequest,
     ConnectionCreateResponse,
@@ -22,8 +22,8 @@ from api.support.error_responses import ERROR_RESPONSES
 from api.support.paging import PageParams
 from services.access.permissions import (
     APPLICATION_ADMIN,
+    require_connection_access,
     require_global,
-    require_object_access,
     visible_connection_keys,
 )
 from services.connections import connection_admin
@@ -38,10 +38,11 @@ VALIDATION_FAILED: dict[int | str, dict[str, Any]] = {400: {
 
 @router.post("/test", response_model=ConnectionTestResponse, responses=ERROR_RESPONSES)
 def test_connection(body: ConnectionTestRequest, principal: CurrentPrincipal) -> ConnectionTestResponse:
-    """Dry run: run the validation tests against the platform; nothing is stored."""
+    """Dry run of the create payload (or only its `connection`): the validation tests against the platform,
+    with those of its nativeIntegration; nothing is stored."""
     require_global(principal, APPLICATION_ADMIN)
-    report = connection_admin.run_connection_test(body.connection.technology, body.connection.flat())
-    return ConnectionTestResponse(validation_results=report.results, passed=report.passed)
+    report = connection_admin.run_connection_test(body.connection.technology, body.connection.flat(), body.native())
+    return ConnectionTestResponse(validation_results=ValidationResultsBody.of(report.results), passed=report.passed)
 
 
 @router.post("", response_model=ConnectionCreateResponse, status_code=status.HTTP_201_CREATED,
@@ -74,7 +75,7 @@ def list_connections(
 @router.get("/{connectionKey}", response_model=ConnectionView, responses=ERROR_RESPONSES)
 def get_connection(connectionKey: str, principal: CurrentPrincipal, session: DbSession) -> ConnectionView:
     """The connection's configuration, status and validation results; credentials are never returned."""
-    require_object_access(session, principal, [connectionKey])
+    require_connection_access(session, principal, connectionKey)
     return ConnectionView.of(connection_admin.show_connection(session, connectionKey))
 
 

@@ -7,6 +7,8 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from services.connections.validation import validation_object
+
 #: A status setting: true/false, or the explicit names (and inherit).
 StatusSetting = bool | Literal["enabled", "disabled", "inherit"]
 
@@ -30,10 +32,27 @@ class ProblemBody(BaseModel):
     message: str = Field(description="the same as detail")
 
 
+ValidationStatus = Literal["passed", "warning", "failed", "skipped"]
+
+
 class ValidationResultBody(BaseModel):
+    """One validation test: `result` holds the rows it read, when it has some to show."""
+
     name: str
-    status: Literal["passed", "warning", "failed", "skipped"]
+    status: ValidationStatus
+    result: list[dict[str, Any]] | None = None
     message: str | None = None
+
+
+class ValidationResultsBody(BaseModel):
+    """Every validation test and their overall status (failed > warning > passed > skipped)."""
+
+    status: ValidationStatus
+    validationTests: list[ValidationResultBody]
+
+    @classmethod
+    def of(cls, results: list[dict[str, Any]]) -> ValidationResultsBody:
+        return cls.model_validate(validation_object(results))
 
 
 ItemT = TypeVar("ItemT")

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas.common import CamelModel, ValidationResultBody
+from api.schemas.common import CamelModel, ValidationResultsBody
+from api.schemas.integrations import IntegrationBody, native_view
 from domain.name_filters import MAX_PATTERNS, normalize_filters
 from services.connections.connection_admin import (
     ConnectionChanges,
@@ -16,22 +17,39 @@ from services.connections.connection_admin import (
     NewConnection,
     Registration,
 )
+from services.connections.integration_requests import IntegrationRequest
 
 ConfigValue = str | int | float | bool | None
 
 
+class OAuthClientConfig(BaseModel):
+    """Databricks OAuth machine-to-machine: the service principal's client id and secret, the identity
+    provider's authority URL, and the token scope (default all-apis). Other keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    clientId: str = Field(min_length=1, max_length=1000)
+    clientSecret: str = Field(min_length=1, max_length=10000)
+    authorityUrl: str | None = Field(default=None, max_length=2000)
+    useCertificate: bool = False
+    scope: str | None = Field(default=None, max_length=1000)
+
+
 class ConnectionFields(BaseModel):
-    """Technology-specific fields, flat in the `connection` object; secrets among them are stored encrypted."""
+    """Technology-specific fields, flat in the `connection` object; secrets among them are stored encrypted.
+    The technology is case-insensitive and may be written as people do ("Databricks", "Azure Synapse
+    Analytics", "SQL Server")."""
 
     model_config = ConfigDict(extra="allow")
 
-    technology: str = Field(min_length=1, max_length=100, examples=["postgresql"])
+    technology: str = Field(min_length=1, max_length=100, examples=["Databricks", "postgresql"])
     hostname: str | None = Field(default=None, max_length=1000)
     port: int | None = Field(default=None, ge=1, le=65535)
     database: str | None = Field(default=None, max_length=1000)
     httpPath: str | None = Field(default=None, max_length=1000)
     warehouse: str | None = Field(default=None, max_length=1000)
     authenticationType: str | None = Field(default=None, max_length=100)
+    oAuthClientConfig: OAuthClientConfig | None = None
 
     @model_validator(mode="after")
     def _extra_fields_are_scalars(self) -> ConnectionFields:
@@ -85,21 +103,18 @@ class ConnectionOptions(CamelModel):
     filters: FilterPatterns | None = None
 
 
-class ConnectionTestRequest(CamelModel):
-    connection: ConnectionFields
-
-
-class ConnectionTestResponse(CamelModel):
-    validation_results: list[ValidationResultBody]
-    passed: bool
-
-
 class ConnectionCreateRequest(CamelModel):
     connection_key: str = Field(min_length=1, max_length=255, examples=["pg-prod"])
     connection: ConnectionFields
     settings: ConnectionSettings = ConnectionSettings()
     options: ConnectionOptions = ConnectionOptions()
     cron: str | None = Field(default=None, max_length=200, examples=["0 1 * * *"])
+    native_integration: IntegrationBody | None = Field(
+        default=None, description="the platform integration set up from the scripts (same values as for the "
+                                  "scripts); its secrets are stored encrypted and never returned")
+
+    def native(self) -> IntegrationRequest | None:
+        return self.native_integration.request() if self.native_integration is not None else None
 
     def new_connection(self) -> NewConnection:
         return NewConnection(
@@ -107,7 +122,19 @@ class ConnectionCreateRequest(CamelModel):
             is_active=self.settings.is_active, activate_new_children=self.settings.activate_new_children,
             force_recursive_crawl=self.options.force_recursive_crawl,
             filters=self.options.filters.stored() if self.options.filters is not None else None, cron=self.cron,
+            native_integration=self.native(),
         )
+
+
+class ConnectionTestRequest(ConnectionCreateRequest):
+    """The create payload (or only its `connection`): nothing is stored."""
+
+    connection_key: str | None = Field(default=None, min_length=1, max_length=255)  # type: ignore[assignment]
+
+
+class ConnectionTestResponse(CamelModel):
+    validation_results: ValidationResultsBody
+    passed: bool
 
 
 class ConnectionCreateResponse(CamelModel):
@@ -115,14 +142,14 @@ class ConnectionCreateResponse(CamelModel):
     object_path: list[str]
     bulk_id: str | None
     status: str
-    validation_results: list[ValidationResultBody]
+    validation_results: ValidationResultsBody
 
     @classmethod
     def of(cls, registration: Registration) -> ConnectionCreateResponse:
         details = registration.details
         bulk_id = str(registration.first_crawl) if registration.first_crawl is not None else None
         return cls(connection_key=details.key, object_path=[details.key], bulk_id=bulk_id, status=details.status,
-                   validation_results=[ValidationResultBody(**r) for r in details.validation_results])
+                   validation_results=ValidationResultsBody.of(details.validation_results))
 
 
 class ConnectionEditOptions(CamelModel):
@@ -151,7 +178,9 @@ class ConnectionView(CamelModel):
     connection: dict[str, Any] = Field(description="non-secret configuration; credentials are never returned")
     credentials_set: list[str] = Field(description="names of the stored credential fields (never their values)")
     status: str
-    validation_results: list[ValidationResultBody]
+    validation_results: ValidationResultsBody
+    native_integration: dict[str, Any] | None = Field(
+        default=None, description="its integration: id, type, status and configuration (secrets redacted)")
     options: dict[str, Any]
     cron: str
     next_sync_at: datetime | None
@@ -164,7 +193,8 @@ class ConnectionView(CamelModel):
         return cls(
             connection_key=details.key, object_path=[details.key], technology=details.technology,
             connection={"technology": details.technology, **details.config}, credentials_set=details.credentials_set,
-            status=details.status, validation_results=[ValidationResultBody(**r) for r in details.validation_results],
+            status=details.status, validation_results=ValidationResultsBody.of(details.validation_results),
+            native_integration=native_view(details.native_integration),
             options=details.options, cron=details.cron, next_sync_at=details.next_sync_at,
             last_sync_at=details.last_sync_at, created_at=details.created_at, updated_at=details.updated_at,
         )

@@ -85,6 +85,13 @@ def require_object_access(session: Session, principal: Principal, path: Sequence
         raise PermissionRequired(f"DATA_OWNER on {list(path)!r} or one of its parents is required")
 
 
+def require_connection_access(session: Session, principal: Principal, key: str) -> None:
+    """Reading a connection: global admins, and data owners of anything in it."""
+    keys = visible_connection_keys(session, principal)
+    if keys is not None and key not in keys:
+        raise PermissionRequired(f"DATA_OWNER on connection {key!r} or anything in it is required")
+
+
 def visible_child_names(session: Session, principal: Principal, path: Sequence[str]) -> frozenset[str] | None:
     """Which children of `path` the principal may see: None for all of them.
 

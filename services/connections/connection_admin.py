@@ -19,8 +19,9 @@ from typing import Any
 
 from catalog.connection_listing_store import connections_with_data_sources
 from catalog.connection_store import get_connection
+from catalog.integration_store import integration_of_connection
 from catalog.session import Session
-from connectors import connector_class
+from connectors import canonical_technology, connector_class
 from domain.connection_status import BUSY_STATUSES, ConnectionStatus
 from domain.errors import ConnectionBusy, Invalid
 from domain.name_filters import normalize_filters
@@ -28,6 +29,10 @@ from domain.schedule import next_run, validate_cron
 from models import Connection
 from services.access.secrets import decrypt_secret, encrypt_secret
 from services.connections.connection_records import store_connection, updated_options, validate_connection_key
+from services.connections.integration_requests import IntegrationRequest, check_matches_connection
+from services.connections.integrations import IntegrationDetails, integration_details
+from services.connections.native_integrations import attach_native_integration, settle_native_integration
+from services.connections.payloads import connection_fields
 from services.connections.validation import (
     SHARED_FIELDS,
     all_passed,
@@ -53,6 +58,8 @@ class NewConnection:
     force_recursive_crawl: bool = False
     filters: Mapping[str, Any] | None = None
     cron: str | None = None
+    #: The platform integration this connection comes with (its own catalog or database is never ingested).
+    native_integration: IntegrationRequest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +89,7 @@ class ConnectionDetails:
     last_sync_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    native_integration: IntegrationDetails | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,27 +133,44 @@ class TechnologyChange(Invalid):
         super().__init__(f"the technology of a connection cannot change (it is {technology!r})")
 
 
-def connection_details(connection: Connection) -> ConnectionDetails:
+def connection_details(connection: Connection, session: Session | None = None) -> ConnectionDetails:
+    native = integration_of_connection(session, connection.id) if session is not None else None
     return ConnectionDetails(
         key=connection.key, technology=connection.technology, config=dict(connection.config or {}),
         credentials_set=sorted(set(decrypt_secret(connection.credentials_encrypted)) - SHARED_FIELDS),
         status=connection.status, validation_results=list(connection.validation_results or []),
         options=dict(connection.options or {}), cron=connection.cron, next_sync_at=connection.next_sync_at,
         last_sync_at=connection.last_sync_at, created_at=connection.created_at, updated_at=connection.updated_at,
+        native_integration=integration_details(native) if native is not None else None,
     )
 
 
-def run_connection_test(technology: str, fields: Mapping[str, Any]) -> ValidationReport:
-    """Testing a connection: its validation tests run on a payload that is not stored; nothing is written."""
-    config, credentials = split_connection_fields(fields)
-    return ValidationReport(run_validation(technology, config, credentials))
+def run_connection_test(technology: str, fields: Mapping[str, Any],
+                        native_integration: IntegrationRequest | None = None) -> ValidationReport:
+    """Testing a connection (the create payload): its validation tests, and those of its native integration's
+    setup, run on a payload that is not stored; nothing is written."""
+    technology = canonical_technology(technology)
+    connector_class(technology)
+    config, credentials = split_connection_fields(connection_fields(technology, fields))
+    if native_integration is not None:
+        check_matches_connection(native_integration, technology, config)
+        config = {**config, **_internal_object(native_integration)}
+    setup = native_integration.setup() if native_integration is not None else None
+    return ValidationReport(run_validation(technology, config, credentials, setup))
+
+
+def _internal_object(native: IntegrationRequest) -> dict[str, Any]:
+    """The integration's own catalog (database), never ingested by the connection."""
+    if native.technology == "databricks":
+        return {"internalCatalog": native.config["catalog"]}
+    return {"internalDatabase": native.config["database"]}
 
 
 def run_edit_test(session: Session, key: str, fields: Mapping[str, Any]) -> ValidationReport:
     """Testing an edit before saving it: the changed fields over the stored ones (a secret left out keeps the
     stored one). Nothing is written; the read transaction ends before the platform is asked."""
     connection = get_connection(session, key)
-    changed = {k: v for k, v in fields.items() if k != "technology"}
+    changed = connection_fields(connection.technology, fields)
     new_config, new_credentials = split_connection_fields(changed)
     technology = connection.technology
     config = {**(connection.config or {}), **new_config}
@@ -160,24 +185,34 @@ def register_connection(session: Session, new: NewConnection, *, requested_by: s
     `enabled` (and request the first crawl) or `createError` with the results stored, raising
     ConnectionValidationFailed. Commits."""
     validate_connection_key(new.key)
-    connector_class(new.technology)
+    technology = canonical_technology(new.technology)
+    connector_class(technology)
     updated_options({}, force_recursive_crawl=new.force_recursive_crawl, filters=new.filters)
     if new.cron is not None:
         validate_cron(new.cron)
-    config, credentials = split_connection_fields(new.fields)
-    store_connection(
-        session, key=new.key, technology=new.technology, config=config, credentials=credentials,
+    config, credentials = split_connection_fields(connection_fields(technology, new.fields))
+    native = new.native_integration
+    if native is not None:
+        check_matches_connection(native, technology, config)
+        config = {**config, **_internal_object(native)}
+    stored = store_connection(
+        session, key=new.key, technology=technology, config=config, credentials=credentials,
         is_active=new.is_active, activate_new_children=new.activate_new_children,
         force_recursive_crawl=new.force_recursive_crawl, filters=new.filters, cron=new.cron,
         status=ConnectionStatus.CREATING,
     )
+    if native is not None:
+        attach_native_integration(session, stored, native)
     session.commit()  # the key is taken and the status visible while the platform is asked
-    results = _validate_or_settle(session, new.key, ConnectionStatus.CREATE_ERROR, new.technology, config, credentials)
+    results = _validate_or_settle(session, new.key, ConnectionStatus.CREATE_ERROR, technology, config, credentials,
+                                  native.setup() if native is not None else None)
     connection = _locked(session, new.key)
     passed = finish_creation(session, connection, results)
+    if native is not None:
+        settle_native_integration(session, connection, results)
     job = request_crawl(session, [new.key], requested_by=requested_by) if passed and first_crawl else None
     session.commit()
-    details = connection_details(connection)
+    details = connection_details(connection, session)
     if not passed:
         raise ConnectionValidationFailed(
             f"connection {new.key!r} failed validation ({describe_failures(results)}); it is stored with status "
@@ -197,7 +232,9 @@ def edit_connection(session: Session, key: str, changes: ConnectionChanges) -> C
     connection = get_connection(session, key, for_update=True)
     if connection.status in BUSY_STATUSES:
         raise ConnectionBusy(key, connection.status)
-    if technology is not None and technology != connection.technology:
+    if fields is not None:
+        fields = connection_fields(connection.technology, fields)
+    if technology is not None and canonical_technology(technology) != connection.technology:
         raise TechnologyChange(connection.technology)
     if cron is not None:
         connection.cron = cron
@@ -207,7 +244,7 @@ def edit_connection(session: Session, key: str, changes: ConnectionChanges) -> C
                                              filters=changes.filters)
     if fields is None:
         session.commit()
-        return connection_details(connection)
+        return connection_details(connection, session)
     new_config, new_credentials = split_connection_fields(fields)
     config = {**(connection.config or {}), **new_config}
     credentials = {**decrypt_secret(connection.credentials_encrypted), **new_credentials}
@@ -218,7 +255,7 @@ def edit_connection(session: Session, key: str, changes: ConnectionChanges) -> C
     connection = _locked(session, key)
     passed = finish_edit(session, connection, results, config, encrypt_secret(credentials))
     session.commit()
-    details = connection_details(connection)
+    details = connection_details(connection, session)
     if not passed:
         raise ConnectionValidationFailed(
             f"connection {key!r} failed validation ({describe_failures(results)}); the previous configuration "
@@ -227,7 +264,7 @@ def edit_connection(session: Session, key: str, changes: ConnectionChanges) -> C
 
 
 def show_connection(session: Session, key: str) -> ConnectionDetails:
-    return connection_details(get_connection(session, key))
+    return connection_details(get_connection(session, key), session)
 
 
 def list_connections(session: Session, *, only_keys: Collection[str] | None = None, technology: str | None = None,
@@ -251,11 +288,12 @@ def _locked(session: Session, key: str) -> Connection:
 
 
 def _validate_or_settle(session: Session, key: str, status_on_error: str, technology: str,
-                        config: Mapping[str, Any], credentials: Mapping[str, Any]) -> list[dict[str, Any]]:
+                        config: Mapping[str, Any], credentials: Mapping[str, Any],
+                        setup: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Run validation; if it cannot run at all (a bug, Ctrl-C), leave the connection in `status_on_error`
     rather than stuck in a busy status nobody may change."""
     try:
-        return run_validation(technology, config, credentials)
+        return run_validation(technology, config, credentials, setup)
     except BaseException:
         session.rollback()
         _locked(session, key).status = status_on_error

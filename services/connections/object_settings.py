@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog.connection_store import lock_connection_by_id
 from catalog.connection_tags import refresh_connection_tags
 from catalog.data_object_store import object_at_path
 from catalog.job_store import lock_job
@@ -24,9 +23,8 @@ from catalog.principal_store import (
     user_ids_by_name,
 )
 from catalog.session import Session, transaction_time
-from catalog.status_propagation import data_source_events, refresh_effective_status
+from catalog.status_propagation import CONTAINER_KINDS, data_source_events, inherit_below, refresh_effective_status
 from domain import change_types as ev
-from domain.connection_status import ConnectionStatus
 from domain.errors import DataObjectNotFound, Invalid
 from domain.jobs import TERMINAL_STATUSES
 from domain.paths import validate_path
@@ -102,10 +100,8 @@ def update_settings(
         raise InvalidObjectSetting("a connection has no parent to inherit its status from; use enabled or disabled")
     obj.status_setting = change.is_active
     obj.revision += 1
-    if obj.kind == "connection":
-        connection = lock_connection_by_id(session, obj.connection_id)
-        if connection is not None and connection.status in (ConnectionStatus.ENABLED, ConnectionStatus.DISABLED):
-            connection.status = change.is_active
+    if change.is_active == ENABLED and obj.kind in CONTAINER_KINDS:
+        inherit_below(session, obj.id)  # enabling a parent enables its whole hierarchy
     job = Job(
         bulk_id=uuid.uuid4(), kind=SETTINGS_JOB_KIND, connection_id=obj.connection_id, connection_key=obj.path[0],
         scope_path=list(obj.path), requested_by=requested_by, status="queued",

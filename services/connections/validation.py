@@ -10,12 +10,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from catalog.connection_store import connections_to_revalidate, record_revalidation
-from catalog.data_object_store import connection_root_setting
 from catalog.session import Session
 from connectors import ConnectorError, connector_class
 from domain.connection_status import RECURRING_STATUSES, ConnectionStatus
 from domain.redaction import redact
-from domain.status import DISABLED
 from models import Connection
 from services.access.secrets import decrypt_secret
 from settings import get_settings
@@ -48,24 +46,30 @@ def _scrub(message: str | None, credentials: Mapping[str, Any]) -> str | None:
                             if key in SECRET_FIELDS and isinstance(value, str) and len(value) >= 4))
 
 
-def run_validation(technology: str, config: Mapping[str, Any], credentials: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The connector's validation tests as [{name, status, message}]; failures are reported, never raised.
+def run_validation(technology: str, config: Mapping[str, Any], credentials: Mapping[str, Any],
+                   setup: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The connector's validation tests as [{name, status, message, result?}]; failures are reported, never raised.
+    `setup` (a platform integration's configuration) adds the tests of that setup.
 
     An unknown technology raises ConfigurationError: that is a malformed request, not a failed test.
     """
     cls = connector_class(technology)
+    first_test = cls.test_names.connect
     try:
         settings = get_settings()
         connector = cls(config, credentials, timeout=settings.remote_timeout_seconds,
                         internal_databases=settings.internal_databases)
     except ConnectorError as exc:
-        return [{"name": "Configuration", "status": FAILED, "message": _scrub(exc.message, credentials)}]
+        return [{"name": first_test, "status": FAILED, "message": _scrub(exc.message, credentials)}]
     try:
-        results = [r.as_dict() for r in connector.validate()]
+        tested = connector.validate()
+        if setup is not None:
+            tested += connector.validate_setup(setup, reachable=all(r.usable for r in tested))
+        results = [r.as_dict() for r in tested]
     except ConnectorError as exc:
-        results = [{"name": "Connection", "status": FAILED, "message": _scrub(exc.message, credentials)}]
+        results = [{"name": first_test, "status": FAILED, "message": _scrub(exc.message, credentials)}]
     except Exception as exc:  # noqa: BLE001 - a connector bug must read as a failed test, not a 500
-        results = [{"name": "Connection", "status": FAILED,
+        results = [{"name": first_test, "status": FAILED,
                     "message": _scrub(f"{type(exc).__name__}: {exc}", credentials)}]
     finally:
         try:
@@ -75,6 +79,22 @@ def run_validation(technology: str, config: Mapping[str, Any], credentials: Mapp
     for result in results:
         result["message"] = _scrub(result.get("message"), credentials)
     return results
+
+
+def overall_status(results: Iterable[Mapping[str, Any]]) -> str:
+    """failed if a test failed, else warning if one warned, else passed if one passed (all skipped: skipped)."""
+    statuses = {r.get("status") for r in results}
+    for status in (FAILED, "warning", PASSED):
+        if status in statuses:
+            return status
+    return "skipped"
+
+
+def validation_object(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The validation results as every door shows them: {status, validationTests: [{name, status, result,
+    message}]}."""
+    tests = [dict(r) for r in results]
+    return {"status": overall_status(tests), "validationTests": tests}
 
 
 def all_passed(results: Iterable[Mapping[str, Any]]) -> bool:
@@ -91,9 +111,9 @@ def describe_failures(results: Iterable[Mapping[str, Any]]) -> str:
 
 
 def settled_status(session: Session, connection: Connection) -> str:
-    """`enabled`, or `disabled` when the connection object itself is switched off."""
-    root_setting = connection_root_setting(session, connection.id)
-    return ConnectionStatus.DISABLED if root_setting == DISABLED else ConnectionStatus.ENABLED
+    """`enabled`: a connection's status is its validation lifecycle; whether its objects are enabled is their
+    `isActive` setting, and object sync runs either way."""
+    return ConnectionStatus.ENABLED
 
 
 def finish_creation(session: Session, connection: Connection, results: list[dict[str, Any]]) -> bool:

@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from catalog.connection_store import lock_due_connections
 from catalog.session import session_scope
 from catalog.stalled_jobs import StalledWork, find_stalled_work
-from domain.connection_status import RECURRING_STATUSES
+from domain.connection_status import RECURRING_STATUSES, ConnectionStatus
 from domain.schedule import next_run
 from models import Job
 from services.crawl.jobs import SCHEDULED_KIND, request_crawl
 from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, send_now
 
-SCHEDULABLE_STATUSES = RECURRING_STATUSES
+#: Object sync runs for every settled connection, whatever its objects' isActive ("disabled": an older status
+#: for a switched-off connection).
+SCHEDULABLE_STATUSES = (*RECURRING_STATUSES, ConnectionStatus.DISABLED)
 
 
 def dispatch_due_syncs(now: datetime | None = None) -> list[str]:

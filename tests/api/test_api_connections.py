@@ -30,16 +30,18 @@ def test_dry_run_reports_each_test_and_stores_nothing(admin: httpx.Client, sourc
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["passed"] is True
-    assert [r["name"] for r in body["validationResults"]] == [
-        "Connection test", "Database access test", "Metadata privileges test"]
-    assert {r["status"] for r in body["validationResults"]} == {"passed"}
+    assert [r["name"] for r in body["validationResults"]["validationTests"]] == [
+        "Initial validation: basic connection test", "Initial validation: database access test",
+        "Initial validation: metadata privileges test"]
+    assert {r["status"] for r in body["validationResults"]["validationTests"]} == {"passed"}
+    assert body["validationResults"]["status"] == "passed"
     with session_scope() as session:
         assert session.scalar(select(Connection.id)) is None
 
     failing = admin.post("/data/connection/test", json={"connection": source_connection(
         source_db, username="no_such_role_x", password=PASSWORD)})
     assert failing.status_code == 200
-    results = failing.json()["validationResults"]
+    results = failing.json()["validationResults"]["validationTests"]
     assert failing.json()["passed"] is False
     assert results[0]["status"] == "failed" and "no_such_role_x" in results[0]["message"]
     assert [r["status"] for r in results[1:]] == ["skipped", "skipped"]
@@ -110,7 +112,8 @@ def test_failed_validation_keeps_the_connection_in_create_error_until_fixed(admi
     assert response.status_code == 400, response.text
     body = response.json()
     assert body["status"] == 400 and body["connection"]["status"] == "createError" and "bulkId" not in body
-    assert "createError" in body["detail"] and body["connection"]["validationResults"][0]["status"] == "failed"
+    assert "createError" in body["detail"]
+    assert body["connection"]["validationResults"]["validationTests"][0]["status"] == "failed"
     assert PASSWORD not in response.text
     with session_scope() as session:
         assert session.scalar(select(Job.id)) is None
@@ -118,7 +121,7 @@ def test_failed_validation_keeps_the_connection_in_create_error_until_fixed(admi
     fixed = admin.put("/data/connection/pg", json={"connection": {"username": "postgres"}})
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["status"] == "enabled"
-    assert {r["status"] for r in fixed.json()["validationResults"]} == {"passed"}
+    assert {r["status"] for r in fixed.json()["validationResults"]["validationTests"]} == {"passed"}
 
 
 def test_a_failed_edit_keeps_the_working_configuration(admin: httpx.Client, register, source_db: str) -> None:
@@ -126,7 +129,7 @@ def test_a_failed_edit_keeps_the_working_configuration(admin: httpx.Client, regi
     broken = admin.put("/data/connection/pg", json={"connection": {"username": "ghost_role", "port": 5432}})
     assert broken.status_code == 400
     assert broken.json()["connection"]["status"] == "editError"
-    assert broken.json()["connection"]["validationResults"][0]["status"] == "failed"
+    assert broken.json()["connection"]["validationResults"]["validationTests"][0]["status"] == "failed"
     with session_factory()() as session:
         from catalog.connection_store import get_connection
         from services.crawl.connector_pool import connector_for
@@ -170,7 +173,7 @@ def test_periodic_revalidation_sets_and_clears_recurring_validation_error(admin:
         assert counts == {"checked": 1, "failed": 1, "recovered": 0}
         view = admin.get("/data/connection/pg").json()
         assert view["status"] == "recurringValidationError"
-        assert view["validationResults"][0]["status"] == "failed"
+        assert view["validationResults"]["validationTests"][0]["status"] == "failed"
 
         with psycopg.connect(source_db, autocommit=True) as conn:
             conn.execute(f'ALTER ROLE "{role}" LOGIN')

@@ -23,7 +23,8 @@ from tests.cli.runner import objectsync
 pytestmark = pytest.mark.usefixtures("worker", "settled_jobs")
 
 PASSWORD = "d00r-Pässword-never-shown"
-RESULT_NAMES = ["Connection test", "Database access test", "Metadata privileges test"]
+RESULT_NAMES = ["Initial validation: basic connection test", "Initial validation: database access test",
+                "Initial validation: metadata privileges test"]
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def stored(key: str) -> Connection | None:
 
 def statuses(view: dict[str, Any] | None) -> list[tuple[str, str]]:
     assert view is not None
-    return [(r["name"], r["status"]) for r in view["validationResults"]]
+    return [(r["name"], r["status"]) for r in view["validationResults"]["validationTests"]]
 
 
 def wait_for_first_crawl(key: str) -> None:
@@ -166,10 +167,10 @@ def test_the_connection_lifecycle_is_the_same_through_every_door(door: Door, sou
 
     failed = door.register("pg", ghost)
     assert not failed.ok
-    assert failed.message.startswith("connection 'pg' failed validation (Connection test: ")
+    assert failed.message.startswith("connection 'pg' failed validation (Initial validation: basic connection test: ")
     assert failed.message.endswith("it is stored with status createError: edit it to fix it, or deregister it")
     assert failed.view is not None and failed.view["status"] == "createError"
-    assert statuses(failed.view)[0] == ("Connection test", "failed")
+    assert statuses(failed.view)[0] == (RESULT_NAMES[0], "failed")
     assert failed.view["credentialsSet"] == ["password", "username"]
     assert stored("pg").status == "createError"
 

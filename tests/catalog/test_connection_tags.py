@@ -28,7 +28,7 @@ def test_connection_tags_on_enabled_tables_and_views_only() -> None:
         "Orders": "enabled", "Old Stuff": "disabled", "Sales View@view": "enabled"})
     with session_scope() as session:
         refresh_connection_tags(session, hierarchy.connection_id)
-    tag = "Connections.PostgreSQL.Prod PG.app.Sales"
+    tag = "Immuta Connections.PostgreSQL.Prod PG.Sales.app"
     assert tags() == {("Orders", tag, True), ("Sales View", tag, True)}
     assert connection_tag("postgresql", ("Prod PG", "app", "Sales", "Orders")) == tag
 
@@ -41,7 +41,7 @@ def test_tags_follow_status_changes_and_leave_user_tags_alone() -> None:
                         {"o": orders})
         refresh_connection_tags(session, hierarchy.connection_id)
         refresh_connection_tags(session, hierarchy.connection_id)  # idempotent
-    tag = "Connections.PostgreSQL.pg.app.Sales"
+    tag = "Immuta Connections.PostgreSQL.pg.Sales.app"
     assert tags() == {("Orders", "Finance", False), ("Orders", tag, True)}
 
     with session_scope() as session:
@@ -57,7 +57,7 @@ def test_other_connections_are_untouched() -> None:
     second = build_hierarchy(key="two")
     with session_scope() as session:
         refresh_connection_tags(session, first.connection_id)
-    assert tags() == {("Orders", "Connections.PostgreSQL.one.app.Sales", True)}
+    assert tags() == {("Orders", "Immuta Connections.PostgreSQL.one.Sales.app", True)}
     assert second.connection_id != first.connection_id
 
 
@@ -67,7 +67,17 @@ def test_system_tags_cannot_be_edited_or_forged() -> None:
     with session_scope() as session:
         refresh_connection_tags(session, hierarchy.connection_id)
         with pytest.raises(SystemTagError, match="connection tags"):
-            ensure_user_tag(session, orders, "Connections.PostgreSQL.pg.app.Sales")
+            ensure_user_tag(session, orders, "Immuta Connections.PostgreSQL.pg.Sales.app")
         with pytest.raises(SystemTagError, match="connection tags"):
-            ensure_user_tag(session, orders, "Connections.Fake")
+            ensure_user_tag(session, orders, "Immuta Connections.Fake")
         ensure_user_tag(session, orders, "Finance")  # an ordinary tag is fine
+
+
+def test_tags_in_the_former_format_are_replaced() -> None:
+    hierarchy = build_hierarchy(tables={"Orders": "enabled"})
+    orders = hierarchy.ids[("pg", "app", "Sales", "Orders")]
+    with session_scope() as session:
+        session.execute(text("INSERT INTO object_tags (object_id, name, system) "
+                             "VALUES (:o, 'Connections.PostgreSQL.pg.app.Sales', true)"), {"o": orders})
+        refresh_connection_tags(session, hierarchy.connection_id)
+    assert tags() == {("Orders", "Immuta Connections.PostgreSQL.pg.Sales.app", True)}

@@ -26,6 +26,8 @@ from tests.support.doubles.unity_catalog_server import UnityCatalogServer
 pytestmark = pytest.mark.usefixtures("catalog", "redis_env")
 
 PASSWORD = "Wr0ng-Pässword-never-printed"
+PG_TESTS = ("Initial validation: basic connection test", "Initial validation: database access test",
+            "Initial validation: metadata privileges test")
 SOURCE = ["CREATE SCHEMA sales", "CREATE TABLE sales.customers (id int)", "CREATE TABLE sales.orders (id int)",
           "CREATE TABLE sales.returns (id int)"]
 
@@ -90,12 +92,12 @@ def unity_catalog() -> Iterator[UnityCatalogServer]:
 def test_add_to_an_unreachable_host_is_stored_in_create_error_and_exits_2(source: str) -> None:
     closed = free_port()
     added = objectsync(*pg_args("down", source, "--password-env", "PW", port=closed), env=with_env(PW=PASSWORD))
-    assert_clean_error(added, "connection 'down' failed validation (Connection test: ", 2)
+    assert_clean_error(added, "connection 'down' failed validation (Initial validation: basic connection test: ", 2)
     assert "stored with status createError" in added.stderr
     connection = stored("down")
     assert connection is not None and connection.status == "createError"
     assert [(r["name"], r["status"]) for r in connection.validation_results] == [
-        ("Connection test", "failed"), ("Database access test", "skipped"), ("Metadata privileges test", "skipped")]
+        (PG_TESTS[0], "failed"), (PG_TESTS[1], "skipped"), (PG_TESTS[2], "skipped")]
     assert job_count() == 0, "no first crawl for a connection that failed validation"
 
     shown = objectsync("connection", "show", "down", "--json")
@@ -117,7 +119,7 @@ def test_add_with_a_wrong_password_is_stored_in_create_error_and_exits_2() -> No
     wrong = ADMIN_PASSWORD + PASSWORD
     added = objectsync("connection", "add", "maria", "--technology", "mysql", "--hostname", HOST, "--port", str(PORT),
                        "--username", ADMIN_USER, "--password-env", "MARIA_PASSWORD", env=with_env(MARIA_PASSWORD=wrong))
-    assert_clean_error(added, "connection 'maria' failed validation (Connection test: ", 2)
+    assert_clean_error(added, "connection 'maria' failed validation (Initial validation: basic connection test: ", 2)
     assert "Access denied" in added.stderr
     connection = stored("maria")
     assert connection is not None and connection.status == "createError"
@@ -134,7 +136,7 @@ def test_connection_test_runs_the_validation_and_stores_nothing(source: str) -> 
                       "--username", "postgres", "--password-stdin", stdin=PASSWORD + "\n")
     assert good.returncode == 0, good.stderr
     assert [line.split()[0] for line in good.stdout.splitlines()] == ["passed"] * 3
-    assert "Connection test" in good.stdout
+    assert PG_TESTS[0] in good.stdout
 
     bad = objectsync(
         "connection", "test", "--technology", "postgresql", "--hostname", "127.0.0.1",
@@ -143,8 +145,9 @@ def test_connection_test_runs_the_validation_and_stores_nothing(source: str) -> 
     assert bad.returncode == 2
     report = json.loads(bad.stdout)
     assert report["passed"] is False
-    assert [r["status"] for r in report["validationResults"]] == ["failed", "skipped", "skipped"]
-    assert_clean_error(bad, "validation failed (Connection test: ", 2)
+    assert [r["status"] for r in report["validationResults"]["validationTests"]] == ["failed", "skipped", "skipped"]
+    assert report["validationResults"]["status"] == "failed"
+    assert_clean_error(bad, "validation failed (Initial validation: basic connection test: ", 2)
     assert "ghost_role" in bad.stderr
     assert stored("ghost_role") is None and job_count() == 0
     assert_never_shown(PASSWORD, good, bad)
@@ -155,7 +158,7 @@ def test_a_failed_edit_keeps_the_working_configuration_and_options_change_withou
     before = stored("pg")
 
     broken = objectsync("connection", "edit", "pg", "--username", "ghost_role", "--hostname", "localhost")
-    assert_clean_error(broken, "connection 'pg' failed validation (Connection test: ", 2)
+    assert_clean_error(broken, "connection 'pg' failed validation (Initial validation: basic connection test: ", 2)
     assert "the previous configuration is kept (status editError)" in broken.stderr
     after = stored("pg")
     assert after.status == "editError" and after.config == before.config
@@ -228,7 +231,7 @@ def test_a_token_based_technology_takes_its_secrets_from_the_environment(unity_c
     common = ["--technology", "databricks", "--option", f"host={unity_catalog.host}",
               "--option", 'catalogs:=["lake"]', "--no-crawl"]
     wrong = objectsync("connection", "add", "dbx", *common, "--token-env", "TOKEN", env=with_env(TOKEN="dapi0000"))
-    assert_clean_error(wrong, "connection 'dbx' failed validation (Connection test: ", 2)
+    assert_clean_error(wrong, "connection 'dbx' failed validation (Basic connection test: ", 2)
     assert stored("dbx").status == "createError"
 
     fixed = objectsync("connection", "edit", "dbx", "--token-env", "TOKEN", env=with_env(TOKEN=unity_catalog.token))

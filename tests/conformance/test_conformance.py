@@ -218,13 +218,15 @@ def test_validation_passes_with_the_double_credentials(double: SourceDouble, sch
     double.create_schema(schema_name)
     with double.connector() as connector:
         results = connector.validate()
-    assert [r.name for r in results] == ["Connection test", "Database access test", "Metadata privileges test"]
+    names = type(connector).test_names
+    assert [r.name for r in results if r.name in (names.connect, names.access, names.privileges)] == [
+        names.connect, names.access, names.privileges]
     warning = getattr(double, "expected_validation_warning", None)
     if warning is None:
-        assert [r.status for r in results] == ["passed"] * 3, results
+        assert [r.status for r in results] == ["passed"] * len(results), results
     else:
-        assert [r.status for r in results] == ["passed", "passed", "warning"], results
-        assert warning in (results[2].message or "")
+        assert [r.status for r in results] == ["passed"] * (len(results) - 1) + ["warning"], results
+        assert warning in (results[-1].message or "")
 
 
 # --- lost rights are never a deletion ---------------------------------------------------------------------------

@@ -178,8 +178,9 @@ def test_validation_passes(server: UnityCatalogServer) -> None:
     with connector(server, catalogs=["main"]) as c:
         results = c.validate()
     assert [(r.name, r.status) for r in results] == [
-        ("Connection test", "passed"),
-        ("Database access test", "passed"),
+        ("Basic connection test", "passed"),
+        ("Metastore validation", "passed"),
+        ("Catalog access test", "passed"),
         ("Metadata privileges test", "passed"),
     ]
 
@@ -192,8 +193,8 @@ def test_validation_warns_naming_the_privileges_that_would_show_everything(serve
     server.grant("table", "main.s.t", server.principal, "SELECT")
     with connector(server) as c:
         results = c.validate()
-    assert [r.status for r in results] == ["passed", "passed", "warning"]
-    message = results[2].message or ""
+    assert [r.status for r in results] == ["passed", "passed", "passed", "warning"]
+    message = results[-1].message or ""
     assert "not the metastore admin" in message
     assert "no USE_SCHEMA (or BROWSE) on catalog main" in message
     assert "no SELECT (or BROWSE) on schema main.s" in message
@@ -208,8 +209,8 @@ def test_validation_fails_the_metadata_test_when_schemas_cannot_be_listed(server
     server.denied_catalogs.add("main")
     with connector(server, catalogs=["main"]) as c:
         results = c.validate()
-    assert [r.status for r in results] == ["passed", "passed", "failed"]
-    assert "USE CATALOG" in (results[2].message or "")
+    assert [r.status for r in results] == ["passed", "passed", "passed", "failed"]
+    assert "USE CATALOG" in (results[-1].message or "")
 
 
 def test_wrong_token_is_authentication_failed_without_the_secret(server: UnityCatalogServer) -> None:
@@ -219,7 +220,7 @@ def test_wrong_token_is_authentication_failed_without_the_secret(server: UnityCa
             c.list_hierarchy()
         results = c.validate()
     assert wrong not in raised.value.message
-    assert [r.status for r in results] == ["failed", "skipped", "skipped"]
+    assert [r.status for r in results] == ["failed", "skipped", "skipped", "skipped"]
     assert wrong not in str(results)
 
 
@@ -286,7 +287,7 @@ def test_unusable_configuration_is_a_clear_error(config: dict, credentials: dict
     with pytest.raises(ConfigurationError, match=needle):
         client_config(config, credentials, 30)
     with DatabricksConnector(config, credentials) as c:
-        assert [r.status for r in c.validate()] == ["failed", "skipped", "skipped"]
+        assert [r.status for r in c.validate()] == ["failed", "skipped", "skipped", "skipped"]
 
 
 # --- permission-filtered listings and what proves a drop ---------------------------------------------------------
@@ -380,7 +381,7 @@ def test_unknown_table_and_catalog_types_keep_the_platform_word(server: UnityCat
     assert (tables["semantic"].kind, tables["semantic"].remote_kind) == ("view", "SEMANTIC_VIEW")
     assert (tables["snap"].kind, tables["snap"].remote_kind) == ("table", "SNAPSHOT_TABLE")
     assert "future" not in hierarchy.databases, "a catalog type it does not know is not ingested"
-    assert "future (LAKEBASE_SYNCED_CATALOG)" in (results[2].message or "")
+    assert "future (LAKEBASE_SYNCED_CATALOG)" in (results[-1].message or "")
 
 
 def test_table_id_changes_when_a_table_is_re_created(server: UnityCatalogServer) -> None:

@@ -28,6 +28,9 @@ from tests.support.pg_source import change_tables, create_wide_schema, drop_sche
 
 PASSWORD = "Zx9-s3cr3t-Pa55word"
 
+CONNECT, ACCESS, PRIVILEGES = ("Initial validation: basic connection test", "Initial validation: database access test",
+                               "Initial validation: metadata privileges test")
+
 
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
@@ -338,7 +341,7 @@ def test_validate_good_configuration(source_db: str) -> None:
     with connector_for(source_db) as connector:
         results = connector.validate()
     assert [(r.name, r.status) for r in results] == [
-        ("Connection test", "passed"), ("Database access test", "passed"), ("Metadata privileges test", "passed")]
+        (CONNECT, "passed"), (ACCESS, "passed"), (PRIVILEGES, "passed")]
 
 
 def test_validate_reports_failures_and_skips_later_tests(source_db: str, role: str) -> None:
@@ -346,22 +349,22 @@ def test_validate_reports_failures_and_skips_later_tests(source_db: str, role: s
                                     {"username": "postgres", "password": PASSWORD})
     results = unreachable.validate()
     assert [(r.name, r.status) for r in results] == [
-        ("Connection test", "failed"), ("Database access test", "skipped"), ("Metadata privileges test", "skipped")]
+        (CONNECT, "failed"), (ACCESS, "skipped"), (PRIVILEGES, "skipped")]
     assert all(PASSWORD not in (r.message or "") for r in results)
 
     missing_db = connector_for(source_db, database="no_such_db_" + uuid.uuid4().hex[:6])
     assert statuses(missing_db) == [
-        ("Connection test", "passed"), ("Database access test", "failed"), ("Metadata privileges test", "skipped")]
+        (CONNECT, "passed"), (ACCESS, "failed"), (PRIVILEGES, "skipped")]
 
     bad_role = connector_for(source_db, username="no_such_role_" + uuid.uuid4().hex[:6])
-    assert statuses(bad_role)[0] == ("Connection test", "failed")
+    assert statuses(bad_role)[0] == (CONNECT, "failed")
 
     run(source_db, "REVOKE ALL ON SCHEMA public FROM PUBLIC")
     no_usage = connector_for(source_db, username=role)
     results = no_usage.validate()
     no_usage.close()
     assert [(r.name, r.status) for r in results] == [
-        ("Connection test", "passed"), ("Database access test", "passed"), ("Metadata privileges test", "failed")]
+        (CONNECT, "passed"), (ACCESS, "passed"), (PRIVILEGES, "failed")]
     assert "USAGE" in (results[2].message or "")
 
 

@@ -182,9 +182,10 @@ def test_validation_passes_and_uses_one_login(server: SnowflakeServer) -> None:
     with connector(server) as c:
         results = c.validate()
     assert [(r.name, r.status) for r in results] == [
-        ("Connection test", "passed"),
-        ("Database access test", "passed"),
-        ("Metadata privileges test", "passed"),
+        ("Initial validation: basic connection test", "passed"),
+        ("Initial validation: default warehouse access test", "passed"),
+        ("Initial validation: database access test", "passed"),
+        ("Initial validation: metadata privileges test", "passed"),
     ]
     assert server.logins == 1
 
@@ -194,8 +195,8 @@ def test_validation_reports_a_missing_configured_database(server: SnowflakeServe
     with connector(server, database="ELSEWHERE") as c:
         statuses = [(r.status, r.message) for r in c.validate()]
     assert statuses[0] == ("passed", None)
-    assert statuses[1][0] == "failed" and "ELSEWHERE" in statuses[1][1]
-    assert statuses[2] == ("skipped", "skipped because Database access test did not pass")
+    assert statuses[2][0] == "failed" and "ELSEWHERE" in statuses[2][1]
+    assert statuses[3] == ("skipped", "skipped because Initial validation: database access test did not pass")
 
 
 def test_wrong_password_is_authentication_failed_without_the_secret(server: SnowflakeServer) -> None:
@@ -205,7 +206,7 @@ def test_wrong_password_is_authentication_failed_without_the_secret(server: Snow
             c.list_hierarchy()
         assert wrong not in raised.value.message and "Incorrect username or password" in raised.value.message
         results = c.validate()
-    assert [r.status for r in results] == ["failed", "skipped", "skipped"]
+    assert [r.status for r in results] == ["failed", "skipped", "skipped", "skipped"]
     assert wrong not in str(results)
 
 
@@ -236,7 +237,7 @@ def test_wrong_passphrase_is_a_configuration_error_without_the_key(
         results = c.validate()
     assert "passphrase" in raised.value.message
     assert "wrong passphrase" not in raised.value.message and "PRIVATE KEY" not in raised.value.message
-    assert [r.status for r in results] == ["failed", "skipped", "skipped"]
+    assert [r.status for r in results] == ["failed", "skipped", "skipped", "skipped"]
 
 
 def test_oauth_token_login(server: SnowflakeServer) -> None:
@@ -363,7 +364,7 @@ def test_without_time_travel_a_drop_cannot_be_proven_and_validation_says_so(serv
     with connector(server) as c:
         assert c.read_schema("D", "S").confirmed_absent == frozenset()
         results = c.validate()
-    assert results[2].status == "warning" and "DATA_RETENTION_TIME_IN_DAYS = 0" in (results[2].message or "")
+    assert results[-1].status == "warning" and "DATA_RETENTION_TIME_IN_DAYS = 0" in (results[-1].message or "")
 
 
 def test_revoked_and_dropped_schemas_and_databases(server: SnowflakeServer) -> None:
@@ -465,8 +466,8 @@ def test_without_a_warehouse_validation_names_it_and_the_listing_fails_once(serv
     sales(server, "A")
     with connector(server, warehouse=None) as c:
         results = c.validate()
-        assert [r.status for r in results] == ["passed", "passed", "failed"]
-        assert "warehouse" in (results[2].message or "")
+        assert [r.status for r in results] == ["passed", "failed", "skipped", "skipped"]
+        assert results[1].name == "Initial validation: default warehouse access test"
         with pytest.raises(ConfigurationError, match="warehouse"):
             c.list_hierarchy()  # one clear failure, not every database failed
     with connector(server, warehouse="NOT_GRANTED") as c, pytest.raises(ConfigurationError, match="USAGE"):

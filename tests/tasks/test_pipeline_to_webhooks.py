@@ -33,8 +33,8 @@ def test_crawl_tags_requests_and_webhooks(worker: WorkerProcess, receiver: Recei
             "SELECT o.path[4], t.name FROM object_tags t JOIN data_objects o ON o.id = t.object_id "
             "WHERE t.system")).all())
         database = session.execute(text("SELECT path[2] FROM data_objects WHERE kind = 'database'")).scalar_one()
-    assert tagged == {"Orders": f"Connections.PostgreSQL.pg.{database}.public",
-                      "items": f"Connections.PostgreSQL.pg.{database}.public"}
+    assert tagged == {"Orders": f"Immuta Connections.PostgreSQL.pg.public.{database}",
+                      "items": f"Immuta Connections.PostgreSQL.pg.public.{database}"}
 
     run_sql(source_db, 'ALTER TABLE public."Orders" ADD COLUMN "Amount €" numeric')
     assert crawl(["pg"])["status"] == "succeeded"

@@ -159,6 +159,24 @@ def _unquote(identifier: str) -> str:
     return identifier.upper()
 
 
+_NAME = r'("(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
+_ACCESS_CONTROL = re.compile(r"\s*(CREATE\s+(USER|ROLE)|DROP\s+(USER|ROLE)|GRANT|REVOKE)\b", re.IGNORECASE)
+_CREATE_USER = re.compile(rf"CREATE USER (IF NOT EXISTS )?{_NAME}", re.IGNORECASE)
+_CREATE_ROLE = re.compile(rf"CREATE ROLE (IF NOT EXISTS )?{_NAME}", re.IGNORECASE)
+_DROP_PRINCIPAL = re.compile(rf"DROP (USER|ROLE) (?:IF EXISTS )?{_NAME}", re.IGNORECASE)
+_PASSWORD = re.compile(r"PASSWORD = '((?:[^']|'')*)'", re.IGNORECASE)
+#: Roles that may manage users, roles and grants.
+ADMIN_ROLES = frozenset({"ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN"})
+
+
+#: SELECT CURRENT_WAREHOUSE() / CURRENT_ROLE(): the session's, as Snowflake answers them.
+_CURRENT_CONTEXT = re.compile(r"\s*SELECT\s+CURRENT_(WAREHOUSE|ROLE)\(\)\s*;?\s*$", re.IGNORECASE)
+
+
+def _sql_literal(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
 def _split_qualified(text: str) -> list[str]:
     return [_unquote(part) for part in re.findall(_IDENT, text)]
 
@@ -167,6 +185,7 @@ def _split_qualified(text: str) -> list[str]:
 class Session:
     warehouse: str | None
     ignore_case: bool
+    role: str | None = None
 
 
 @dataclass
@@ -193,6 +212,11 @@ class SnowflakeServer:
     chunk_fault: str | None = None  # None, "forbidden" or "short"
     logins: int = 0
     chunk_downloads: int = 0
+    #: Users and roles made with CREATE USER / CREATE ROLE (user → password, None without one), and every access
+    #: control statement run (GRANT, REVOKE, DROP USER / ROLE), in order.
+    users: dict[str, str | None] = field(default_factory=dict)
+    roles: set[str] = field(default_factory=set)
+    access_control: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._fake = FakeSnow(create_database_on_connect=False, create_schema_on_connect=False)
@@ -427,7 +451,8 @@ class SnowflakeServer:
         ignore_case = parameters.get("QUOTED_IDENTIFIERS_IGNORE_CASE", self.quoted_identifiers_ignore_case)
         token = secrets.token_urlsafe(32)
         fakesnow_server.sessions[token] = self._fake.connect(database, schema)
-        self._sessions[token] = Session(warehouse, str(ignore_case).upper() == "TRUE")
+        self._sessions[token] = Session(warehouse, str(ignore_case).upper() == "TRUE",
+                                        normalise_ident(request.query_params.get("roleName") or "PUBLIC"))
         return JSONResponse(
             {
                 "data": {
@@ -435,7 +460,8 @@ class SnowflakeServer:
                     "masterToken": secrets.token_urlsafe(32),
                     "serverVersion": "9.0.0",
                     "parameters": [{"name": "AUTOCOMMIT", "value": True}],
-                    "sessionInfo": {"databaseName": database, "schemaName": schema, "roleName": data.get("ROLE"),
+                    "sessionInfo": {"databaseName": database, "schemaName": schema,
+                                    "roleName": self._sessions[token].role,
                                     "warehouseName": warehouse},
                 },
                 "success": True,
@@ -449,6 +475,9 @@ class SnowflakeServer:
         if authenticator == "SNOWFLAKE_JWT":
             return None if self._valid_jwt(str(data.get("TOKEN"))) else JWT_TOKEN_INVALID
         if (data.get("LOGIN_NAME") or "").upper() == self.user and data.get("PASSWORD") == self.password:
+            return None
+        created = self.users.get(str(data.get("LOGIN_NAME") or ""))
+        if created is not None and created == data.get("PASSWORD"):
             return None
         return INCORRECT_USERNAME_OR_PASSWORD
 
@@ -492,6 +521,11 @@ class SnowflakeServer:
                 raise _SnowflakeError("002043", "02000", "Object does not exist, or operation cannot be performed.")
             session.warehouse = name
             return "SELECT 'Statement executed successfully.' AS \"status\""
+        if session is not None and (match := _CURRENT_CONTEXT.match(sql)):
+            value = session.warehouse if match.group(1).upper() == "WAREHOUSE" else session.role
+            return f"SELECT {_sql_literal(value)} AS \"CURRENT_{match.group(1).upper()}()\""
+        if _ACCESS_CONTROL.match(sql):
+            return self._access_control(sql, session)
         denied = self._denied_object_in(sql)
         if denied is not None:
             raise _SnowflakeError("003001", "42501",
@@ -514,6 +548,28 @@ class SnowflakeServer:
                 self._filter_for_role(table)
                 changed = True
         return tree.sql(dialect="snowflake") if changed else sql
+
+    def _access_control(self, sql: str, session: Session | None) -> str:
+        """Users, roles and grants, which fakesnow does not know: only the administrator roles may change them,
+        a created user may log in with its password, and the rest is recorded as it was said."""
+        if session is None or session.role not in ADMIN_ROLES:
+            raise _SnowflakeError("003001", "42501", "SQL access control error:\nInsufficient privileges to operate "
+                                                     "on account")
+        statement = " ".join(sql.split())
+        if match := _CREATE_USER.match(statement):
+            name = _unquote(match[2])
+            if name in self.users and not match[1]:
+                raise _SnowflakeError("003041", "42710", f"SQL compilation error:\nUser '{name}' already exists.")
+            password = _PASSWORD.search(statement)
+            self.users.setdefault(name, password[1].replace("''", "'") if password else None)
+        elif match := _CREATE_ROLE.match(statement):
+            self.roles.add(_unquote(match[2]))
+        elif (match := _DROP_PRINCIPAL.match(statement)) and match[1].upper() == "USER":
+            self.users.pop(_unquote(match[2]), None)
+        elif match:
+            self.roles.discard(_unquote(match[2]))
+        self.access_control.append(statement)
+        return "SELECT 'Statement executed successfully.' AS \"status\""
 
     def _resolve_case(self, table: exp.Table, session: Session | None) -> bool:
         """With QUOTED_IDENTIFIERS_IGNORE_CASE a quoted database name means its upper-case spelling."""

@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import secrets
 import threading
 import time
@@ -51,6 +52,21 @@ SCHEMAS_PATH = "/api/2.1/unity-catalog/schemas"
 TABLES_PATH = "/api/2.1/unity-catalog/tables"
 EFFECTIVE_PERMISSIONS_PATH = "/api/2.1/unity-catalog/effective-permissions/"
 METASTORE_SUMMARY_PATH = "/api/2.1/unity-catalog/metastore_summary"
+STATEMENTS_PATH = "/api/2.0/sql/statements"
+_NAME = r"(`(?:[^`]|``)+`|\w+)"
+_CREATE_CATALOG = re.compile(rf"CREATE CATALOG (IF NOT EXISTS )?{_NAME}", re.IGNORECASE)
+_DROP_CATALOG = re.compile(rf"DROP CATALOG (IF EXISTS )?{_NAME}( CASCADE)?", re.IGNORECASE)
+_CATALOG_OWNER = re.compile(rf"ALTER CATALOG {_NAME} OWNER TO {_NAME}", re.IGNORECASE)
+_CATALOG_GRANT = re.compile(rf"(GRANT|REVOKE) ([A-Z_ ,]+) ON CATALOG {_NAME} (?:TO|FROM) {_NAME}", re.IGNORECASE)
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace("``", "`") if name.startswith("`") else name
+
+
+def _statement_failed(code: str, message: str) -> dict[str, Any]:
+    return {"statement_id": secrets.token_hex(8), "status": {"state": "FAILED",
+                                                             "error": {"error_code": code, "message": message}}}
 ME_PATH = "/api/2.0/preview/scim/v2/Me"
 VIEW_TYPES = ("VIEW", "MATERIALIZED_VIEW", "METRIC_VIEW")
 
@@ -142,6 +158,8 @@ class UnityCatalogServer:
     #: List calls made without max_results: unpaginated requests "will soon be rejected"
     #: (https://docs.databricks.com/aws/en/data-governance/unity-catalog/paginate-legacy-list-apis).
     unpaginated_calls: int = 0
+    #: Statements run through the SQL Statement Execution API, in order.
+    statements: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -299,10 +317,48 @@ class UnityCatalogServer:
                 return HTTPStatus.OK, self._schemas(query)
             if method == "GET" and path == TABLES_PATH:
                 return HTTPStatus.OK, self._tables(query)
+            if method == "POST" and path == STATEMENTS_PATH:
+                return HTTPStatus.OK, self._statement(json.loads(body or b"{}"))
             if method == "GET" and path.startswith(EFFECTIVE_PERMISSIONS_PATH):
                 securable_type, _, full_name = path[len(EFFECTIVE_PERMISSIONS_PATH):].partition("/")
                 return HTTPStatus.OK, self._effective_permissions(securable_type.lower(), unquote(full_name), query)
         raise ApiError(HTTPStatus.NOT_FOUND, "ENDPOINT_NOT_FOUND", f"No API found for '{method} {path}'")
+
+    def _statement(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The SQL Statement Execution API for the catalog statements a setup script runs (CREATE / DROP / ALTER
+        CATALOG ... OWNER, GRANT / REVOKE ... ON CATALOG); only a metastore admin may run them, as only it holds
+        CREATE CATALOG here. Anything else fails the way an unsupported statement does."""
+        statement = " ".join(str(request.get("statement") or "").split())
+        if not request.get("warehouse_id"):
+            return _statement_failed("INVALID_PARAMETER_VALUE", "warehouse_id is required")
+        if not self._is_admin:
+            return _statement_failed("PERMISSION_DENIED", "User does not have CREATE CATALOG on Metastore")
+        if match := _CREATE_CATALOG.fullmatch(statement):
+            if uc_name(_unquote(match[2])) in self.catalogs and not match[1]:
+                return _statement_failed("CATALOG_ALREADY_EXISTS", f"Catalog '{match[2]}' already exists")
+            self.catalogs.setdefault(uc_name(_unquote(match[2])), UcCatalog(
+                {"information_schema": UcSchema("information_schema", owner="System user")}, "MANAGED_CATALOG",
+                self.principal))
+        elif match := _DROP_CATALOG.fullmatch(statement):
+            if self.catalogs.pop(uc_name(_unquote(match[2])), None) is None and not match[1]:
+                return _statement_failed("NO_SUCH_CATALOG_EXCEPTION", f"Catalog '{match[2]}' was not found")
+        elif match := _CATALOG_OWNER.fullmatch(statement):
+            catalog = self.catalogs.get(uc_name(_unquote(match[1])))
+            if catalog is None:
+                return _statement_failed("NO_SUCH_CATALOG_EXCEPTION", f"Catalog '{match[1]}' was not found")
+            catalog.owner = _unquote(match[2])
+        elif match := _CATALOG_GRANT.fullmatch(statement):
+            privileges = [p.strip().upper().replace(" ", "_") for p in match[2].split(",")]
+            target = (uc_name(_unquote(match[3])), _unquote(match[4]))
+            held = self.grants.setdefault(("catalog", target[0]), {}).setdefault(target[1], set())
+            if match[1].upper() == "GRANT":
+                held.update(privileges)
+            else:
+                held.difference_update(privileges)
+        else:
+            return _statement_failed("PARSE_SYNTAX_ERROR", f"unsupported statement: {statement[:80]}")
+        self.statements.append(statement)
+        return {"statement_id": secrets.token_hex(8), "status": {"state": "SUCCEEDED"}}
 
     def _issue_token(self, authorization: str, body: bytes) -> tuple[HTTPStatus, dict[str, Any]]:
         form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}

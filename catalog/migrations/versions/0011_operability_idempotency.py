@@ -1,15 +1,15 @@
 """Answers to POST requests sent with an Idempotency-Key, kept for 24 hours.
 
-Revision ID: 0010_operability_idempotency
-Revises: 0009_performance_subtask_batches
+Revision ID: 0011_operability_idempotency
+Revises: 0010_reference_api_integrations
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0010_operability_idempotency"
-down_revision = "0009_performance_subtask_batches"
+revision = "0011_operability_idempotency"
+down_revision = "0010_reference_api_integrations"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Webhook endpoints choose the CloudEvents HTTP content mode: structured (the default) or binary.
 
-Revision ID: 0011_operability_content_mode
-Revises: 0010_operability_idempotency
+Revision ID: 0012_operability_content_mode
+Revises: 0011_operability_idempotency
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_operability_content_mode"
-down_revision = "0010_operability_idempotency"
+revision = "0012_operability_content_mode"
+down_revision = "0011_operability_idempotency"
 branch_labels = None
 depends_on = None
 
