@@ -43,9 +43,11 @@ DISPLAY_NAMES: dict[str, str] = {
 
 def canonical_technology(name: str) -> str:
     """The registered name for a technology written in any case and spacing: "Azure Synapse Analytics",
-    "SQL Server", "Databricks" and "databricks" all resolve; an unknown name comes back squeezed."""
+    "SQL Server", "Databricks" and "databricks" all resolve; an unknown name comes back as written, so
+    messages quote what the user typed."""
     squeezed = re.sub(r"[\s_\-().]+", "", name).lower()
-    return _ALIASES.get(squeezed, squeezed)
+    known = _ALIASES.get(squeezed, squeezed)
+    return known if known in _CONNECTORS else name
 
 
 def display_name(technology: str) -> str:
