@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from pydantic.alias_generators import to_camel
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import PathConvertor, register_url_convertor
 
@@ -27,14 +30,18 @@ from api.routes import (
     webhooks,
 )
 from api.routes import requests as owner_requests
+from api.support.error_responses import install_problem_openapi
 from api.support.errors import install_error_handlers
 from api.support.event_webhooks import register_event_webhooks
+from api.support.idempotency import IdempotencyMiddleware
+from api.support.query_params import reject_unknown_query_parameters
 from api.support.request_guards import RequestGuards
 from api.support.yaml_bodies import YamlBodies
 from catalog.session import session_scope
 from console.app import create_console
 from services.access.tokens import bootstrap_admin_token
 from workers.celery_app import install_enqueue_sender
+from workers.tracing import start_tracing
 
 ROUTERS = [
     health.router,
@@ -91,6 +98,12 @@ class AnyPathConvertor(PathConvertor):
     regex = r"[\s\S]*"
 
 
+def operation_id(route: APIRoute) -> str:
+    """Stable, readable operationIds: the endpoint function's name in camelCase (`list_connections` →
+    `listConnections`), so renaming a path never renames its operation."""
+    return to_camel(route.name)
+
+
 def create_app() -> FastAPI:
     register_url_convertor("path", AnyPathConvertor())
     app = FastAPI(
@@ -101,14 +114,20 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(reject_unknown_query_parameters)],
+        generate_unique_id_function=operation_id,
     )
     install_enqueue_sender()
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
     for router in ROUTERS:
         app.include_router(router)
     register_event_webhooks(app)
     install_docs(app)
+    install_problem_openapi(app)
     app.add_middleware(YamlBodies)
     app.add_middleware(RequestGuards)  # outermost: nothing reads a body before its checks
     app.mount("/console", create_console(), name="console")
+    if start_tracing("objectsync-api"):
+        FastAPIInstrumentor.instrument_app(app)
     return app

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from typing import TypeVar
 
-from sqlalchemy import any_, func, literal, or_, select
+from sqlalchemy import Select, any_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from models import ChangeEvent, Column, DataObject, Job, ObjectTag
@@ -67,15 +68,12 @@ def history(session: Session, path: Sequence[str], offset: int,
     ).tuples()
     return list(rows)
 
+QueryT = TypeVar("QueryT", bound=Select)
 
-def events_after(session: Session, *, after_id: int = 0, before_id: int | None = None,
-                 types: Collection[str] | None = None, path_prefix: Sequence[str] | None = None,
-                 within: Sequence[Sequence[str]] | None = None, newest_first: bool = False,
-                 limit: int = 100) -> list[tuple[ChangeEvent, uuid.UUID | None]]:
-    """Change events in id order (or newest first), filtered by type, a path prefix, and the subtrees `within`
-    (None: everywhere; empty: nowhere)."""
-    query = select(ChangeEvent, Job.bulk_id).outerjoin(Job, Job.id == ChangeEvent.job_id) \
-        .where(ChangeEvent.id > after_id)
+
+def _events_query(query: QueryT, *, after_id: int, before_id: int | None, types: Collection[str] | None,
+                  path_prefix: Sequence[str] | None, within: Sequence[Sequence[str]] | None) -> QueryT:
+    query = query.where(ChangeEvent.id > after_id)
     if before_id is not None:
         query = query.where(ChangeEvent.id < before_id)
     if types:
@@ -83,8 +81,29 @@ def events_after(session: Session, *, after_id: int = 0, before_id: int | None =
     if path_prefix:
         query = query.where(ChangeEvent.object_path[1:len(path_prefix)] == list(path_prefix))
     if within is not None:
-        if not within:
-            return []
         query = query.where(or_(*(ChangeEvent.object_path[1:len(p)] == list(p) for p in within)))
+    return query
+
+
+def events_after(session: Session, *, after_id: int = 0, before_id: int | None = None,
+                 types: Collection[str] | None = None, path_prefix: Sequence[str] | None = None,
+                 within: Sequence[Sequence[str]] | None = None, newest_first: bool = False,
+                 limit: int = 100) -> list[tuple[ChangeEvent, uuid.UUID | None]]:
+    """Change events in id order (or newest first), filtered by type, a path prefix, and the subtrees `within`
+    (None: everywhere; empty: nowhere)."""
+    if within is not None and not within:
+        return []
+    query = _events_query(select(ChangeEvent, Job.bulk_id).outerjoin(Job, Job.id == ChangeEvent.job_id),
+                          after_id=after_id, before_id=before_id, types=types, path_prefix=path_prefix, within=within)
     order = ChangeEvent.id.desc() if newest_first else ChangeEvent.id
     return list(session.execute(query.order_by(order).limit(limit)).tuples())
+
+
+def count_events(session: Session, *, after_id: int = 0, types: Collection[str] | None = None,
+                 path_prefix: Sequence[str] | None = None, within: Sequence[Sequence[str]] | None = None) -> int:
+    """How many events `events_after` would list without a limit."""
+    if within is not None and not within:
+        return 0
+    query = _events_query(select(func.count()).select_from(ChangeEvent), after_id=after_id, before_id=None,
+                          types=types, path_prefix=path_prefix, within=within)
+    return session.scalar(query) or 0

@@ -47,7 +47,9 @@ def write_events(
     job_id: int | None = None,
     object_ids: Mapping[tuple[str, ...], int] | None = None,
 ) -> int:
-    """Insert events; returns how many were new. Call last in the transaction, just before commit."""
+    """Insert events; returns how many were new. Call last in the transaction, just before commit.
+
+    Every event's payload carries the bulkId of its job (null without one), the id its requester holds."""
     rows = list(events)
     if not rows:
         return 0
@@ -56,6 +58,11 @@ def write_events(
     cur.execute("SELECT event_namespace FROM connections WHERE key = %s", (connection_key,))
     row = cur.fetchone()
     namespace = row[0] if row else 0
+    bulk_id = None
+    if job_id is not None:
+        cur.execute("SELECT bulk_id FROM jobs WHERE id = %s", (job_id,))
+        found = cur.fetchone()
+        bulk_id = str(found[0]) if found else None
     cur.execute(
         """CREATE TEMP TABLE IF NOT EXISTS outbox_staging (
                position int, event_id uuid, type text, object_path text[], object_id bigint, payload jsonb
@@ -69,9 +76,10 @@ def write_events(
     lock_outbox(session)
     cur.execute(
         """INSERT INTO change_events (event_id, type, connection_key, object_path, object_id, job_id, payload)
-           SELECT event_id, type, %s, object_path, object_id, %s, payload FROM outbox_staging ORDER BY position
+           SELECT event_id, type, %s, object_path, object_id, %s, payload || jsonb_build_object('bulkId', %s::text)
+           FROM outbox_staging ORDER BY position
            ON CONFLICT (event_id) DO NOTHING""",
-        (connection_key, job_id),
+        (connection_key, job_id, bulk_id),
     )
     inserted = cur.rowcount
     if inserted:

@@ -80,23 +80,36 @@ def raise_requests_for_column_events(session: Session, after_id: int, last_id: i
     return [RaisedRequest(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows]
 
 
-def list_requests(session: Session, *, status: str | None, owned_paths: Sequence[Sequence[str]] | None,
-                  after_id: int, limit: int) -> list[OwnerRequestRow]:
-    """Requests oldest first; `owned_paths` (None: all) restricts to tables under those paths."""
-    rows = session.execute(text("""
-        SELECT r.id, r.kind, r.status, r.table_id, o.path, r.column_name, r.event_id::text, r.created_at,
-               r.resolved_at, r.resolved_by
+_REQUESTS_WHERE = """
         FROM owner_requests r JOIN data_objects o ON o.id = r.table_id
         WHERE r.id > :after AND (CAST(:status AS text) IS NULL OR r.status = :status)
           AND (CAST(:owned AS jsonb) IS NULL OR EXISTS (
                 SELECT 1 FROM jsonb_array_elements(CAST(:owned AS jsonb)) p
-                WHERE o.path[1:jsonb_array_length(p)] = ARRAY(SELECT jsonb_array_elements_text(p))))
+                WHERE o.path[1:jsonb_array_length(p)] = ARRAY(SELECT jsonb_array_elements_text(p))))"""
+
+
+def _request_filter(status: str | None, owned_paths: Sequence[Sequence[str]] | None,
+                    after_id: int) -> dict[str, object]:
+    return {"after": after_id, "status": status,
+            "owned": None if owned_paths is None else json.dumps([list(p) for p in owned_paths])}
+
+
+def list_requests(session: Session, *, status: str | None, owned_paths: Sequence[Sequence[str]] | None,
+                  after_id: int, limit: int) -> list[OwnerRequestRow]:
+    """Requests oldest first; `owned_paths` (None: all) restricts to tables under those paths."""
+    rows = session.execute(text(f"""
+        SELECT r.id, r.kind, r.status, r.table_id, o.path, r.column_name, r.event_id::text, r.created_at,
+               r.resolved_at, r.resolved_by {_REQUESTS_WHERE}
         ORDER BY r.id LIMIT :limit
-    """), {
-        "after": after_id, "status": status, "limit": limit,
-        "owned": None if owned_paths is None else json.dumps([list(p) for p in owned_paths]),
-    }).all()
+    """), {**_request_filter(status, owned_paths, after_id), "limit": limit}).all()
     return [OwnerRequestRow(r[0], r[1], r[2], r[3], tuple(r[4]), r[5], r[6], r[7], r[8], r[9]) for r in rows]
+
+
+def count_requests(session: Session, *, status: str | None, owned_paths: Sequence[Sequence[str]] | None,
+                   after_id: int) -> int:
+    """How many requests `list_requests` would list without a limit."""
+    return session.scalar(text(f"SELECT count(*) {_REQUESTS_WHERE}"),
+                          _request_filter(status, owned_paths, after_id)) or 0
 
 
 def lock_request(session: Session, request_id: int) -> LockedRequest | None:

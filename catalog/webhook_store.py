@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, text
+from sqlalchemy import CursorResult, func, select, text
 from sqlalchemy.orm import Session
 
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
@@ -90,6 +90,14 @@ def deliveries(session: Session, subscription_id: int, *, status: str | None, af
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
     return [(d, e) for d, e in session.execute(query).all()]
+
+
+def count_deliveries(session: Session, subscription_id: int, *, status: str | None, after_id: int) -> int:
+    query = select(func.count()).select_from(WebhookDelivery).where(
+        WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.id > after_id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    return session.scalar(query) or 0
 
 
 def attempts(session: Session, delivery_id: int) -> list[WebhookDeliveryAttempt]:

@@ -113,7 +113,7 @@ def test_connection(args: argparse.Namespace) -> int:
 
 def list_connections(args: argparse.Namespace) -> int:
     with session_factory()() as session:
-        summaries = connection_admin.list_connections(session)
+        summaries, _ = connection_admin.list_connections(session)
     rows = [
         {"key": s.key, "technology": s.technology, "status": s.status, "cron": s.cron, "dataSources": s.data_sources,
          "lastSyncAt": _iso(s.last_sync_at), "nextSyncAt": _iso(s.next_sync_at)}

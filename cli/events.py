@@ -7,7 +7,6 @@ import argparse
 import json
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from catalog.session import session_factory
 from cli.errors import UsageError
@@ -16,7 +15,7 @@ from domain.change_types import ChangeType
 from domain.paths import parse_path
 from models import ChangeEvent
 from services.delivery.contract import contract_schema, event_schema
-from services.delivery.envelope import outbox_type_name
+from services.delivery.envelope import outbox_type_name, serialize, to_cloudevent
 from services.delivery.event_feed import read_change_events
 
 BATCH_SIZE = 500
@@ -28,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--path", metavar="PREFIX", help="only events at or below this object path")
     parser.add_argument("--type", action="append", dest="types", metavar="TYPE",
                         help="only events of this type (repeatable)")
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--json", action="store_true", help="one CloudEvent per line, as webhooks carry it")
     parser.add_argument("--follow", "-f", action="store_true", help="keep polling for new events (Ctrl-C stops)")
     parser.add_argument("--interval", type=float, default=1.0, metavar="SECONDS", help="poll interval for --follow")
     parser.set_defaults(handler=print_events)
@@ -45,14 +44,6 @@ def read_events(after_id: int, path_prefix: Sequence[str] | None = None, types: 
                 limit: int = BATCH_SIZE) -> list[ChangeEvent]:
     with session_factory()() as session:
         return read_change_events(session, after_id=after_id, path_prefix=path_prefix, types=types, limit=limit)
-
-
-def event_record(event: ChangeEvent) -> dict[str, Any]:
-    return {
-        "id": event.id, "eventId": str(event.event_id), "type": event.type, "connectionKey": event.connection_key,
-        "objectPath": event.object_path, "jobId": event.job_id, "payload": event.payload,
-        "occurredAt": event.occurred_at.isoformat(),
-    }
 
 
 def event_line(event: ChangeEvent) -> str:
@@ -80,7 +71,7 @@ def print_events(args: argparse.Namespace) -> int:
     while True:
         batch = read_events(last_id, prefix, types)
         for event in batch:
-            print(json.dumps(event_record(event), ensure_ascii=False) if args.json else event_line(event), flush=True)
+            print(serialize(to_cloudevent(event)) if args.json else event_line(event), flush=True)
         if batch:
             last_id = batch[-1].id
         if len(batch) == BATCH_SIZE:

@@ -55,6 +55,19 @@ def display_name(technology: str) -> str:
     return DISPLAY_NAMES.get(canonical, technology)
 
 
+#: Technologies whose client library is an optional extra: `pip install 'objectsync[<extra>]'`.
+EXTRAS: dict[str, str] = {
+    "snowflake": "snowflake", "databricks": "databricks",
+    "sqlserver": "sqlserver", "azuresql": "sqlserver", "synapse": "sqlserver",
+}
+
+
+class MissingClientLibrary(ConfigurationError):
+    def __init__(self, technology: str, extra: str, module: str | None):
+        super().__init__(f"the {technology} connector needs its client library ({module or 'a module'} is not "
+                         f"installed): pip install 'objectsync[{extra}]'")
+
+
 def register(technology: str, target: str) -> None:
     """Register a connector class given as 'module:Class'."""
     _CONNECTORS[technology] = target
@@ -71,7 +84,13 @@ def connector_class(technology: str) -> type[Connector]:
         raise ConfigurationError(
             f"unknown technology {technology!r}; known: {', '.join(technologies())}"
         ) from None
-    return getattr(importlib.import_module(module_name), class_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if technology not in EXTRAS:
+            raise
+        raise MissingClientLibrary(technology, EXTRAS[technology], exc.name) from None
+    return getattr(module, class_name)
 
 
 def create_connector(

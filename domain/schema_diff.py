@@ -135,6 +135,8 @@ def _add_table(changes: SchemaChanges, table: RemoteTable, scope: SchemaScope) -
     changes.new_tables.append(NewTable(table, setting, status))
     changes.events.append(ev.planned(ev.OBJECT_CREATED, _path(scope, table.name), 1, {
         "kind": table.kind, "remoteKind": table.remote_kind, "status": status, "columns": len(table.columns),
+        "comment": table.comment or None, "owner": table.owner or None,
+        "dictionary": [{"name": c.name, **_column_dict(c)} for c in table.columns],
     }))
 
 

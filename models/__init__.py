@@ -5,6 +5,7 @@ from models.change_event import ChangeEvent, RelayCursor
 from models.column import Column
 from models.connection import Connection
 from models.data_object import DataObject
+from models.idempotency import IdempotentRequest
 from models.integration import Integration
 from models.job import Job, JobSubtask
 from models.permission import ApiToken, Grant, Group, GroupMember, User
@@ -15,7 +16,6 @@ from models.webhook import WebhookDelivery, WebhookDeliveryAttempt, WebhookSubsc
 
 __all__ = [
     "ApiToken", "Base", "ChangeEvent", "Column", "Connection", "DataObject", "Grant", "Group",
-    "GroupMember", "Integration", "Job", "JobSubtask", "ObjectTag", "OwnerRequest", "RelayCursor", "User",
-    "WebhookDelivery",
-    "WebhookDeliveryAttempt", "WebhookSubscription", "WebSession",
+    "GroupMember", "IdempotentRequest", "Integration", "Job", "JobSubtask", "ObjectTag", "OwnerRequest",
+    "RelayCursor", "User", "WebhookDelivery", "WebhookDeliveryAttempt", "WebhookSubscription", "WebSession",
 ]

@@ -22,10 +22,13 @@ from domain.webhook_delivery import DeliveryStatus
 from models.base import Base, created_at_column, one_of
 
 DELIVERY_STATUSES = tuple(DeliveryStatus)
+#: How a delivery carries its CloudEvent over HTTP: the whole event as the body, or its data with ce-* headers.
+CONTENT_MODES = ("structured", "binary")
 
 
 class WebhookSubscription(Base):
     __tablename__ = "webhook_subscriptions"
+    __table_args__ = (CheckConstraint(one_of("content_mode", CONTENT_MODES), name="content_mode"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     url: Mapped[str] = mapped_column(Text)
@@ -38,6 +41,7 @@ class WebhookSubscription(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+    content_mode: Mapped[str] = mapped_column(Text, default="structured", server_default="structured")
     created_at: Mapped[datetime] = created_at_column()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
     #: The largest request body the API reads; a longer one is refused with 413 before it is buffered.
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     bootstrap_token: str | None = None  # an operator-chosen admin API token for a fresh deployment
+
+    #: Log lines as text (for a terminal) or as one JSON object per line (for a log pipeline).
+    log_format: Literal["text", "json"] = "text"
 
     # Change events onward: webhook delivery, the Redis stream, owner requests.
     #: Allow webhook URLs resolving to private, loopback or link-local addresses (off: SSRF guard).

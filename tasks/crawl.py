@@ -6,7 +6,10 @@ platform error retrying cannot cure.
 
 from __future__ import annotations
 
+import structlog
+
 from connectors import ConnectorError
+from services.crawl.log_context import job_log_context, subtask_log_context
 from services.crawl.planning import fail_crawl, plan_crawl
 from services.crawl.schema_crawl import crawl_schema as run_crawl_schema
 from services.crawl.schema_crawl import fail_subtask
@@ -14,6 +17,8 @@ from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, MANUAL_QUEUE
 from tasks.base import CrawlTask
 from tasks.delivery import request_relay
 from workers.celery_app import app
+
+log = structlog.get_logger(__name__)
 
 
 class PlanningTask(CrawlTask):
@@ -32,7 +37,9 @@ class SchemaTask(CrawlTask):
 
 @app.task(name=CRAWL_CONNECTION, base=PlanningTask, bind=True)
 def crawl_connection(self: PlanningTask, job_id: int) -> int:
+    structlog.contextvars.bind_contextvars(**job_log_context(job_id))
     subtasks = plan_crawl(job_id)
+    log.info("crawl planned", subtasks=len(subtasks))
     # A crawl asked for by hand keeps to the manual queue, so its schemas too go ahead of scheduled work.
     manual = (self.request.delivery_info or {}).get("routing_key") == MANUAL_QUEUE
     for subtask_id in subtasks:
@@ -44,5 +51,7 @@ def crawl_connection(self: PlanningTask, job_id: int) -> int:
 
 @app.task(name=CRAWL_SCHEMA, base=SchemaTask)
 def crawl_schema(subtask_id: int) -> str:
-    status, _closed_job = run_crawl_schema(subtask_id)  # its events are relayed when they commit
+    structlog.contextvars.bind_contextvars(**subtask_log_context(subtask_id))
+    status, closed_job = run_crawl_schema(subtask_id)  # its events are relayed when they commit
+    log.info("schema crawled", status=status, closedJob=closed_job)
     return status

@@ -25,6 +25,9 @@ def relay() -> dict[str, int | str | None]:
     result = relay_outbox()
     if result.deliveries_created:
         deliver.delay()
+    if result.events_relayed or result.stream_error:
+        log.info("relayed %d events: %d deliveries, %d owner requests, stream %s", result.events_relayed,
+                 result.deliveries_created, result.requests_created, result.stream_error or "ok")
     return {"requestsCreated": result.requests_created, "eventsRelayed": result.events_relayed,
             "deliveriesCreated": result.deliveries_created, "streamPublished": result.stream_published,
             "streamError": result.stream_error}
@@ -44,6 +47,9 @@ def deliver(subscription_id: int | None = None, sweep_key: str | None = None) ->
             schedule_sweep(next_at)
         return len(due)
     run = deliver_endpoint(subscription_id)
+    if run.delivered or run.failed:
+        log.info("webhook endpoint %d: %d delivered, %d failed, %d dead-lettered", subscription_id,
+                 len(run.delivered), run.failed, len(run.dead))
     if run.locked and not run.disabled:
         follow_up = next_attempt_at(subscription_id)
         if follow_up is not None:

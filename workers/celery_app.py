@@ -3,7 +3,7 @@
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import after_setup_logger, after_setup_task_logger, celeryd_init, task_prerun, worker_process_init
 
 from services.enqueue import install_sender
 from workers.config import celery_config
@@ -26,9 +26,43 @@ def _configure(sender: Celery, **_: Any) -> None:
     sender.conf.update(celery_config())
 
 
+@celeryd_init.connect
+def _json_from_the_start(instance: Any, **_: Any) -> None:
+    """With JSON lines, every line is JSON: no text banner, no warning printed as text."""
+    from settings import get_settings
+
+    if get_settings().log_format == "json":
+        from workers.logging_setup import start_json_logging
+
+        instance.quiet = True
+        start_json_logging()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _log_lines(logger: Any, **_: Any) -> None:
+    """Text or JSON lines (`OBJECTSYNC_LOG_FORMAT`), each with its task's bound context; quiet idle ticks."""
+    from settings import get_settings
+    from workers.logging_setup import configure_structlog, format_handlers, quiet_ticks
+
+    configure_structlog()
+    format_handlers(logger, get_settings().log_format)
+    quiet_ticks()
+
+
+@task_prerun.connect
+def _fresh_log_context(**_: Any) -> None:
+    """A task's lines carry only what it binds itself, never the previous task's context."""
+    import structlog
+
+    structlog.contextvars.clear_contextvars()
+
+
 @worker_process_init.connect
 def _fresh_engine_per_child(**_: Any) -> None:
-    """Forked children must not share the parent's PostgreSQL connections."""
+    """Forked children must not share the parent's PostgreSQL connections (nor its span exporter thread)."""
     from catalog.session import dispose_engines
+    from workers.tracing import start_tracing
 
     dispose_engines()
+    start_tracing("objectsync-worker")

@@ -38,6 +38,11 @@ def celery_config() -> dict[str, Any]:
         "accept_content": ["json"],
         "timezone": "UTC",
         "enable_utc": True,
+        # Task events for monitors (Flower, celery-exporter, `celery events`): sent, received, started, done.
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        # Beat saves its schedule after every tick it sends, so the schedule file's age tells it is alive.
+        "beat_sync_every": 1,
         "worker_hijack_root_logger": False,
         "worker_redirect_stdouts": False,
         "beat_schedule": __import__("beat_schedule").BEAT_SCHEDULE,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
-from api.schemas.common import ErrorBody, ValidationResultsBody
+from api.schemas.common import Page, ProblemBody, ValidationResultsBody
 from api.schemas.connections import (
     ConnectionCreateRequest,
     ConnectionCreateResponse,
     ConnectionEditRequest,
-    ConnectionsResponse,
     ConnectionSummaryView,
     ConnectionTestRequest,
     ConnectionTestResponse,
@@ -20,6 +19,7 @@ from api.schemas.connections import (
 from api.support.auth import CurrentPrincipal
 from api.support.deps import DbSession
 from api.support.error_responses import ERROR_RESPONSES
+from api.support.paging import PageParams
 from services.access.permissions import (
     APPLICATION_ADMIN,
     require_connection_access,
@@ -30,8 +30,9 @@ from services.connections import connection_admin
 
 router = APIRouter(prefix="/data/connection", tags=["connections"])
 VALIDATION_FAILED: dict[int | str, dict[str, Any]] = {400: {
-    "model": ErrorBody,
-    "description": "validation failed: the body also carries the connection as stored (status, validationResults)",
+    "model": ProblemBody,
+    "description": "validation failed: the problem's `connection` member is the connection as stored (status, "
+                   "validationResults)",
 }}
 
 
@@ -58,15 +59,21 @@ def create_connection(
     return ConnectionCreateResponse.of(registration)
 
 
-@router.get("", response_model=ConnectionsResponse, responses=ERROR_RESPONSES)
-def list_connections(principal: CurrentPrincipal, session: DbSession) -> ConnectionsResponse:
+@router.get("", response_model=Page[ConnectionSummaryView], responses=ERROR_RESPONSES)
+def list_connections(
+    principal: CurrentPrincipal, session: DbSession, paging: PageParams,
+    technology: Annotated[str | None, Query(max_length=100, description="only this technology")] = None,
+    status: Annotated[str | None, Query(max_length=50, description="only connections in this status")] = None,
+) -> Page[ConnectionSummaryView]:
     """Connections by key with status, schedule and number of data sources; data owners see theirs."""
-    summaries = connection_admin.list_connections(session, only_keys=visible_connection_keys(session, principal))
-    return ConnectionsResponse(connections=[ConnectionSummaryView.of(s) for s in summaries])
+    summaries, total = connection_admin.list_connections(
+        session, only_keys=visible_connection_keys(session, principal), technology=technology, status=status,
+        offset=paging.offset, limit=paging.limit)
+    return paging.page([ConnectionSummaryView.of(s) for s in summaries], total)
 
 
 @router.get("/{connectionKey}", response_model=ConnectionView, responses=ERROR_RESPONSES)
-def read_connection(connectionKey: str, principal: CurrentPrincipal, session: DbSession) -> ConnectionView:
+def get_connection(connectionKey: str, principal: CurrentPrincipal, session: DbSession) -> ConnectionView:
     """The connection's configuration, status and validation results; credentials are never returned."""
     require_connection_access(session, principal, connectionKey)
     return ConnectionView.of(connection_admin.show_connection(session, connectionKey))

@@ -1,4 +1,4 @@
-"""/events: the change-event feed in id order, filtered by type and path; data owners see their subtrees'."""
+"""/events: the change-event feed in id order, for consumers without webhooks; data owners see their subtrees'."""
 
 from __future__ import annotations
 
@@ -6,28 +6,35 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.schemas.common import Page
 from api.schemas.objects import EventBody
 from api.support.auth import CurrentPrincipal
 from api.support.deps import DbSession
 from api.support.error_responses import ERROR_RESPONSES
 from api.support.object_views import event_body
 from domain.paths import parse_path
-from services.delivery.event_feed import list_events
+from services.delivery.event_feed import count_events, list_events
 
 router = APIRouter(tags=["events"])
 
 
-@router.get("/events", response_model=list[EventBody], responses=ERROR_RESPONSES)
-def read_events(
+@router.get("/events", response_model=Page[EventBody], responses=ERROR_RESPONSES)
+def list_change_events(
     principal: CurrentPrincipal, session: DbSession,
-    after_id: Annotated[int, Query(alias="afterId", ge=0, le=2**63 - 1, description="events after this id")] = 0,
+    cursor: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]+$",
+                                        description="nextCursor of the previous page: events after it")] = None,
     event_types: Annotated[list[str] | None, Query(alias="type", max_length=50,
                                                    description="only these types (repeatable)")] = None,
     path: Annotated[str | None, Query(max_length=4000, description="only at or below this object path")] = None,
-    size: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[EventBody]:
-    """Poll with `afterId` set to the last id seen to follow the feed."""
+    limit: Annotated[int, Query(ge=1, le=1000, description="events per page")] = 100,
+) -> Page[EventBody]:
+    """CloudEvents in outbox order. Poll with `cursor` set to the last page's `nextCursor` to follow the feed:
+    it is never null, so an empty page tells you to wait and ask again with the same cursor. `total` counts the
+    matching events after the cursor, this page's included."""
+    after_id = int(cursor) if cursor else 0
     prefix = parse_path(path) if path else None
     events = list_events(session, visible_to=principal, after_id=after_id, types=event_types, path_prefix=prefix,
-                         limit=size)
-    return [event_body(e) for e in events]
+                         limit=limit)
+    total = count_events(session, visible_to=principal, after_id=after_id, types=event_types, path_prefix=prefix)
+    return Page[EventBody](items=[event_body(e) for e in events], total=total,
+                           next_cursor=str(events[-1].id if events else after_id))

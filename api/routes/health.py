@@ -26,14 +26,14 @@ class HealthView(CamelModel):
 
 
 @router.get("/health/live", response_model=HealthView)
-def live() -> HealthView:
+def get_liveness() -> HealthView:
     """The process serves requests; says nothing about its dependencies."""
     return HealthView(status="ok")
 
 
 @router.get("/health/ready", response_model=HealthView,
             responses={503: {"model": HealthView, "description": "a dependency is down or not migrated"}})
-async def ready(response: Response) -> HealthView:
+async def get_readiness(response: Response) -> HealthView:
     """The catalog answers and is migrated to this code's head, and the broker answers."""
     checks = await run_in_threadpool(readiness)
     views = [CheckView(name=c.name, ok=c.ok, detail=c.detail, milliseconds=c.milliseconds) for c in checks]

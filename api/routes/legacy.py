@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.support.errors import error_response
+from api.support.errors import problem_response
 
 router = APIRouter(tags=["legacy"], deprecated=True)
 
@@ -31,8 +31,8 @@ BLOCKED: tuple[tuple[tuple[str, ...], str, str], ...] = (
 
 def _blocked(instead: str) -> Callable[[Request], JSONResponse]:
     def answer(request: Request) -> JSONResponse:
-        return error_response(400, f"{request.method} {request.url.path} is blocked with connections (use "
-                                   f"{instead}). Use the /data endpoint.")
+        return problem_response(request, 400, f"{request.method} {request.url.path} is blocked with connections "
+                                              f"(use {instead}). Use the /data endpoint.")
     return answer
 
 

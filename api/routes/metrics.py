@@ -17,7 +17,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/metrics", response_class=Response, responses={
     **ERROR_RESPONSES, 200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
-async def metrics(principal: CurrentPrincipal) -> Response:
+async def get_metrics(principal: CurrentPrincipal) -> Response:
     require_global(principal, APPLICATION_ADMIN)
     body = await run_in_threadpool(generate_latest, registry(read_broker_depths))
     return Response(content=body, media_type=CONTENT_TYPE_LATEST)

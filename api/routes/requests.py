@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.schemas.common import CamelModel
+from api.schemas.common import CamelModel, Page
 from api.support.auth import CurrentPrincipal
 from api.support.deps import DbSession
 from api.support.error_responses import ERROR_RESPONSES
+from api.support.paging import PageParams
 from domain.paths import format_path
 from services.access.permissions import PermissionRequired, can_manage, owned_paths
 from services.delivery import owner_requests as service
@@ -40,23 +41,25 @@ def request_body(view: service.OwnerRequestView) -> OwnerRequestBody:
     )
 
 
-@router.get("/requests", response_model=list[OwnerRequestBody], responses=ERROR_RESPONSES)
+@router.get("/requests", response_model=Page[OwnerRequestBody], responses=ERROR_RESPONSES)
 def list_requests(
     principal: CurrentPrincipal,
     session: DbSession,
+    paging: PageParams,
     request_status: Annotated[Literal["pending", "validated"] | None, Query(alias="status")] = None,
-    after_id: Annotated[int, Query(alias="afterId", ge=0, description="page after this request id")] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[OwnerRequestBody]:
+) -> Page[OwnerRequestBody]:
+    """Requests oldest first."""
     scope = None if principal.sees_everything else owned_paths(session, principal)
-    views = service.list_requests(session, status=request_status, owned_paths=scope, after_id=after_id, limit=size)
-    return [request_body(v) for v in views]
+    views = service.list_requests(session, status=request_status, owned_paths=scope, after_id=paging.after_id,
+                                  limit=paging.limit)
+    total = service.count_requests(session, status=request_status, owned_paths=scope, after_id=paging.after_id)
+    return paging.page_after([request_body(v) for v in views], total, views[-1].id if views else None)
 
 
-@router.post("/requests/{request_id}/validate", response_model=OwnerRequestBody, responses=ERROR_RESPONSES)
-def validate_request(request_id: int, principal: CurrentPrincipal, session: DbSession) -> OwnerRequestBody:
+@router.post("/requests/{requestId}/validate", response_model=OwnerRequestBody, responses=ERROR_RESPONSES)
+def validate_request(requestId: int, principal: CurrentPrincipal, session: DbSession) -> OwnerRequestBody:
     """Validate the change; for an added column this removes its `New` tag. Emits `request.resolved`."""
-    view = service.get_request(session, request_id)
+    view = service.get_request(session, requestId)
     if not can_manage(session, principal, view.table_path):
         raise PermissionRequired(f"DATA_OWNER on {format_path(view.table_path)!r} or one of its parents is required")
-    return request_body(service.validate_request(session, request_id, user_id=principal.user_id))
+    return request_body(service.validate_request(session, requestId, user_id=principal.user_id))

@@ -16,7 +16,7 @@ router = APIRouter(tags=["schedule"])
 
 @router.get("/schedule", response_model=ScheduleResponse, responses=ERROR_RESPONSES)
 def list_schedule(principal: CurrentPrincipal, session: DbSession) -> ScheduleResponse:
-    summaries = list_connections(session, only_keys=visible_connection_keys(session, principal))
+    summaries, _ = list_connections(session, only_keys=visible_connection_keys(session, principal))
     return ScheduleResponse(schedules=[
         ScheduleEntry(connection_key=s.key, status=s.status, cron=s.cron, next_sync_at=s.next_sync_at,
                       last_sync_at=s.last_sync_at)

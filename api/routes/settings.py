@@ -17,7 +17,7 @@ PREFIX = "/data/settings/"
 
 
 @router.put("/{objectPath:path}", response_model=SettingsResponse, responses=ERROR_RESPONSES)
-def put_settings(
+def update_object_settings(
     objectPath: str, body: SettingsRequest, request: Request, principal: CurrentPrincipal, session: DbSession,
 ) -> SettingsResponse:
     """Change settings (GOVERNANCE or APPLICATION_ADMIN); a status change propagates to the subtree as a

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from api.schemas.admin import GroupCreate, GroupView, TokenCreate, TokenIssued, UserCreate, UserView
+from api.schemas.common import Page
 from api.support.auth import CurrentPrincipal
 from api.support.deps import DbSession
 from api.support.error_responses import ERROR_RESPONSES
+from api.support.paging import PageParams
 from services.access import principals
 from services.access.permissions import APPLICATION_ADMIN, require_global
 from services.access.tokens import revoke_token
@@ -27,10 +29,10 @@ def create_user(body: UserCreate, principal: CurrentPrincipal, session: DbSessio
     return user_view(principals.create_user(session, body.name, body.permissions))
 
 
-@router.get("/users", response_model=list[UserView], responses=ERROR_RESPONSES)
-def list_users(principal: CurrentPrincipal, session: DbSession) -> list[UserView]:
+@router.get("/users", response_model=Page[UserView], responses=ERROR_RESPONSES)
+def list_users(principal: CurrentPrincipal, session: DbSession, paging: PageParams) -> Page[UserView]:
     require_global(principal, APPLICATION_ADMIN)
-    return [user_view(u) for u in principals.list_users(session)]
+    return paging.page_of_all([user_view(u) for u in principals.list_users(session)])
 
 
 @router.post("/groups", response_model=GroupView, status_code=status.HTTP_201_CREATED, responses=ERROR_RESPONSES)
@@ -49,6 +51,7 @@ def issue_token(userName: str, body: TokenCreate, principal: CurrentPrincipal, s
 
 
 @router.delete("/tokens/{tokenId}", status_code=status.HTTP_204_NO_CONTENT, responses=ERROR_RESPONSES)
-def revoke(tokenId: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: CurrentPrincipal, session: DbSession) -> None:
+def revoke_api_token(tokenId: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: CurrentPrincipal,
+                     session: DbSession) -> None:
     require_global(principal, APPLICATION_ADMIN)
     revoke_token(session, tokenId)

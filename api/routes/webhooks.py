@@ -9,10 +9,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from pydantic import Field
 
-from api.schemas.common import CamelModel
+from api.schemas.common import CamelModel, Page
 from api.support.auth import CurrentPrincipal
 from api.support.deps import DbSession
 from api.support.error_responses import ERROR_RESPONSES
+from api.support.paging import PageParams
 from domain.paths import format_path
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from services.access.permissions import APPLICATION_ADMIN, require_global
@@ -23,6 +24,9 @@ from services.enqueue import DELIVER_WEBHOOKS, send_now
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
 
+ContentMode = Annotated[Literal["structured", "binary"], Field(
+    description="CloudEvents HTTP content mode: structured (the event as an application/cloudevents+json body) "
+                "or binary (its data as the body, its attributes in ce-* headers)")]
 PathPrefix = Annotated[str | list[str] | None, Field(
     description="object path prefix, URL-style ('pg/app/Sales') or as segments; empty: every object")]
 
@@ -33,6 +37,7 @@ class SubscriptionCreate(CamelModel):
     event_types: list[str] = Field(default_factory=list, description="e.g. 'column.added' or 'column.*'; empty: all")
     path_prefix: PathPrefix = None
     enabled: bool = True
+    content_mode: ContentMode = "structured"
 
 
 class SubscriptionUpdate(CamelModel):
@@ -41,6 +46,7 @@ class SubscriptionUpdate(CamelModel):
     event_types: list[str] | None = None
     path_prefix: PathPrefix = None
     enabled: bool | None = Field(default=None, description="true re-enables an automatically disabled endpoint")
+    content_mode: ContentMode | None = None
 
 
 class SubscriptionView(CamelModel):
@@ -51,6 +57,7 @@ class SubscriptionView(CamelModel):
     enabled: bool
     consecutive_failures: int
     disabled_reason: str | None
+    content_mode: ContentMode
     previous_secret_valid_until: datetime | None = Field(
         description="after a rotation: deliveries are also signed with the previous secret until then")
     created_at: datetime
@@ -114,7 +121,8 @@ def subscription_view(subscription: WebhookSubscription) -> SubscriptionView:
         id=subscription.id, url=subscription.url, event_types=list(subscription.event_types),
         path_prefix=format_path(subscription.path_prefix) if subscription.path_prefix else None,
         enabled=subscription.enabled, consecutive_failures=subscription.consecutive_failures,
-        disabled_reason=subscription.disabled_reason, created_at=subscription.created_at,
+        disabled_reason=subscription.disabled_reason, content_mode=subscription.content_mode,
+        created_at=subscription.created_at,
         previous_secret_valid_until=service.previous_secret_valid_until(subscription),
     )
 
@@ -144,81 +152,85 @@ def create_webhook(body: SubscriptionCreate, principal: CurrentPrincipal, sessio
     require_global(principal, APPLICATION_ADMIN)
     created = service.create_subscription(
         session, url=body.url, secret=body.secret, event_types=body.event_types, path_prefix=body.path_prefix,
-        enabled=body.enabled)
+        enabled=body.enabled, content_mode=body.content_mode)
     session.refresh(created.subscription)  # created_at, set by the database
     return SubscriptionCreated(**subscription_view(created.subscription).model_dump(), secret=created.secret)
 
 
-@router.get("/webhooks", response_model=list[SubscriptionView], responses=ERROR_RESPONSES)
-def list_webhooks(principal: CurrentPrincipal, session: DbSession) -> list[SubscriptionView]:
+@router.get("/webhooks", response_model=Page[SubscriptionView], responses=ERROR_RESPONSES)
+def list_webhooks(principal: CurrentPrincipal, session: DbSession, paging: PageParams) -> Page[SubscriptionView]:
     require_global(principal, APPLICATION_ADMIN)
-    return [subscription_view(s) for s in service.list_subscriptions(session)]
+    return paging.page_of_all([subscription_view(s) for s in service.list_subscriptions(session)])
 
 
-@router.get("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERROR_RESPONSES)
-def get_webhook(subscription_id: int, principal: CurrentPrincipal, session: DbSession) -> SubscriptionView:
+@router.get("/webhooks/{subscriptionId}", response_model=SubscriptionView, responses=ERROR_RESPONSES)
+def get_webhook(subscriptionId: int, principal: CurrentPrincipal, session: DbSession) -> SubscriptionView:
     require_global(principal, APPLICATION_ADMIN)
-    return subscription_view(service.get_subscription(session, subscription_id))
+    return subscription_view(service.get_subscription(session, subscriptionId))
 
 
-@router.patch("/webhooks/{subscription_id}", response_model=SubscriptionView, responses=ERROR_RESPONSES)
-def update_webhook(subscription_id: int, body: SubscriptionUpdate, principal: CurrentPrincipal,
+@router.patch("/webhooks/{subscriptionId}", response_model=SubscriptionView, responses=ERROR_RESPONSES)
+def update_webhook(subscriptionId: int, body: SubscriptionUpdate, principal: CurrentPrincipal,
                    session: DbSession, background: BackgroundTasks) -> SubscriptionView:
     require_global(principal, APPLICATION_ADMIN)
     subscription = service.update_subscription(
-        session, subscription_id, url=body.url, secret=body.secret, event_types=body.event_types,
-        path_prefix=body.path_prefix, enabled=body.enabled)
+        session, subscriptionId, url=body.url, secret=body.secret, event_types=body.event_types,
+        path_prefix=body.path_prefix, enabled=body.enabled, content_mode=body.content_mode)
     if subscription.enabled:
         background.add_task(kick_delivery)
     return subscription_view(subscription)
 
 
-@router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERROR_RESPONSES)
-def delete_webhook(subscription_id: int, principal: CurrentPrincipal, session: DbSession) -> Response:
+@router.delete("/webhooks/{subscriptionId}", status_code=status.HTTP_204_NO_CONTENT, responses=ERROR_RESPONSES)
+def delete_webhook(subscriptionId: int, principal: CurrentPrincipal, session: DbSession) -> Response:
     require_global(principal, APPLICATION_ADMIN)
-    service.delete_subscription(session, subscription_id)
+    service.delete_subscription(session, subscriptionId)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/webhooks/{subscription_id}/secret/rotate", response_model=SecretRotated, responses=ERROR_RESPONSES)
-def rotate_webhook_secret(subscription_id: int, body: SecretRotation, principal: CurrentPrincipal,
+@router.post("/webhooks/{subscriptionId}/secret/rotate", response_model=SecretRotated, responses=ERROR_RESPONSES)
+def rotate_webhook_secret(subscriptionId: int, body: SecretRotation, principal: CurrentPrincipal,
                           session: DbSession) -> SecretRotated:
     """A new signing secret; deliveries carry both signatures during the grace period, so receivers can switch
     to the new secret whenever they like within it."""
     require_global(principal, APPLICATION_ADMIN)
-    rotated = service.rotate_secret(session, subscription_id, secret=body.secret, grace_seconds=body.grace_seconds)
+    rotated = service.rotate_secret(session, subscriptionId, secret=body.secret, grace_seconds=body.grace_seconds)
     return SecretRotated(secret=rotated.secret, previous_secret_valid_until=rotated.previous_valid_until)
 
 
-@router.post("/webhooks/{subscription_id}/replay", response_model=ReplayQueued,
+@router.post("/webhooks/{subscriptionId}/replay", response_model=ReplayQueued,
              status_code=status.HTTP_202_ACCEPTED, responses=ERROR_RESPONSES)
-def replay_webhook(subscription_id: int, body: ReplayRequest, principal: CurrentPrincipal,
-                   session: DbSession, background: BackgroundTasks) -> ReplayQueued:
-    """Send every matching event from `fromEvent` on again, oldest first (delivered and dead ones too)."""
+def replay_webhook(subscriptionId: int, body: ReplayRequest, principal: CurrentPrincipal,
+                   session: DbSession, background: BackgroundTasks, response: Response) -> ReplayQueued:
+    """Send every matching event from `fromEvent` on again, oldest first (delivered and dead ones too);
+    `Location` lists the endpoint's deliveries."""
     require_global(principal, APPLICATION_ADMIN)
-    queued = service.replay(session, subscription_id, body.from_event)
+    queued = service.replay(session, subscriptionId, body.from_event)
     background.add_task(kick_delivery)
+    response.headers["Location"] = f"/webhooks/{subscriptionId}/deliveries"
     return ReplayQueued(queued=queued)
 
 
-@router.get("/webhooks/{subscription_id}/deliveries", response_model=list[DeliveryView], responses=ERROR_RESPONSES)
+@router.get("/webhooks/{subscriptionId}/deliveries", response_model=Page[DeliveryView], responses=ERROR_RESPONSES)
 def list_deliveries(
-    subscription_id: int,
+    subscriptionId: int,
     principal: CurrentPrincipal,
     session: DbSession,
+    paging: PageParams,
     delivery_status: Annotated[Literal["pending", "delivered", "dead"] | None, Query(alias="status")] = None,
-    after_id: Annotated[int, Query(alias="afterId", ge=0, description="page after this delivery id")] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[DeliveryView]:
+) -> Page[DeliveryView]:
+    """Deliveries oldest first."""
     require_global(principal, APPLICATION_ADMIN)
-    rows = service.delivery_history(session, subscription_id, status=delivery_status, after_id=after_id, limit=size)
-    return [delivery_view(d, e) for d, e in rows]
+    rows = service.delivery_history(session, subscriptionId, status=delivery_status, after_id=paging.after_id,
+                                    limit=paging.limit)
+    total = service.count_deliveries(session, subscriptionId, status=delivery_status, after_id=paging.after_id)
+    return paging.page_after([delivery_view(d, e) for d, e in rows], total, rows[-1][0].id if rows else None)
 
 
-@router.get("/webhooks/{subscription_id}/deliveries/{delivery_id}/attempts", response_model=list[AttemptView],
+@router.get("/webhooks/{subscriptionId}/deliveries/{deliveryId}/attempts", response_model=Page[AttemptView],
             responses=ERROR_RESPONSES)
-def list_delivery_attempts(subscription_id: int, delivery_id: int, principal: CurrentPrincipal,
-                           session: DbSession) -> list[AttemptView]:
+def list_delivery_attempts(subscriptionId: int, deliveryId: int, principal: CurrentPrincipal,
+                           session: DbSession, paging: PageParams) -> Page[AttemptView]:
     require_global(principal, APPLICATION_ADMIN)
-    attempts = service.delivery_attempts(session, subscription_id, delivery_id)
-    return [attempt_view(a) for a in attempts]
+    attempts = service.delivery_attempts(session, subscriptionId, deliveryId)
+    return paging.page_of_all([attempt_view(a) for a in attempts])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -17,11 +17,19 @@ class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
-class ErrorBody(BaseModel):
-    statusCode: int
-    error: str
-    message: str
-    details: Any | None = None
+class ProblemBody(BaseModel):
+    """An RFC 9457 problem, sent as `application/problem+json`."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(default="about:blank", description="a URI naming the kind of problem")
+    title: str = Field(description="the HTTP status phrase")
+    status: int
+    detail: str = Field(description="what went wrong, for a person")
+    instance: str | None = Field(default=None, description="the request path")
+    errors: list[dict[str, Any]] | None = Field(default=None, description="invalid fields, on a 422")
+    statusCode: int = Field(description="the same as status (the reference product's error body)")
+    error: str = Field(description="the same as title")
+    message: str = Field(description="the same as detail")
 
 
 ValidationStatus = Literal["passed", "warning", "failed", "skipped"]
@@ -47,10 +55,15 @@ class ValidationResultsBody(BaseModel):
         return cls.model_validate(validation_object(results))
 
 
-class Page(CamelModel):
-    offset: int
-    size: int
-    count: int = Field(description="total number of items, regardless of paging")
+ItemT = TypeVar("ItemT")
+
+
+class Page(CamelModel, Generic[ItemT]):
+    """The one envelope of every list: a page of items, how many match in all, and where the next page starts."""
+
+    items: list[ItemT]
+    total: int = Field(description="number of items matching the request, regardless of paging")
+    next_cursor: str | None = Field(description="pass as `cursor` to get the next page; null on the last page")
 
 
 def status_setting_value(value: StatusSetting | None) -> str | None:

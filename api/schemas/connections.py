@@ -229,6 +229,3 @@ class ConnectionSummaryView(CamelModel):
                    cron=summary.cron, data_sources=summary.data_sources, next_sync_at=summary.next_sync_at,
                    last_sync_at=summary.last_sync_at)
 
-
-class ConnectionsResponse(CamelModel):
-    connections: list[ConnectionSummaryView]

@@ -33,10 +33,6 @@ class ChildBody(CamelModel):
     remote_state: str
 
 
-class ChildrenPage(Page):
-    items: list[ChildBody]
-
-
 class OwnerBody(CamelModel):
     type: Literal["user", "group"]
     name: str = Field(min_length=1, max_length=255)
@@ -64,22 +60,13 @@ class ObjectView(CamelModel):
     last_changed_at: datetime
     deleted_remotely_at: datetime | None
     tags: list[TagBody]
-    children: ChildrenPage
+    children: Page[ChildBody]
     dictionary: list[ColumnBody] | None = Field(description="columns, for tables and views only")
 
 
-class EventBody(CamelModel):
-    id: int
-    event_id: str
-    type: str
-    object_path: list[str]
-    payload: dict[str, Any]
-    bulk_id: str | None
-    occurred_at: datetime
-
-
-class HistoryPage(Page):
-    items: list[EventBody]
+#: A change event as webhooks, the Redis stream, the feed, the history and `objectsync events --json` carry
+#: it: a CloudEvent (its JSON Schema: `objectsync events schema`).
+EventBody = dict[str, Any]
 
 
 class SettingsValues(CamelModel):

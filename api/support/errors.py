@@ -1,6 +1,9 @@
 """Errors → HTTP responses, in one place: each kind of `domain.errors` has one status, and the few library
 errors that can escape a service (the catalog or the broker unreachable, a constraint hit by a race) have
-theirs. Bodies: {statusCode, error, message[, details]}."""
+theirs. Every error body is an RFC 9457 problem (`application/problem+json`: type, title, status, detail,
+instance), with extension members where a client needs more (`errors` for invalid fields). The members
+`statusCode`, `error` and `message` repeat status, title and detail for clients of the reference product's
+error body."""
 
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from domain.paths import DotSegmentInPath
 from services.connections.connection_admin import ConnectionValidationFailed
 
 log = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 #: Most specific first: the first matching class decides the status code.
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
@@ -46,16 +51,25 @@ LIBRARY_ERROR_MESSAGES: dict[type[Exception], str] = {
 }
 
 
-def error_body(status: int, message: str, details: Any = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"statusCode": status, "error": HTTPStatus(status).phrase, "message": message}
-    if details is not None:
-        body["details"] = details
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_CONTENT_TYPE
+
+
+def problem(status: int, detail: str, instance: str | None = None, **extensions: Any) -> dict[str, Any]:
+    """An RFC 9457 problem; `type` stays `about:blank`, so `title` is the status phrase."""
+    title = HTTPStatus(status).phrase
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+                            "statusCode": status, "error": title, "message": detail}
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extensions.items() if v is not None})
     return body
 
 
-def error_response(status: int, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, message, details), status_code=status, headers=headers)
+def problem_response(request: Request | None, status: int, detail: str, headers: dict[str, str] | None = None,
+                     **extensions: Any) -> ProblemResponse:
+    instance = request.url.path if request is not None else None
+    return ProblemResponse(problem(status, detail, instance, **extensions), status_code=status, headers=headers)
 
 
 def status_of(exc: Exception) -> int:
@@ -74,36 +88,37 @@ def _message(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-async def mapped_error(_: Request, exc: Exception) -> JSONResponse:
+async def mapped_error(request: Request, exc: Exception) -> ProblemResponse:
     status = status_of(exc)
     if status == 500:
         log.error("unhandled %s", type(exc).__name__, exc_info=exc)
-        return error_response(500, "internal error")
+        return problem_response(request, 500, "internal error")
     if status >= 500:
         log.warning("service unavailable: %s", type(exc).__name__)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return error_response(status, _message(exc), headers=headers)
+    return problem_response(request, status, _message(exc), headers=headers)
 
 
-async def connection_validation_failed(_: Request, exc: ConnectionValidationFailed) -> JSONResponse:
-    """400 with the connection as stored now (status, validation results), as a registration or edit answers."""
+async def connection_validation_failed(request: Request, exc: ConnectionValidationFailed) -> ProblemResponse:
+    """400 with the connection as stored now (its status, validation results) in the `connection` member."""
     view = ConnectionView.of(exc.details).model_dump(mode="json", by_alias=True)
-    return JSONResponse({**error_body(400, str(exc)), **view, "bulkId": None}, status_code=400)
+    return problem_response(request, 400, str(exc), connection=view)
 
 
-async def request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def request_validation_error(request: Request, exc: RequestValidationError) -> ProblemResponse:
     """Say which field is wrong and why; never echo the submitted values (they may be credentials)."""
     errors = [
         {"location": [str(p) for p in e.get("loc", ())], "message": e.get("msg", "invalid"), "type": e.get("type")}
         for e in exc.errors()
     ]
     summary = "; ".join(f"{'.'.join(err['location'])}: {err['message']}" for err in errors[:5])
-    return error_response(422, f"invalid request: {summary}" if summary else "invalid request", errors)
+    return problem_response(request, 422, f"invalid request: {summary}" if summary else "invalid request",
+                            errors=errors)
 
 
-async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def http_error(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+    return problem_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 
 
 def install_error_handlers(app: FastAPI) -> None:

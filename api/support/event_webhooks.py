@@ -45,7 +45,7 @@ def register_event_webhooks(app: FastAPI) -> None:
 
 def _receiver(model: type[CloudEvent]) -> Callable[..., None]:
     def receive(
-        event: Annotated[model, Body(media_type="application/json")],  # type: ignore[valid-type]
+        event: Annotated[model, Body(media_type="application/cloudevents+json")],  # type: ignore[valid-type]
         webhook_id: WebhookId,
         webhook_timestamp: WebhookTimestamp,
         webhook_signature: WebhookSignature,

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from api.schemas.objects import (
-    ChildBody,
-    ChildrenPage,
-    ColumnBody,
-    EventBody,
-    HistoryPage,
-    ObjectSettingsBody,
-    ObjectView,
-    OwnerBody,
-    TagBody,
-)
-from api.support.deps import Paging
+from api.schemas.common import Page
+from api.schemas.objects import ChildBody, ColumnBody, EventBody, ObjectSettingsBody, ObjectView, OwnerBody, TagBody
+from api.support.paging import PageRequest
 from catalog.session import Session
 from services.connections.object_settings import ObjectSettings
 from services.connections.object_views import EventRecord, object_history, read_object
+from services.delivery.envelope import to_cloudevent
 
 
 def settings_body(settings: ObjectSettings) -> ObjectSettingsBody:
@@ -29,13 +21,12 @@ def settings_body(settings: ObjectSettings) -> ObjectSettingsBody:
 
 
 def event_body(event: EventRecord) -> EventBody:
-    return EventBody(id=event.id, event_id=event.event_id, type=event.type, object_path=event.object_path,
-                     payload=event.payload, bulk_id=event.bulk_id, occurred_at=event.occurred_at)
+    return to_cloudevent(event.change)
 
 
-def object_view(session: Session, path: Sequence[str], paging: Paging,
+def object_view(session: Session, path: Sequence[str], paging: PageRequest,
                 only_children: Collection[str] | None) -> ObjectView:
-    obj = read_object(session, path, offset=paging.offset, limit=paging.size, only_children=only_children)
+    obj = read_object(session, path, offset=paging.offset, limit=paging.limit, only_children=only_children)
     children = obj.children
     return ObjectView(
         object_path=list(obj.path), name=obj.name, kind=obj.kind, remote_kind=obj.remote_kind,
@@ -43,17 +34,15 @@ def object_view(session: Session, path: Sequence[str], paging: Paging,
         remote_state=obj.remote_state, settings=settings_body(obj.settings), comment=obj.comment, owner=obj.owner,
         revision=obj.revision, first_seen_at=obj.first_seen_at, last_changed_at=obj.last_changed_at,
         deleted_remotely_at=obj.deleted_remotely_at, tags=[TagBody(name=t.name, system=t.system) for t in obj.tags],
-        children=ChildrenPage(
-            offset=children.offset, size=children.size, count=children.count,
-            items=[ChildBody(name=c.name, kind=c.kind, object_path=list(c.path), effective_status=c.effective_status,
-                             remote_state=c.remote_state) for c in children.items]),
+        children=paging.page(
+            [ChildBody(name=c.name, kind=c.kind, object_path=list(c.path), effective_status=c.effective_status,
+                       remote_state=c.remote_state) for c in children.items], children.count),
         dictionary=None if obj.dictionary is None else [
             ColumnBody(name=c.name, ordinal=c.ordinal, data_type=c.data_type, nullable=c.nullable,
                        comment=c.comment, tags=c.tags) for c in obj.dictionary],
     )
 
 
-def history_page(session: Session, path: Sequence[str], paging: Paging) -> HistoryPage:
-    page = object_history(session, path, offset=paging.offset, limit=paging.size)
-    return HistoryPage(offset=page.offset, size=page.size, count=page.count,
-                       items=[event_body(e) for e in page.items])
+def history_page(session: Session, path: Sequence[str], paging: PageRequest) -> Page[EventBody]:
+    page = object_history(session, path, offset=paging.offset, limit=paging.limit)
+    return paging.page([event_body(e) for e in page.items], page.count)

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.support.errors import error_response
+from api.support.errors import ProblemResponse, problem
 from catalog.session import session_scope
 from domain.paths import has_dot_segment
 from services.access.tokens import verify_token
@@ -92,4 +92,5 @@ def _capped(receive: Receive, limit: int) -> Callable[[], Awaitable[Message]]:
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str,
                   headers: MutableMapping[str, Any] | None = None) -> None:
-    await error_response(status, message, headers=dict(headers or {}) or None)(scope, receive, send)
+    body = problem(status, message, scope.get("path"))
+    await ProblemResponse(body, status_code=status, headers=dict(headers or {}) or None)(scope, receive, send)

@@ -37,7 +37,7 @@ def home() -> Response:
 
 @router.get("/connections")
 def connections(request: Request, session: DbSession, viewer: CurrentViewer) -> Response:
-    summaries = connection_admin.list_connections(
+    summaries, _ = connection_admin.list_connections(
         session, only_keys=visible_connection_keys(session, viewer.principal))
     latest = last_jobs(session, [s.key for s in summaries], visible_to=viewer.principal)
     return page(request, "connections.html", tab="connections", connections=summaries, last_jobs=latest,

@@ -273,13 +273,18 @@ def show_connection(session: Session, key: str) -> ConnectionDetails:
     return connection_details(get_connection(session, key), session)
 
 
-def list_connections(session: Session, *, only_keys: Collection[str] | None = None) -> list[ConnectionSummary]:
-    """Every connection by key (or those in `only_keys`), with its number of enabled data sources."""
+def list_connections(session: Session, *, only_keys: Collection[str] | None = None, technology: str | None = None,
+                     status: str | None = None, offset: int = 0,
+                     limit: int | None = None) -> tuple[list[ConnectionSummary], int]:
+    """A page of connections by key (among `only_keys`, of one technology or status), with their number of
+    enabled data sources, and how many match in all."""
+    rows, total = connections_with_data_sources(session, only_keys, technology=technology, status=status,
+                                                 offset=offset, limit=limit)
     return [
         ConnectionSummary(key=c.key, technology=c.technology, status=c.status, cron=c.cron, data_sources=count,
                           next_sync_at=c.next_sync_at, last_sync_at=c.last_sync_at)
-        for c, count in connections_with_data_sources(session, only_keys)
-    ]
+        for c, count in rows
+    ], total
 
 
 def _locked(session: Session, key: str) -> Connection:

@@ -87,6 +87,7 @@ class EventRecord:
     payload: dict[str, Any]
     bulk_id: str | None
     occurred_at: datetime
+    change: ChangeEvent  # the outbox row, for doors that send the event as the CloudEvent it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ def event_record(event: ChangeEvent, bulk_id: uuid.UUID | None) -> EventRecord:
     return EventRecord(id=event.id, event_id=str(event.event_id), type=event.type,
                        connection_key=event.connection_key, object_path=list(event.object_path or []),
                        payload=event.payload or {}, bulk_id=str(bulk_id) if bulk_id else None,
-                       occurred_at=event.occurred_at)
+                       occurred_at=event.occurred_at, change=event)
 
 
 def object_history(session: Session, path: Sequence[str], *, offset: int = 0, limit: int = 100) -> EventPage:

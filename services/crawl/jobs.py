@@ -10,7 +10,14 @@ from typing import Any
 
 from catalog.connection_store import get_connection
 from catalog.data_object_store import object_exists
-from catalog.job_listing_store import JobVisibility, job_by_bulk_id, last_job_by_connection, newest_jobs
+from catalog.job_listing_store import (
+    JobFilter,
+    JobVisibility,
+    count_jobs,
+    job_by_bulk_id,
+    last_job_by_connection,
+    newest_jobs,
+)
 from catalog.session import Session, session_factory
 from domain.errors import DataObjectNotFound, Invalid, JobNotFound, Unavailable
 from domain.jobs import TERMINAL_STATUSES, JobStatus
@@ -111,8 +118,16 @@ def list_jobs(session: Session, *, visible_to: Principal | None = None, failed_o
               connection_key: str | None = None, offset: int = 0, limit: int = 100) -> list[Job]:
     """The newest jobs first; `failed_only` keeps those that did not fully succeed (failed or partial)."""
     return newest_jobs(session, visibility=_visibility(session, visible_to),
-                       statuses=UNSUCCESSFUL_STATUSES if failed_only else None, connection_key=connection_key,
+                       only=JobFilter(UNSUCCESSFUL_STATUSES if failed_only else None, connection_key),
                        offset=offset, limit=limit)
+
+
+def page_of_jobs(session: Session, only: JobFilter, *, visible_to: Principal | None = None, offset: int = 0,
+                 limit: int = 100) -> tuple[list[Job], int]:
+    """A page of the newest jobs matching `only`, and how many match in all."""
+    visibility = _visibility(session, visible_to)
+    return (newest_jobs(session, visibility=visibility, only=only, offset=offset, limit=limit),
+            count_jobs(session, visibility=visibility, only=only))
 
 
 def last_jobs(session: Session, connection_keys: Collection[str], *,

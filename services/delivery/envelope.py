@@ -1,17 +1,24 @@
-"""CloudEvents 1.0 structured JSON for a change event: the one shape webhooks and the stream carry."""
+"""CloudEvents 1.0 for a change event: the one shape webhooks, the stream, the feed and the history carry.
+
+Over HTTP (the CloudEvents HTTP binding) a webhook endpoint gets either structured mode, the whole event as
+the body with `content-type: application/cloudevents+json`, or binary mode, the event's data as the body
+(`content-type` is its `datacontenttype`) and every other attribute in a `ce-` header.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from domain.paths import format_path, format_segment
 from models import ChangeEvent
 
 SPEC_VERSION = "1.0"
 TYPE_PREFIX = "objectsync."
-CONTENT_TYPE = "application/json"
+CONTENT_TYPE = "application/json"  # of an event's data
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 
 
 def event_type_name(outbox_type: str) -> str:
@@ -37,6 +44,7 @@ def to_cloudevent(event: ChangeEvent) -> dict[str, Any]:
         "jobId": event.job_id,
     }
     data.update(event.payload or {})
+    data.setdefault("bulkId", None)  # events written before every event carried it
     data.setdefault("before", None)
     data.setdefault("after", None)
     return {
@@ -52,6 +60,29 @@ def to_cloudevent(event: ChangeEvent) -> dict[str, Any]:
     }
 
 
-def serialize(cloudevent: dict[str, Any]) -> str:
+def serialize(cloudevent: Any) -> str:
     """Compact, key-ordered JSON: the exact bytes that get signed and sent."""
     return json.dumps(cloudevent, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def structured_message(cloudevent: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """Headers and body of the event in structured mode."""
+    return {"content-type": STRUCTURED_CONTENT_TYPE}, serialize(cloudevent)
+
+
+def binary_message(cloudevent: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """Headers and body of the event in binary mode: `ce-` headers, percent-encoded as the binding says."""
+    headers = {"content-type": cloudevent.get("datacontenttype", CONTENT_TYPE)}
+    for name, value in cloudevent.items():
+        if name not in ("data", "datacontenttype"):
+            headers[f"ce-{name}"] = _header_value(str(value))
+    return headers, serialize(cloudevent.get("data"))
+
+
+def _header_value(text: str) -> str:
+    """Space, '"', '%' and anything outside printable ASCII percent-encoded (UTF-8), the rest as is."""
+    return "".join(ch if "!" <= ch <= "~" and ch not in '"%' else quote(ch, safe="") for ch in text)
+
+
+def http_message(cloudevent: dict[str, Any], content_mode: str) -> tuple[dict[str, str], str]:
+    return binary_message(cloudevent) if content_mode == "binary" else structured_message(cloudevent)

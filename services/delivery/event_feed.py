@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from catalog.object_view_store import count_events as count_stored_events
 from catalog.object_view_store import events_after
 from catalog.outbox import last_event_id
 from catalog.session import Session
@@ -24,6 +25,13 @@ def list_events(session: Session, *, visible_to: Principal | None, after_id: int
     rows = events_after(session, after_id=after_id, before_id=before_id, types=types, path_prefix=path_prefix,
                         within=within, newest_first=newest_first, limit=min(max(limit, 1), MAX_PAGE))
     return [event_record(event, bulk_id) for event, bulk_id in rows]
+
+
+def count_events(session: Session, *, visible_to: Principal | None, after_id: int = 0,
+                 types: Collection[str] | None = None, path_prefix: Sequence[str] | None = None) -> int:
+    """How many events `list_events` would list in id order without a limit."""
+    within = None if visible_to is None or visible_to.sees_everything else owned_paths(session, visible_to)
+    return count_stored_events(session, after_id=after_id, types=types, path_prefix=path_prefix, within=within)
 
 
 def read_change_events(session: Session, *, after_id: int = 0, path_prefix: Sequence[str] | None = None,

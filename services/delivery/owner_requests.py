@@ -92,6 +92,14 @@ def list_requests(
                                limit=max(1, min(limit, 1000)))
 
 
+def count_requests(session: Session, *, status: str | None = None,
+                   owned_paths: Sequence[Sequence[str]] | None = None, after_id: int = 0) -> int:
+    """How many requests `list_requests` would list without a limit."""
+    if owned_paths is not None and not owned_paths:
+        return 0
+    return store.count_requests(session, status=status, owned_paths=owned_paths, after_id=after_id)
+
+
 def get_request(session: Session, request_id: int) -> OwnerRequestView:
     for view in list_requests(session, after_id=request_id - 1, limit=1):
         if view.id == request_id:

@@ -23,7 +23,7 @@ from catalog.locks import webhook_endpoint_session
 from catalog.session import Session, session_scope
 from domain.webhook_delivery import DeliveryStatus
 from models import ChangeEvent, WebhookDelivery, WebhookSubscription
-from services.delivery.envelope import serialize, to_cloudevent
+from services.delivery.envelope import http_message, to_cloudevent
 from services.delivery.ssrf import UnsafeWebhookUrl, pinned_target
 from services.delivery.webhook_subscriptions import signing_secrets
 from settings import Settings, get_settings
@@ -63,7 +63,6 @@ def sign_headers(secrets: Sequence[str], message_id: str, body: str, now: dateti
         "webhook-id": message_id,
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": " ".join(Webhook(secret).sign(message_id, now, body) for secret in secrets),
-        "content-type": "application/json",
     }
 
 
@@ -74,21 +73,22 @@ def http_client(event_settings: Settings) -> httpx.Client:
 
 
 def send(client: httpx.Client, url: str, secrets: Sequence[str], event: ChangeEvent,
-         event_settings: Settings) -> AttemptResult:
+         event_settings: Settings, content_mode: str = "structured") -> AttemptResult:
     """One HTTP attempt; any 2xx is success, anything else (redirects included) a failure to retry."""
     started = time.monotonic()
-    ok, status_code, error = _post(client, url, secrets, event, event_settings)
+    ok, status_code, error = _post(client, url, secrets, event, event_settings, content_mode)
     return AttemptResult(ok, status_code, error, round((time.monotonic() - started) * 1000))
 
 
 def _post(client: httpx.Client, url: str, secrets: Sequence[str], event: ChangeEvent,
-          event_settings: Settings) -> tuple[bool, int | None, str | None]:
+          event_settings: Settings, content_mode: str) -> tuple[bool, int | None, str | None]:
     try:
         target = pinned_target(url, allow_private=event_settings.webhook_allow_private_addresses)
     except UnsafeWebhookUrl as exc:
         return False, None, str(exc)
-    body = serialize(to_cloudevent(event))
-    headers = {**sign_headers(secrets, str(event.event_id), body, datetime.now(UTC)), **target.headers}
+    message_headers, body = http_message(to_cloudevent(event), content_mode)
+    headers = {**message_headers, **sign_headers(secrets, str(event.event_id), body, datetime.now(UTC)),
+               **target.headers}
     try:
         response = client.post(target.url, content=body.encode(), headers=headers, extensions=target.extensions)
     except httpx.HTTPError as exc:
@@ -134,7 +134,7 @@ def _deliver_head(session: Session, client: httpx.Client, run: EndpointRun, even
     secrets = signing_secrets(subscription)
     session.commit()  # no transaction stays open during the HTTP call
 
-    result = send(client, subscription.url, secrets, event, event_settings)
+    result = send(client, subscription.url, secrets, event, event_settings, subscription.content_mode)
     return _record(session, run, delivery, subscription, result, event_settings)
 
 

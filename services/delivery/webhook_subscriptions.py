@@ -123,12 +123,14 @@ def create_subscription(
     event_types: Sequence[str] = (),
     path_prefix: str | Sequence[str] | None = None,
     enabled: bool = True,
+    content_mode: str = "structured",
 ) -> CreatedSubscription:
     check_webhook_url(url, allow_private=get_settings().webhook_allow_private_addresses)
     plain = validate_secret(secret) if secret else generate_secret()
     subscription = WebhookSubscription(
         url=url, secret_encrypted=encrypt_secret(plain), event_types=normalize_event_types(event_types),
         path_prefix=normalize_path_prefix(path_prefix), enabled=enabled, consecutive_failures=0,
+        content_mode=content_mode,
     )
     session.add(subscription)
     session.flush()
@@ -155,6 +157,7 @@ def update_subscription(
     event_types: Sequence[str] | None = None,
     path_prefix: str | Sequence[str] | None = None,
     enabled: bool | None = None,
+    content_mode: str | None = None,
 ) -> WebhookSubscription:
     """Change what is given; enabling by hand clears an automatic disable and its failure count."""
     subscription = get_subscription(session, subscription_id, for_update=True)
@@ -166,6 +169,8 @@ def update_subscription(
         subscription.event_types = normalize_event_types(event_types)
     if path_prefix is not None:
         subscription.path_prefix = normalize_path_prefix(path_prefix)
+    if content_mode is not None:
+        subscription.content_mode = content_mode
     if enabled is not None:
         if enabled and not subscription.enabled:
             subscription.consecutive_failures = 0
@@ -221,6 +226,11 @@ def delivery_history(
         raise ValueError(f"status must be one of {', '.join(DELIVERY_STATUSES)}")
     return store.deliveries(session, subscription_id, status=status, after_id=after_id,
                             limit=max(1, min(limit, 1000)))
+
+
+def count_deliveries(session: Session, subscription_id: int, *, status: str | None = None, after_id: int = 0) -> int:
+    """How many deliveries `delivery_history` would list without a limit."""
+    return store.count_deliveries(session, subscription_id, status=status, after_id=after_id)
 
 
 def delivery_attempts(session: Session, subscription_id: int, delivery_id: int) -> list[WebhookDeliveryAttempt]:

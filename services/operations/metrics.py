@@ -11,10 +11,18 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
+from prometheus_client.utils import floatToGoString
 
-from catalog.metrics_store import CatalogFigures, read_catalog_figures
+from catalog.metrics_store import (
+    CRAWL_BUCKETS,
+    DELIVERY_BUCKETS,
+    RELAY_BUCKETS,
+    CatalogFigures,
+    Observed,
+    read_catalog_figures,
+)
 from services.operations.health import check_broker
 
 log = logging.getLogger(__name__)
@@ -62,6 +70,36 @@ def catalog_metrics(figures: CatalogFigures) -> Iterator[Metric]:
     open_requests = gauge("owner_requests_pending", "Owner validation requests waiting for an owner.")
     open_requests.add_metric([], figures.pending_owner_requests)
     yield open_requests
+    yield from duration_metrics(figures)
+
+
+def histogram(name: str, documentation: str, labels: tuple[str, ...], buckets: tuple[float, ...],
+              observed: dict[tuple[str, ...], Observed]) -> HistogramMetricFamily:
+    family = HistogramMetricFamily(PREFIX + name, documentation, labels=list(labels))
+    for label_values, (cumulative, count, total) in sorted(observed.items()):
+        bounds = [(floatToGoString(b), c) for b, c in zip(buckets, cumulative, strict=True)]
+        family.add_metric(list(label_values), [*bounds, ("+Inf", count)], total)
+    return family
+
+
+def duration_metrics(figures: CatalogFigures) -> Iterator[Metric]:
+    yield histogram("crawl_duration_seconds", "Crawls from start to close, per technology.", ("technology",),
+                    CRAWL_BUCKETS, figures.crawl_durations)
+    yield histogram("webhook_delivery_duration_seconds", "Webhook delivery attempts: how long the receiver "
+                    "took to answer, per outcome (delivered, failed).", ("outcome",), DELIVERY_BUCKETS,
+                    figures.delivery_latencies)
+    yield histogram("relay_lag_seconds", "From a change event's commit to its webhook delivery's creation.", (),
+                    RELAY_BUCKETS, figures.relay_lags)
+    status = gauge("connection_last_crawl_status", "1 for the status of the connection's last crawl.",
+                   ("connection", "status"))
+    duration = gauge("connection_last_crawl_duration_seconds", "How long the connection's last finished crawl took.",
+                     ("connection",))
+    for key, last_status, seconds in figures.last_crawls:
+        status.add_metric([key, last_status], 1)
+        if seconds is not None:
+            duration.add_metric([key], seconds)
+    yield status
+    yield duration
 
 
 def outbox_metrics(figures: CatalogFigures) -> Iterator[Metric]:

@@ -31,7 +31,7 @@ STORED = {
 def wait_job(client: httpx.Client, bulk_id: str, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        job = client.get("/jobs", params={"bulkId": bulk_id}).json()["jobs"][0]
+        job = client.get(f"/jobs/{bulk_id}").json()
         if job["status"] in ("succeeded", "partial", "failed"):
             return job
         assert time.monotonic() < deadline, f"job {bulk_id} still {job['status']}"
@@ -109,7 +109,7 @@ def test_invalid_filters_are_a_422_naming_the_problem_and_nothing_is_stored(
     created = admin.post("/data/connection", json={
         "connectionKey": "pg", "connection": source_connection(source_db), "options": {"filters": filters}})
     assert created.status_code == 422, created.text
-    assert fragment in created.json()["message"], created.text
+    assert fragment in created.json()["detail"], created.text
     with session_scope() as session:
         assert session.scalar(select(Connection.id)) is None, "no connection stored"
 
@@ -120,5 +120,5 @@ def test_invalid_filters_are_a_422_naming_the_problem_and_nothing_is_stored(
     before = stored_options("pg")
     edited = admin.put("/data/connection/pg", json={"options": {"forceRecursiveCrawl": True, "filters": filters}})
     assert edited.status_code == 422, edited.text
-    assert fragment in edited.json()["message"], edited.text
+    assert fragment in edited.json()["detail"], edited.text
     assert stored_options("pg") == before, "the whole edit is refused, the stored options are unchanged"

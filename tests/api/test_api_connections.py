@@ -60,10 +60,10 @@ def test_malformed_connections_get_clear_4xx(admin: httpx.Client, source_db: str
     for body, fragment in cases:
         response = admin.post("/data/connection/test", json=body)
         assert response.status_code == 422, (body, response.text)
-        assert fragment in response.json()["message"], response.text
+        assert fragment in response.json()["detail"], response.text
     unknown = admin.post("/data/connection/test", json={"connection": {"technology": "oracle9"}})
     assert unknown.status_code == 422
-    assert "unknown technology 'oracle9'" in unknown.json()["message"]
+    assert "unknown technology 'oracle9'" in unknown.json()["detail"]
     not_json = admin.post("/data/connection/test", content=b"{not json", headers={"content-type": "application/json"})
     assert not_json.status_code == 422
     secret_in_bad_body = admin.post("/data/connection", json={
@@ -101,7 +101,7 @@ def test_registration_stores_encrypted_credentials_and_never_returns_them(admin:
     duplicate = admin.post("/data/connection", json={
         "connectionKey": "Sales DB ünï", "connection": source_connection(source_db)})
     assert duplicate.status_code == 409
-    assert "already exists" in duplicate.json()["message"]
+    assert "already exists" in duplicate.json()["detail"]
     assert admin.get("/data/connection/nope").status_code == 404
 
 
@@ -111,8 +111,9 @@ def test_failed_validation_keeps_the_connection_in_create_error_until_fixed(admi
         "connectionKey": "pg", "connection": source_connection(source_db, username="ghost_role", password=PASSWORD)})
     assert response.status_code == 400, response.text
     body = response.json()
-    assert body["status"] == "createError" and body["bulkId"] is None
-    assert "createError" in body["message"] and body["validationResults"]["validationTests"][0]["status"] == "failed"
+    assert body["status"] == 400 and body["connection"]["status"] == "createError" and "bulkId" not in body
+    assert "createError" in body["detail"]
+    assert body["connection"]["validationResults"]["validationTests"][0]["status"] == "failed"
     assert PASSWORD not in response.text
     with session_scope() as session:
         assert session.scalar(select(Job.id)) is None
@@ -127,8 +128,8 @@ def test_a_failed_edit_keeps_the_working_configuration(admin: httpx.Client, regi
     register("pg")
     broken = admin.put("/data/connection/pg", json={"connection": {"username": "ghost_role", "port": 5432}})
     assert broken.status_code == 400
-    assert broken.json()["status"] == "editError"
-    assert broken.json()["validationResults"]["validationTests"][0]["status"] == "failed"
+    assert broken.json()["connection"]["status"] == "editError"
+    assert broken.json()["connection"]["validationResults"]["validationTests"][0]["status"] == "failed"
     with session_factory()() as session:
         from catalog.connection_store import get_connection
         from services.crawl.connector_pool import connector_for
@@ -145,7 +146,7 @@ def test_cron_is_validated_and_listed_in_the_schedule(admin: httpx.Client, regis
     register("pg")
     invalid = admin.put("/data/connection/pg", json={"cron": "every day at noon"})
     assert invalid.status_code == 422
-    assert "not a valid 5-field cron expression: 'every day at noon'" in invalid.json()["message"]
+    assert "not a valid 5-field cron expression: 'every day at noon'" in invalid.json()["detail"]
     assert admin.put("/data/connection/pg", json={"cron": "61 * * * *"}).status_code == 422
     assert admin.post("/data/connection", json={"connectionKey": "other", "cron": "* * *",
                                                 "connection": {"technology": "postgresql"}}).status_code == 422

@@ -86,6 +86,55 @@ def test_metrics_report_the_catalog_outbox_and_broker(users: Users) -> None:
     assert all(value >= 0 for value in queues.values())
 
 
+def test_metrics_histograms_of_crawls_deliveries_and_relay_lag(users: Users) -> None:
+    with session_scope() as session:
+        session.execute(text("""
+            INSERT INTO connections (key, technology, config, status, options, cron, event_namespace,
+                                     validation_results)
+            VALUES ('pg', 'postgresql', '{}', 'enabled', '{}', '0 1 * * *', 0, '[]')
+        """))
+        session.execute(text("""
+            INSERT INTO jobs (bulk_id, kind, connection_key, scope_path, options, status, subtasks_succeeded,
+                              subtasks_held, subtasks_failed, errors, summary, planned_changes, started_at,
+                              finished_at)
+            VALUES (gen_random_uuid(), 'crawl', 'pg', '{}', '{}', 'succeeded', 1, 0, 0, '[]', '{}', '[]',
+                    now() - interval '10 minutes', now() - interval '10 minutes' + interval '3 seconds'),
+                   (gen_random_uuid(), 'scheduled_sync', 'pg', '{}', '{}', 'partial', 1, 0, 1, '[]', '{}', '[]',
+                    now() - interval '1 minute', now() - interval '1 minute' + interval '40 seconds')
+        """))
+        event_id = session.execute(text("""
+            INSERT INTO change_events (event_id, type, connection_key, object_path, payload, occurred_at)
+            VALUES (gen_random_uuid(), 'column.added', 'pg', ARRAY['pg', 'db', 's', 't'], '{}',
+                    now() - interval '200 milliseconds') RETURNING id""")).scalar_one()
+        subscription = session.execute(text("""
+            INSERT INTO webhook_subscriptions (url, secret_encrypted, event_types, path_prefix, enabled,
+                                               consecutive_failures)
+            VALUES ('https://example.org/hook', '\\x00', '{}', '{}', true, 0) RETURNING id""")).scalar_one()
+        delivery = session.execute(text("""
+            INSERT INTO webhook_deliveries (subscription_id, event_id, status, attempts)
+            VALUES (:s, :e, 'delivered', 2) RETURNING id"""), {"s": subscription, "e": event_id}).scalar_one()
+        session.execute(text("""
+            INSERT INTO webhook_delivery_attempts (delivery_id, attempt, succeeded, status_code, duration_ms)
+            VALUES (:d, 1, false, 500, 30), (:d, 2, true, 200, 70)"""), {"d": delivery})
+
+    found = samples(users.as_user("admin", "APPLICATION_ADMIN").get("/metrics").text)
+
+    def sample(name: str, **labels: str) -> float:
+        return found[(f"objectsync_{name}", tuple(sorted(labels.items())))]
+
+    assert sample("crawl_duration_seconds_count", technology="postgresql") == 2
+    assert sample("crawl_duration_seconds_sum", technology="postgresql") == pytest.approx(43, abs=0.01)
+    assert sample("crawl_duration_seconds_bucket", technology="postgresql", le="5.0") == 1
+    assert sample("crawl_duration_seconds_bucket", technology="postgresql", le="60.0") == 2
+    assert sample("webhook_delivery_duration_seconds_count", outcome="delivered") == 1
+    assert sample("webhook_delivery_duration_seconds_count", outcome="failed") == 1
+    assert sample("webhook_delivery_duration_seconds_bucket", outcome="failed", le="0.05") == 1
+    assert sample("webhook_delivery_duration_seconds_bucket", outcome="delivered", le="0.05") == 0
+    assert sample("relay_lag_seconds_count") == 1 and sample("relay_lag_seconds_sum") >= 0.2
+    assert sample("connection_last_crawl_status", connection="pg", status="partial") == 1
+    assert sample("connection_last_crawl_duration_seconds", connection="pg") == pytest.approx(40, abs=0.01)
+
+
 @pytest.fixture
 def stale_catalog() -> Iterator[str]:
     name = f"objectsync_test_stale_{RUN_ID}"

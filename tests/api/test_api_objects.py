@@ -24,9 +24,9 @@ def url_path(*segments: str) -> str:
 def wait_job(client: httpx.Client, bulk_id: str, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        response = client.get("/jobs", params={"bulkId": bulk_id})
+        response = client.get(f"/jobs/{bulk_id}")
         assert response.status_code == 200, response.text
-        job = response.json()["jobs"][0]
+        job = response.json()
         if job["status"] in ("succeeded", "partial", "failed"):
             return job
         assert time.monotonic() < deadline, f"job {bulk_id} still {job['status']}"
@@ -60,10 +60,14 @@ def test_first_crawl_and_object_views(admin: httpx.Client, crawled: str) -> None
     assert [c["name"] for c in root["children"]["items"]] == [crawled]
 
     schema = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales')}").json()
-    assert schema["children"]["count"] == 2
+    assert schema["children"]["total"] == 2
     assert [c["name"] for c in schema["children"]["items"]] == ["Order Items", "a/b%c"]
-    page = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales')}", params={"offset": 1, "size": 1}).json()
-    assert [c["name"] for c in page["children"]["items"]] == ["a/b%c"] and page["children"]["count"] == 2
+    first = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales')}", params={"limit": 1}).json()["children"]
+    assert [c["name"] for c in first["items"]] == ["Order Items"] and first["nextCursor"]
+    page = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales')}",
+                     params={"limit": 1, "cursor": first["nextCursor"]}).json()
+    assert [c["name"] for c in page["children"]["items"]] == ["a/b%c"] and page["children"]["total"] == 2
+    assert page["children"]["nextCursor"] is None
 
     table = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'Order Items')}")
     assert table.status_code == 200, table.text
@@ -72,19 +76,21 @@ def test_first_crawl_and_object_views(admin: httpx.Client, crawled: str) -> None
     assert view["dataSourceName"] == f"pg.{crawled}.Sales.Order Items"
     assert [(c["name"], c["dataType"], c["nullable"]) for c in view["dictionary"]] == [
         ("id", "integer", False), ("Näme", "text", True)]
-    assert view["children"]["count"] == 0
+    assert view["children"]["total"] == 0
     assert view["tags"] == [{"name": f"Immuta Connections.PostgreSQL.pg.Sales.{crawled}", "system": True}]
     slashed = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'a/b%c')}")
     assert slashed.status_code == 200 and slashed.json()["objectPath"] == ["pg", crawled, "Sales", "a/b%c"]
 
     history = admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'Order Items')}/history").json()
-    assert [e["type"] for e in history["items"]] == ["object.created"]
-    assert history["items"][0]["bulkId"] is not None
+    assert [e["type"] for e in history["items"]] == ["objectsync.object.created"]
+    assert history["items"][0]["data"]["bulkId"] is not None
 
     assert admin.get(f"/data/object/{url_path('pg', crawled, 'nope')}").status_code == 404
     too_deep = admin.get("/data/object/pg/a/b/c/d")
-    assert too_deep.status_code == 422 and "1 to 4 segments" in too_deep.json()["message"]
-    assert admin.get("/data/object/pg", params={"size": 0}).status_code == 422
+    assert too_deep.status_code == 422 and "1 to 4 segments" in too_deep.json()["detail"]
+    assert admin.get("/data/object/pg", params={"limit": 0}).status_code == 422
+    unknown = admin.get("/data/object/pg", params={"size": 1})
+    assert unknown.status_code == 422 and "unknown query parameter(s): size" in unknown.json()["detail"]
 
 
 def test_manual_crawl_finds_new_tables_and_reports_the_job(admin: httpx.Client, crawled: str, source: str) -> None:
@@ -102,9 +108,12 @@ def test_manual_crawl_finds_new_tables_and_reports_the_job(admin: httpx.Client, 
     assert job["subtasks"]["total"] == 1 and job["requestedBy"] == "admin"
     assert admin.get(f"/data/object/{url_path('pg', crawled, 'Sales', 'Returns')}").status_code == 200
     assert admin.post("/data/crawl/missing").status_code == 404
-    assert admin.get("/jobs", params={"bulkId": "not-a-uuid"}).status_code == 422
-    assert admin.get("/jobs", params={"bulkId": "00000000-0000-0000-0000-000000000000"}).status_code == 404
-    assert len(admin.get("/jobs").json()["jobs"]) == 3
+    assert admin.get("/jobs/not-a-uuid").status_code == 422
+    missing = admin.get("/jobs/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["status"] == 404 and missing.json()["instance"] == missing.url.path
+    assert admin.get("/jobs").json()["total"] == 3
+    assert real.headers["location"] == f"/jobs/{real.json()['bulkId']}"
 
 
 def data_source_events(path: list[str]) -> list[str]:
@@ -147,16 +156,17 @@ def test_status_changes_propagate_as_a_background_job(admin: httpx.Client, crawl
         {"name": f"Immuta Connections.PostgreSQL.pg.Sales.{crawled}", "system": True}]
     history = admin.get(f"/data/object/{url_path(*table)}/history").json()
     assert [e["type"] for e in history["items"]] == [  # newest first; the table-scoped settings job's end too
-        "job.finished", "data_source.enabled", "data_source.disabled", "object.created"]
+        "objectsync.job.finished", "objectsync.data_source.enabled", "objectsync.data_source.disabled",
+        "objectsync.object.created"]
 
     inherit_root = admin.put("/data/settings/pg", json={"settings": {"isActive": "inherit"}})
-    assert inherit_root.status_code == 422 and "no parent" in inherit_root.json()["message"]
+    assert inherit_root.status_code == 422 and "no parent" in inherit_root.json()["detail"]
     off = admin.put("/data/settings/pg", json={"settings": {"isActive": False, "activateNewChildren": False}})
     wait_job(admin, off.json()["bulkId"])
     assert admin.get("/data/connection/pg").json()["status"] == "enabled"  # isActive is not the lifecycle
     assert admin.get("/data/object/pg").json()["settings"]["activateNewChildren"] == "disabled"
     bad = admin.put("/data/settings/pg", json={"settings": {"isActive": "sometimes"}})
-    assert bad.status_code == 422 and "settings.isActive" in bad.json()["message"]
+    assert bad.status_code == 422 and "settings.isActive" in bad.json()["detail"]
 
 
 def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx.Client, crawled: str) -> None:
@@ -171,7 +181,7 @@ def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx
     assert set_owners.json()["settings"]["dataOwners"] == [
         {"type": "user", "name": "olga"}, {"type": "group", "name": "stewards"}]
     unknown = admin.put(f"/data/settings/{url_path(*sales)}", json={"settings": {"dataOwners": ["ghost"]}})
-    assert unknown.status_code == 422 and "no user named 'ghost'" in unknown.json()["message"]
+    assert unknown.status_code == 422 and "no user named 'ghost'" in unknown.json()["detail"]
 
     with session_scope() as session:
         from services.access.permissions import data_owners_of
@@ -202,9 +212,9 @@ def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx
     crawl = olga.post(f"/data/crawl/{url_path(*sales)}")
     assert crawl.status_code == 202
     assert wait_job(olga, crawl.json()["bulkId"])["status"] == "succeeded"
-    first_job = admin.get("/jobs").json()["jobs"][-1]["bulkId"]
-    assert olga.get("/jobs", params={"bulkId": first_job}).status_code == 404
-    assert [j["requestedBy"] for j in olga.get("/jobs").json()["jobs"]] == ["olga"]
+    first_job = admin.get("/jobs").json()["items"][-1]["bulkId"]
+    assert olga.get(f"/jobs/{first_job}").status_code == 404
+    assert [j["requestedBy"] for j in olga.get("/jobs").json()["items"]] == ["olga"]
     assert [s["connectionKey"] for s in olga.get("/schedule").json()["schedules"]] == ["pg"]
     assert users.as_user("stranger").get("/schedule").json()["schedules"] == []
 
@@ -214,8 +224,8 @@ def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx
     assert admin.get(f"/data/object/{url_path(*owned_table)}").status_code == 404
     history = gus.get(f"/data/object/{url_path(*owned_table)}/history")
     assert history.status_code == 200
-    assert [e["type"] for e in history.json()["items"]] == ["object.deleted", "object.created"]
-    assert history.json()["items"][0]["payload"]["requestedBy"] == "gus"
+    assert [e["type"] for e in history.json()["items"]] == ["objectsync.object.deleted", "objectsync.object.created"]
+    assert history.json()["items"][0]["data"]["requestedBy"] == "gus"
     assert admin.get(f"/data/object/{url_path(*sales, 'never')}/history").status_code == 404
 
 

@@ -53,7 +53,8 @@ class HttpDoor:
     def _outcome(self, response: httpx.Response) -> Outcome:
         body = response.json() if response.content else {}
         ok = response.is_success
-        return Outcome(ok, body if "status" in body else None, "" if ok else body["message"], response.text)
+        view = (body if "status" in body else None) if ok else body.get("connection")
+        return Outcome(ok, view, "" if ok else body["detail"], response.text)
 
     def test(self, fields: dict[str, Any]) -> Outcome:
         response = self.client.post("/data/connection/test", json={"connection": fields})

@@ -81,7 +81,9 @@ def test_databricks_connection_payload_is_validated_with_the_databricks_tests(ba
 
     created = bare.post("/data/connection", json=payload(name))
     assert created.status_code == 400, created.text  # the workspace does not resolve: stored as createError
-    body = created.json()
+    problem = created.json()  # an RFC 9457 problem; the connection as stored is its `connection` member
+    body = problem["connection"]
+    assert problem["status"] == 400 and created.headers["content-type"] == "application/problem+json"
     assert body["status"] == "createError" and body["validationResults"]["status"] == "failed"
     assert validation_tests(body)[0] == ("Basic connection test", "failed")
     assert [n for n, _ in validation_tests(body)] == DATABRICKS_TESTS

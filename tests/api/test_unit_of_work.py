@@ -52,7 +52,7 @@ def test_201_and_202_come_after_the_commit_and_its_task_messages(admin: httpx.Cl
     crawl = admin.post("/data/crawl/pg", json={})
     assert crawl.status_code == 202, crawl.text
     assert slow_broker == [CRAWL_CONNECTION, CRAWL_CONNECTION]
-    assert admin.get("/jobs", params={"bulkId": crawl.json()["bulkId"]}).status_code == 200
+    assert admin.get(f"/jobs/{crawl.json()['bulkId']}").status_code == 200
 
 
 def test_a_broker_refusing_the_message_is_a_503_and_the_job_stays_stored(admin: httpx.Client, source_db: str,
@@ -66,7 +66,7 @@ def test_a_broker_refusing_the_message_is_a_503_and_the_job_stays_stored(admin: 
     install_sender(refuse)
     crawl = admin.post("/data/crawl/pg", json={})
     assert crawl.status_code == 503, crawl.text
-    assert crawl.json()["message"] == (
+    assert crawl.json()["detail"] == (
         "the task broker (Redis) is unavailable; the request was stored but not dispatched")
     with session_factory()() as session:
         assert [j.status for j in session.scalars(select(Job).order_by(Job.id))] == ["queued", "queued"]
@@ -92,7 +92,7 @@ def test_the_request_commits_when_the_endpoint_returns_and_rolls_back_when_it_ra
 
     assert asyncio.run(call("/kept")).status_code == 200
     refused = asyncio.run(call("/dropped"))
-    assert refused.status_code == 409 and refused.json()["message"] == "changed my mind"
+    assert refused.status_code == 409 and refused.json()["detail"] == "changed my mind"
     with session_factory()() as session:
         assert session.scalars(select(User.name)).all() == ["kept"]
 

@@ -67,14 +67,18 @@ def object_paths(key: str) -> set[tuple[str, ...]]:
 
 
 def event_records(*args: str) -> list[dict]:
+    """`events --json`: one CloudEvent per line, the shape webhooks, the stream and the API carry."""
     result = objectsync("events", "--json", *args)
     assert result.returncode == 0, result.stderr
-    return [json.loads(line) for line in result.stdout.splitlines()]
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(e["specversion"] == "1.0" and e["type"].startswith("objectsync.") for e in events)
+    return events
 
 
 def crawl_events(*args: str) -> list[dict]:
     """Events written by crawls: not job.finished, nor the owner requests the outbox relay adds later."""
-    return [e for e in event_records(*args) if e["type"] != "job.finished" and not e["type"].startswith("request.")]
+    return [e for e in event_records(*args)
+            if e["type"] != "objectsync.job.finished" and not e["type"].startswith("objectsync.request.")]
 
 
 def test_add_list_remove_with_password_from_env(worker, source: str) -> None:
@@ -130,8 +134,9 @@ def test_crawl_wait_dry_run_and_events(worker, source: str) -> None:
     assert first.returncode == 0, first.stderr
     assert "succeeded" in first.stdout and "object.created=" in first.stdout
     created = event_records("--path", "shop", "--type", "object.created")
-    assert {tuple(e["objectPath"]) for e in created} >= {("shop", database, "sales", "Order Items")}
-    mark = max(e["id"] for e in event_records())
+    assert {tuple(e["data"]["objectPath"]) for e in created} >= {("shop", database, "sales", "Order Items")}
+    assert all(e["data"]["bulkId"] for e in created)
+    mark = max(int(e["sequence"]) for e in event_records())
 
     run_sql(source, "ALTER TABLE sales.customers ADD COLUMN email text")
     schema_path = f"shop/{database}/sales"
@@ -147,9 +152,10 @@ def test_crawl_wait_dry_run_and_events(worker, source: str) -> None:
     assert narrow.returncode == 0, narrow.stderr
     applied = objectsync("crawl", schema_path, "--wait", "--timeout", "60")
     assert applied.returncode == 0, applied.stderr
-    changes = [(e["type"], e["objectPath"][-1], e["payload"].get("column"))
+    changes = [(e["type"], e["data"]["objectPath"][-1], e["data"].get("column"))
                for e in crawl_events("--since", str(mark), "--path", schema_path)]
-    assert changes == [("column.type_changed", "Order Items", "Line No"), ("column.added", "customers", "email")]
+    assert changes == [("objectsync.column.type_changed", "Order Items", "Line No"),
+                       ("objectsync.column.added", "customers", "email")]
 
     [line] = objectsync("events", "--since", str(mark), "--type", "column.type_changed").stdout.splitlines()
     expected = f"column.type_changed      shop/{database}/sales/Order Items  Line No: dataType integer → bigint"
@@ -182,7 +188,7 @@ def test_mass_deletion_is_held_until_allowed(worker, source: str) -> None:
     allowed = objectsync("crawl", f"guarded/{database}/sales", "--allow-mass-deletion", "--wait", "--timeout", "60")
     assert allowed.returncode == 0, allowed
     deleted = event_records("--path", "guarded", "--type", "object.deleted_remotely")
-    assert sorted(e["objectPath"][-1] for e in deleted) == ["Order Items", "returns"]
+    assert sorted(e["data"]["objectPath"][-1] for e in deleted) == ["Order Items", "returns"]
 
 
 def test_failed_crawl_exits_non_zero_with_the_error(worker, source: str) -> None:
@@ -205,12 +211,13 @@ def test_events_follow_tails_new_events(worker, source: str) -> None:
         assert objectsync("crawl", "tail").returncode == 0
         seen: list[dict] = []
         deadline = time.monotonic() + 60
-        while not any(e["type"] == "job.finished" for e in seen) and time.monotonic() < deadline:
+        while not any(e["type"] == "objectsync.job.finished" for e in seen) and time.monotonic() < deadline:
             line = follower.stdout.readline()
             assert line, follower.stderr.read()
             seen.append(json.loads(line))
-        assert any(e["type"] == "object.created" and e["objectPath"][-1] == "Order Items" for e in seen)
-        ids = [e["id"] for e in seen]
+        assert any(e["type"] == "objectsync.object.created" and e["data"]["objectPath"][-1] == "Order Items"
+                   for e in seen)
+        ids = [int(e["sequence"]) for e in seen]
         assert ids == sorted(ids) and len(set(ids)) == len(ids)
     finally:
         follower.terminate()
@@ -269,7 +276,7 @@ def test_filter_flags_are_stored_and_honoured(worker, source: str) -> None:
     database = urlparse(source).path.lstrip("/")
     assert object_paths("filtered") == {("filtered",), ("filtered", database), ("filtered", database, "sales"),
                                         ("filtered", database, "sales", "customers")}
-    assert {tuple(e["objectPath"]) for e in crawl_events("--path", "filtered")} == object_paths("filtered") - {
+    assert {tuple(e["data"]["objectPath"]) for e in crawl_events("--path", "filtered")} == object_paths("filtered") - {
         ("filtered",)}
 
 

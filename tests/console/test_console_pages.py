@@ -87,14 +87,14 @@ def test_webhooks(console: httpx.Client, admin: httpx.Client) -> None:
     csrf = csrf_of(console)
     invalid = console.post("/console/webhooks", data={"csrf_token": csrf, "url": "ftp://example.org/hook"})
     assert invalid.status_code == 422 and 'id="url-error"' in invalid.text
-    assert admin.get("/webhooks").json() == []
+    assert admin.get("/webhooks").json()["items"] == []
 
     created = console.post("/console/webhooks", data={"csrf_token": csrf, "url": "https://93.184.216.34/hook",
                                                       "eventTypes": "column.*, object.created"})
     assert created.status_code == 201
     secret = re.search(r'<code class="secret">(whsec_[^<]+)</code>', created.text)
     assert secret, "the signing secret is shown once"
-    [subscription] = admin.get("/webhooks").json()
+    [subscription] = admin.get("/webhooks").json()["items"]
     assert subscription["eventTypes"] == ["column.*", "object.created"]
     assert secret.group(1) not in console.get("/console/webhooks").text
     page = f"/console/webhooks/{subscription['id']}"
@@ -119,13 +119,14 @@ def test_events_api_and_console_agree(console: httpx.Client, admin: httpx.Client
     from tests.support.pipeline import wait_until
 
     register("pg")
-    events = wait_until(lambda: admin.get("/events", params={"type": "object.created"}).json(), 60,
+    events = wait_until(lambda: admin.get("/events", params={"type": "object.created"}).json()["items"], 60,
                         what="object.created events")
-    assert all(e["type"] == "object.created" for e in events)
-    ids = [e["id"] for e in events]
+    assert all(e["type"] == "objectsync.object.created" for e in events)
+    ids = [int(e["sequence"]) for e in events]
     assert ids == sorted(ids)
-    after = admin.get("/events", params={"afterId": ids[0]}).json()
-    assert after and all(e["id"] > ids[0] for e in after)
+    after = admin.get("/events", params={"cursor": ids[0]}).json()["items"]
+    assert after and all(int(e["sequence"]) > ids[0] for e in after)
     page = console.get("/console/events", params={"type": "object.created"}).text
     assert all(f'<td class="num">{i}</td>' in page for i in ids)
-    assert users.as_user("nobody").get("/events").json() == []
+    nothing = users.as_user("nobody").get("/events").json()
+    assert (nothing["items"], nothing["total"], nothing["nextCursor"]) == ([], 0, "0")

@@ -72,7 +72,13 @@ def test_new_table_status_follows_activate_new_children(activate: str, schema_st
     assert (new.table, new.status_setting, new.effective_status) == (ORDERS, setting, status)
     (event,) = changes.events
     assert (event.type, event.path) == (ev.OBJECT_CREATED, (*SCHEMA, "orders"))
-    assert event.payload == {"kind": "table", "remoteKind": "BASE TABLE", "status": status, "columns": 3}
+    assert event.payload == {
+        "kind": "table", "remoteKind": "BASE TABLE", "status": status, "columns": 3, "comment": None, "owner": "app",
+        "dictionary": [
+            {"name": "id", "ordinal": 1, "dataType": "integer", "nullable": False, "comment": "key"},
+            {"name": "amount", "ordinal": 2, "dataType": "numeric", "nullable": True, "comment": None},
+            {"name": "note", "ordinal": 3, "dataType": "text", "nullable": True, "comment": None},
+        ]}
     assert changes.table_updates == [] and changes.column_updates == [] and changes.column_deletes == []
 
 

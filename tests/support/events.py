@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from cloudevents.core.base import BaseCloudEvent
+from cloudevents.core.bindings.http import HTTPMessage, from_binary_event, from_structured_event
 from pytest_httpserver import HTTPServer
 from sqlalchemy import text
 from standardwebhooks import Webhook
@@ -87,6 +89,28 @@ class Received:
     verified: bool
     answered: int
     body: dict
+    #: The CloudEvent as the SDK read it, and in which content mode (None: not a CloudEvent it accepts).
+    cloudevent: BaseCloudEvent | None = None
+    mode: str | None = None
+
+    def attribute(self, name: str) -> object:
+        return self.cloudevent.get_attributes().get(name) if self.cloudevent is not None else None
+
+
+def read_cloudevent(headers: dict[str, str], body: str) -> tuple[BaseCloudEvent | None, str | None]:
+    """Parse a request as a strict CloudEvents HTTP receiver does (the `cloudevents` SDK, which checks every
+    required attribute): structured mode only with `content-type: application/cloudevents+json`, binary mode
+    only with a `ce-specversion` header, anything else refused."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    message = HTTPMessage(headers=lowered, body=body.encode())
+    try:
+        if lowered.get("content-type", "").split(";")[0].strip() == "application/cloudevents+json":
+            return from_structured_event(message), "structured"
+        if "ce-specversion" in lowered:
+            return from_binary_event(message), "binary"
+    except Exception:  # noqa: BLE001 - recorded as not accepted, the test asserts on it
+        return None, None
+    return None, None
 
 
 @dataclass
@@ -108,15 +132,18 @@ class Receiver:
 
     def handle(self, request: Request) -> Response:
         body = request.get_data(as_text=True)
+        headers = dict(request.headers)
         try:
-            payload = Webhook(self.secret).verify(body, dict(request.headers))
+            payload = Webhook(self.secret).verify(body, headers)
             verified = True
         except Exception:  # noqa: BLE001 - recorded as unverified, the test asserts on it
             payload, verified = {}, False
+        cloudevent, mode = read_cloudevent(headers, body)
         with self.lock:
             status = self.script.pop(0) if self.script else 200
-        entry = Received(request.headers.get("webhook-id", ""), int(payload.get("sequence", 0) or 0), verified,
-                         status, payload)
+        sequence = cloudevent.get_attributes().get("sequence") if cloudevent is not None else payload.get("sequence")
+        entry = Received(request.headers.get("webhook-id", ""), int(sequence or 0), verified, status, payload,
+                         cloudevent, mode)
         if self.before_answer is not None:
             self.before_answer(entry)
         with self.lock:

@@ -14,10 +14,11 @@ from services.delivery.contract.registry import (
     contract_schema,
     event_model,
     event_schema,
+    open_for_additions,
     parse_event,
 )
 
 __all__ = [
     "EVENT_MODELS", "CloudEvent", "ContractViolation", "UnknownEventType", "cloudevent_type", "contract_schema",
-    "event_model", "event_schema", "parse_event",
+    "event_model", "event_schema", "open_for_additions", "parse_event",
 ]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Required
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
-from services.delivery.contract.common import STRICT, ColumnState, JobId, NoValue, ObjectId, Strict, TablePath
+from services.delivery.contract.common import STRICT, BulkId, ColumnState, JobId, NoValue, ObjectId, Strict, TablePath
 from services.delivery.contract.envelope import CloudEvent
 
 ColumnName = Annotated[str, Field(description="The column's name as the platform spells it")]
@@ -17,6 +17,7 @@ class ColumnAdded(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     column: ColumnName
     before: NoValue
     after: ColumnState
@@ -35,6 +36,7 @@ class ColumnDeleted(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     column: ColumnName
     before: ColumnState
     after: NoValue
@@ -62,6 +64,7 @@ class ColumnTypeChanged(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     column: ColumnName
     before: TypeChange
     after: TypeChange
@@ -87,6 +90,7 @@ class ColumnChanged(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     column: ColumnName
     before: ColumnChange
     after: ColumnChange

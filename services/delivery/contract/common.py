@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,8 +47,11 @@ ConnectionPath = Annotated[list[str], _path(1, 1, "A connection")]
 RemotePath = Annotated[list[str], _path(2, 4, "A database, schema, table or view")]
 
 ObjectId = Annotated[int, Field(description="The data object's id in the catalog")]
-JobId = Annotated[int, Field(description="The job (crawl or settings change) that caused the event")]
+JobId = Annotated[int, Field(description="The job's internal id; deprecated, use bulkId")]
 NoJob = Annotated[None, Field(description="Always null: the event is not caused by a job")]
+BulkId = Annotated[uuid.UUID, Field(description="The bulkId of the job (crawl or settings change) that caused the "
+                                                "event, as its request answered (`GET /jobs/{bulkId}`)")]
+NoBulk = Annotated[None, Field(description="Always null: the event is not caused by a job")]
 NoValue = Annotated[None, Field(description="Always null for this event type")]
 
 Status = Literal["enabled", "disabled"]
@@ -75,3 +79,9 @@ class ColumnState(Strict):
     dataType: str = Field(description="The platform's type, with its modifiers (e.g. `numeric(10,2)`)")
     nullable: bool
     comment: str | None
+
+
+class NamedColumn(ColumnState):
+    """A column with its name, as a new table's dictionary lists it."""
+
+    name: str = Field(description="The column's name as the platform spells it")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from services.delivery.contract.common import (
     AnyPath,
+    BulkId,
     ConnectionPath,
     ContainerKind,
     EventType,
@@ -19,8 +19,6 @@ from services.delivery.contract.common import (
     Strict,
 )
 from services.delivery.contract.envelope import CloudEvent
-
-BulkId = Annotated[uuid.UUID, Field(description="The job's bulkId (`GET /jobs?bulkId=`)")]
 
 
 class Subtasks(Strict):
@@ -102,6 +100,7 @@ class Held(Strict):
     minimum: int = Field(ge=1, description="The fewest deletions the guard holds; fewer are always applied")
     objectId: ObjectId = Field(description="The held scope's object: the schema, or the connection")
     jobId: JobId
+    bulkId: BulkId
     before: NoValue
     after: NoValue
 

@@ -3,7 +3,6 @@ switched on or off."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Literal
 
 from pydantic import Field, with_config
@@ -12,9 +11,12 @@ from typing_extensions import TypedDict
 from services.delivery.contract.common import (
     STRICT,
     AnyPath,
+    BulkId,
     ContainerKind,
     ContainerPath,
     JobId,
+    NamedColumn,
+    NoBulk,
     NoJob,
     NoValue,
     ObjectId,
@@ -36,10 +38,15 @@ class TableCreated(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     kind: TableKind
     remoteKind: str | None = Field(description="The platform's own word: `BASE TABLE`, `VIEW`, …")
     status: Status = Field(description="Effective status: from the nearest activateNewChildren setting")
     columns: int = Field(ge=0, description="How many columns it has")
+    comment: str | None = Field(description="The platform's comment on it; an empty comment is sent as null")
+    owner: str | None = Field(description="Its owner on the platform, where the platform has one")
+    dictionary: list[NamedColumn] = Field(description="Its columns in ordinal order, as the data dictionary holds "
+                                                      "them")
     before: NoValue
     after: NoValue
 
@@ -50,6 +57,7 @@ class ContainerCreated(Strict):
     objectPath: ContainerPath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     kind: ContainerKind
     status: Status
     before: NoValue
@@ -78,6 +86,7 @@ class ObjectChanged(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     before: TableAttributes
     after: TableAttributes
 
@@ -98,6 +107,7 @@ class ObjectDeletedRemotely(Strict):
     objectPath: RemotePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     kind: RemoteKind
     before: StatusState = Field(description="Its effective status before")
     after: DisabledState
@@ -116,6 +126,7 @@ class ObjectRestored(Strict):
     objectPath: RemotePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId
     kind: RemoteKind
     status: Status = Field(description="Effective status again, from the setting it had before it vanished")
     before: NoValue
@@ -133,6 +144,7 @@ class ObjectDeleted(Strict):
     objectPath: AnyPath
     objectId: ObjectId
     jobId: NoJob
+    bulkId: NoBulk
     kind: ObjectKind
     requestedBy: str | None = Field(description="Who asked: the API caller's principal name, when known")
     objectsDeleted: int = Field(ge=1, description="On the object asked for: the size of its subtree; else 1")
@@ -156,51 +168,35 @@ class DataSourceFlip(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: JobId
+    bulkId: BulkId = Field(description="The settings job, or the crawl, that flipped it")
     kind: TableKind
     before: NoValue
 
 
-BulkId = Annotated[uuid.UUID, Field(description="The settings job's bulkId")]
-
-
-class DataSourceEnabledByCrawl(DataSourceFlip):
-    """A crawl found its database or schema back on the platform."""
+class DataSourceEnabled(DataSourceFlip):
+    """A status setting changed on it or on a parent, or a crawl found its database or schema back."""
 
     after: EnabledState
 
 
-class DataSourceEnabledBySettings(DataSourceFlip):
-    """A status setting changed on it or on a parent."""
+class DataSourceDisabled(DataSourceFlip):
+    """A status setting changed on it or on a parent, or a crawl found its database or schema deleted remotely."""
 
-    bulkId: BulkId
-    after: EnabledState
-
-
-class DataSourceDisabledByCrawl(DataSourceFlip):
-    """A crawl found its database or schema deleted remotely."""
-
-    after: DisabledState
-
-
-class DataSourceDisabledBySettings(DataSourceFlip):
-    """A status setting changed on it or on a parent."""
-
-    bulkId: BulkId
     after: DisabledState
 
 
 class DataSourceEnabledEvent(CloudEvent):
-    """A table or view became a data source (effective status enabled) because of a settings change (with
-    its `bulkId`) or because a crawl restored its database or schema. Not emitted for new tables."""
+    """A table or view became a data source (effective status enabled) because of a settings change or
+    because a crawl restored its database or schema. Not emitted for new tables."""
 
     type: Literal["objectsync.data_source.enabled"]
-    data: DataSourceEnabledBySettings | DataSourceEnabledByCrawl
+    data: DataSourceEnabled
 
 
 class DataSourceDisabledEvent(CloudEvent):
-    """A table or view stopped being a data source because of a settings change (with its `bulkId`) or
-    because a crawl found its database or schema deleted remotely. A table itself deleted remotely emits
+    """A table or view stopped being a data source because of a settings change or because
+    a crawl found its database or schema deleted remotely. A table itself deleted remotely emits
     `object.deleted_remotely` instead."""
 
     type: Literal["objectsync.data_source.disabled"]
-    data: DataSourceDisabledBySettings | DataSourceDisabledByCrawl
+    data: DataSourceDisabled

@@ -76,10 +76,22 @@ def parse_event(body: str | bytes | dict[str, Any]) -> CloudEvent:
     return event_model(name).model_validate_json(text, strict=True)
 
 
+def open_for_additions(schema: Any) -> Any:
+    """The published schema lets objects carry members it does not list: new fields are added without notice
+    (the evolution policy), so a consumer validating against it never breaks on one. The code itself is held
+    to the closed models (`parse_event`), so what it sends cannot drift from what is documented."""
+    if isinstance(schema, dict):
+        return {k: open_for_additions(v) for k, v in schema.items()
+                if not (k == "additionalProperties" and v is False)}
+    if isinstance(schema, list):
+        return [open_for_additions(v) for v in schema]
+    return schema
+
+
 def event_schema(name: str) -> dict[str, Any]:
     """The JSON Schema (2020-12) of one event type's CloudEvent."""
     model = event_model(name)
-    return {"$schema": JSON_SCHEMA_DIALECT, **model.model_json_schema()}
+    return {"$schema": JSON_SCHEMA_DIALECT, **open_for_additions(model.model_json_schema())}
 
 
 @cache
@@ -90,4 +102,5 @@ def _any_event() -> TypeAdapter[Any]:
 
 def contract_schema() -> dict[str, Any]:
     """The JSON Schema of any objectsync CloudEvent, one branch per type, told apart by `type`."""
-    return {"$schema": JSON_SCHEMA_DIALECT, "title": "objectsync change event", **_any_event().json_schema()}
+    return {"$schema": JSON_SCHEMA_DIALECT, "title": "objectsync change event",
+            **open_for_additions(_any_event().json_schema())}

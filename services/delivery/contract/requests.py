@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from services.delivery.contract.common import NoJob, NoValue, ObjectId, RequestKind, Strict, TablePath
+from services.delivery.contract.common import NoBulk, NoJob, NoValue, ObjectId, RequestKind, Strict, TablePath
 from services.delivery.contract.envelope import CloudEvent
 
 
@@ -19,6 +19,7 @@ class RequestCreated(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: NoJob
+    bulkId: NoBulk
     requestId: int = Field(description="Validate it with `POST /requests/{requestId}/validate`")
     kind: RequestKind
     column: str
@@ -53,6 +54,7 @@ class RequestResolved(Strict):
     objectPath: TablePath
     objectId: ObjectId
     jobId: NoJob
+    bulkId: NoBulk
     requestId: int
     kind: RequestKind
     column: str

@@ -39,10 +39,8 @@ from services.delivery.contract.jobs import (
 )
 from services.delivery.contract.objects import (
     ContainerCreated,
-    DataSourceDisabledByCrawl,
-    DataSourceDisabledBySettings,
-    DataSourceEnabledByCrawl,
-    DataSourceEnabledBySettings,
+    DataSourceDisabled,
+    DataSourceEnabled,
     TableCreated,
 )
 from services.delivery.envelope import serialize, to_cloudevent
@@ -202,8 +200,7 @@ def test_every_event_the_pipeline_emits_matches_the_contract_of_its_type(
     data = [e.data for batch in parsed.values() for e in batch]
     for variant in (TableCreated, ContainerCreated, JobCompleted, SettingsJobCompleted, JobFailedToStart, TablesHeld,
                     ContainersHeld,
-                    DataSourceEnabledByCrawl, DataSourceEnabledBySettings,
-                    DataSourceDisabledByCrawl, DataSourceDisabledBySettings):
+                    DataSourceEnabled, DataSourceDisabled):
         assert any(type(d) is variant for d in data), f"no {variant.__name__} event"
     assert any(e.data.dryRun for e in parsed["job.finished"] if isinstance(e.data, JobCompleted))
     resolved_tags = sorted((e.data.before.tags, e.data.after.tags) for e in parsed["request.resolved"]
@@ -220,7 +217,8 @@ def cloudevent(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-ADDED = {"objectPath": ["pg", "app", "Sales", "Orders"], "objectId": 3, "jobId": 1, "column": "amount",
+ADDED = {"objectPath": ["pg", "app", "Sales", "Orders"], "objectId": 3, "jobId": 1,
+         "bulkId": "7d3c2b1a-0000-4000-8000-000000000001", "column": "amount",
          "before": None, "after": {"ordinal": 2, "dataType": "numeric(10,2)", "nullable": True, "comment": None}}
 
 
@@ -256,15 +254,15 @@ def test_the_openapi_document_lists_one_webhook_per_event_type_with_its_data_sch
         return schemas[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
 
     for name, webhook in document["webhooks"].items():
-        body = resolve(webhook["post"]["requestBody"]["content"]["application/json"]["schema"])
+        body = resolve(webhook["post"]["requestBody"]["content"]["application/cloudevents+json"]["schema"])
         assert body["properties"]["type"]["const"] == name
         assert body["description"] and webhook["post"]["description"] == body["description"]
         assert {p["name"] for p in webhook["post"]["parameters"]} == {
             "webhook-id", "webhook-timestamp", "webhook-signature"}
     added = resolve(resolve(document["webhooks"]["objectsync.column.added"]["post"]["requestBody"]["content"]
-                            ["application/json"]["schema"])["properties"]["data"])
-    assert added["additionalProperties"] is False
-    assert set(added["required"]) == {"objectPath", "objectId", "jobId", "column", "before", "after"}
+                            ["application/cloudevents+json"]["schema"])["properties"]["data"])
+    assert "additionalProperties" not in added, "open for additions, as the published schema is"
+    assert set(added["required"]) == {"objectPath", "objectId", "jobId", "bulkId", "column", "before", "after"}
     assert resolve(added["properties"]["after"])["required"] == ["ordinal", "dataType", "nullable", "comment"]
     assert document["paths"], "the REST paths are still there"
 
@@ -302,7 +300,7 @@ def test_the_events_command_still_lists_events() -> None:
                  {table: hierarchy.ids[table]})
     listed = events_cli("--json", "--type", "column.added")
     assert listed.returncode == 0, listed.stderr
-    assert [json.loads(line)["payload"]["column"] for line in listed.stdout.splitlines()] == ["c0", "c1"]
+    assert [json.loads(line)["data"]["column"] for line in listed.stdout.splitlines()] == ["c0", "c1"]
 
 
 def test_a_settings_job_whose_object_was_deleted_first_ends_failed_with_its_event() -> None:
@@ -327,3 +325,15 @@ def test_a_settings_job_whose_object_was_deleted_first_ends_failed_with_its_even
     assert type(parsed.data) is JobFailedToStart
     assert (parsed.data.jobKind, parsed.data.status, str(parsed.data.bulkId)) == ("settings", "failed", bulk_id)
     assert parsed.data.error == "object was deleted" and parsed.data.objectPath == table
+
+
+def test_the_published_schema_accepts_members_added_later_but_not_missing_ones() -> None:
+    """The evolution policy: new members may appear in any object at any time; none is removed or retyped."""
+    import jsonschema_rs
+
+    validator = jsonschema_rs.Draft202012Validator(event_schema("column.added"))
+    later = {**cloudevent("column.added", {**ADDED, "addedLater": {"any": "shape"}}), "traceparent": "00-1-2-01"}
+    validator.validate(later)
+    missing = cloudevent("column.added", {k: v for k, v in ADDED.items() if k != "bulkId"})
+    with pytest.raises(jsonschema_rs.ValidationError, match="bulkId"):
+        validator.validate(missing)

@@ -1,13 +1,13 @@
 """Owner requests for a column's type change, whose validation clears the column's New tag.
 
-Revision ID: 0011_hardening_request_kinds
-Revises: 0010_reference_api_integrations
+Revision ID: 0013_hardening_request_kinds
+Revises: 0012_operability_content_mode
 """
 
 from alembic import op
 
-revision = "0011_hardening_request_kinds"
-down_revision = "0010_reference_api_integrations"
+revision = "0013_hardening_request_kinds"
+down_revision = "0012_operability_content_mode"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,65 @@
+"""The worker's log lines: JSON with `OBJECTSYNC_LOG_FORMAT=json`, each line of a crawl carrying its bulkId,
+connection key and schema, and the idle ticks of the event tasks kept out of INFO."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.enqueue import DELIVER_WEBHOOKS, RELAY_EVENTS, send_now
+from tests.support.pipeline import crawl, register_source, run_sql, wait_until
+from workers.process import WorkerProcess
+
+pytestmark = pytest.mark.usefixtures("catalog")
+
+
+@pytest.fixture
+def json_worker(worker: WorkerProcess, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """The only worker while the test runs (the session's is stopped meanwhile), logging JSON."""
+    worker.stop()
+    process = WorkerProcess({**os.environ, "OBJECTSYNC_LOG_FORMAT": "json"}, tmp_path / "worker.log", name="json")
+    try:
+        process.start()
+        yield process
+    finally:
+        process.stop()
+        worker.start(timeout=120)
+
+
+def log_lines(process: WorkerProcess) -> list[dict]:
+    text = process.log_path.read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_json_lines_carry_the_crawl_context_and_idle_ticks_stay_quiet(json_worker: WorkerProcess,
+                                                                      source_db: str) -> None:
+    send_now(RELAY_EVENTS)  # nothing to relay or deliver: idle ticks, received before the crawl's tasks
+    send_now(DELIVER_WEBHOOKS)
+    run_sql(source_db, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int)")
+    register_source("pg", source_db)
+    report = crawl(["pg"])
+    assert report["status"] == "succeeded", report
+    bulk_id = report["bulkId"]
+
+    lines = wait_until(lambda: [line for line in log_lines(json_worker) if line.get("event") == "schema crawled"
+                                and line.get("schema") == "sales"], 30, what="the sales schema's log line")
+    assert lines[0]["bulkId"] == bulk_id and lines[0]["level"] == "info" and lines[0]["timestamp"]
+    crawl_lines = [line for line in log_lines(json_worker) if line.get("bulkId") == bulk_id]
+    assert {line["connectionKey"] for line in crawl_lines} == {"pg"}
+    assert any(line["event"] == "crawl planned" for line in crawl_lines)
+    assert any("succeeded in" in line["event"] and "crawl_schema" in line["event"] for line in crawl_lines), \
+        "Celery's own task lines carry the context too"
+    schema_lines = [line for line in crawl_lines if "schema" in line]
+    assert "sales" in {line["schema"] for line in schema_lines}
+    assert all(line["database"] == source_db.rsplit("/", 1)[1] for line in schema_lines)
+
+    every = log_lines(json_worker)
+    assert any("Task objectsync.crawl_schema" in line.get("event", "") and "received" in line.get("event", "")
+               for line in every), "task announcements are logged at INFO"
+    ticks = [line for line in every if RELAY_EVENTS in line.get("event", "")
+             or DELIVER_WEBHOOKS in line.get("event", "")]
+    assert ticks == [], "idle ticks are DEBUG, below the worker's INFO level"
