@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Members a one-line description leaves out: the job is shown elsewhere, a table's dictionary is its own page.
+_NOT_ON_ONE_LINE = frozenset({"column", "bulkId", "dictionary"})
+
 
 def change_details(payload: dict[str, Any]) -> str:
     subject = f"{payload['column']}: " if "column" in payload else ""
@@ -17,7 +20,7 @@ def change_details(payload: dict[str, Any]) -> str:
         return subject + "removed, was " + _fields(before)
     if "message" in payload:
         return str(payload["message"])
-    return _fields({k: v for k, v in payload.items() if k != "column"})
+    return _fields({k: v for k, v in payload.items() if k not in _NOT_ON_ONE_LINE and not isinstance(v, (list, dict))})
 
 
 def _fields(values: dict[str, Any]) -> str:

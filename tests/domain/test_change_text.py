@@ -1,0 +1,22 @@
+"""One readable line per change event, shared by the CLI and the console."""
+
+from __future__ import annotations
+
+from domain.change_text import change_details
+
+
+def test_a_table_creation_reads_as_its_fields_without_the_job_or_the_dictionary() -> None:
+    payload = {"kind": "table", "owner": "postgres", "bulkId": "5f0c", "status": "enabled", "columns": 2,
+               "dictionary": [{"name": "id", "dataType": "integer"}], "comment": None}
+    assert change_details(payload) == "kind=table, owner=postgres, status=enabled, columns=2"
+
+
+def test_a_type_change_reads_before_and_after() -> None:
+    payload = {"column": "quantity", "before": {"dataType": "integer"}, "after": {"dataType": "numeric(10,2)"}}
+    assert change_details(payload) == "quantity: dataType integer → numeric(10,2)"
+
+
+def test_an_added_column_and_a_removed_one() -> None:
+    assert change_details({"column": "tier", "after": {"dataType": "text", "comment": None}}) == \
+        "tier: added dataType=text"
+    assert change_details({"column": "tier", "before": {"dataType": "text"}}) == "tier: removed, was dataType=text"
