@@ -32,6 +32,8 @@ _SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|passphrase|private
 
 def is_secret_field(name: str) -> bool:
     return name in SECRET_FIELDS or bool(_SECRET_NAME.search(name))
+
+
 #: Non-secret fields some connectors read from the credentials and others from the config.
 SHARED_FIELDS = frozenset({"authenticationType"})
 PASSED, FAILED = "passed", "failed"
@@ -40,7 +42,8 @@ PASSED, FAILED = "passed", "failed"
 def split_connection_fields(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(non-secret config, credentials) from the flat `connection` payload; `technology` stays out of both."""
     credential = {k for k in fields if k in CREDENTIAL_FIELDS | SHARED_FIELDS or is_secret_field(k)}
-    config = {k: v for k, v in fields.items() if k not in credential and k != "technology" and v is not None}
+    secret_only = credential - SHARED_FIELDS  # shared fields go to both
+    config = {k: v for k, v in fields.items() if k not in secret_only and k != "technology" and v is not None}
     credentials = {k: v for k, v in fields.items() if k in credential and v is not None}
     url = config.get("url")
     if isinstance(url, str):

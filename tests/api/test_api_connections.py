@@ -53,7 +53,7 @@ def test_malformed_connections_get_clear_4xx(admin: httpx.Client, source_db: str
         ({"connection": {"hostname": "h"}}, "connection.technology"),
         ({"connection": {"technology": "postgresql", "port": "abc"}}, "connection.port"),
         ({"connection": {"technology": "postgresql", "port": 70000}}, "connection.port"),
-        ({"connection": {"technology": "postgresql", "extra": {"nested": 1}}}, "string, number or boolean"),
+        ({"connection": {"technology": "postgresql", "extra": {"nested": 1}}}, "must be a string, number, boolean"),
         ({"connection": "nope"}, "connection"),
         ({"connection": {"technology": "postgresql"}, "unknown": 1}, "unknown"),
     ]
