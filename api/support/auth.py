@@ -19,6 +19,12 @@ authorization = APIKeyHeader(
 )
 
 
+#: What a request without a token is told.
+MISSING_TOKEN = "missing bearer token: send 'Authorization: Bearer <token>' (or 'Authorization: <token>')"
+#: What a token that is no API token, or a revoked one, is told (the same words as the token service's).
+INVALID_TOKEN = "invalid or revoked API token"
+
+
 def token_of(header: str | None) -> str | None:
     """The token in an Authorization header: after the Bearer scheme (any case), or the whole value."""
     if not header or not header.strip():
@@ -34,8 +40,7 @@ def current_principal(session: DbSession, header: Annotated[str | None, Depends(
     row is not held locked while the endpoint runs, and a failed request still counts as a use."""
     token = token_of(header)
     if token is None:
-        raise NotAuthenticated("missing bearer token: send 'Authorization: Bearer <token>' "
-                               "(or 'Authorization: <token>')")
+        raise NotAuthenticated(MISSING_TOKEN)
     principal = authenticate(session, token)
     session.commit()
     return principal

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.support.auth import INVALID_TOKEN, MISSING_TOKEN, token_of
 from api.support.errors import ProblemResponse, problem
 from catalog.session import session_scope
 from domain.paths import has_dot_segment
@@ -52,10 +53,11 @@ class RequestGuards:
         if not _has_body(headers):
             await self.app(scope, receive, send)
             return
-        if not path.startswith(COOKIE_AUTHENTICATED_PREFIXES) and not await self._authenticated(headers):
-            await _refuse(scope, receive, send, 401, "missing, invalid or revoked bearer token",
-                          {"WWW-Authenticate": "Bearer"})
-            return
+        if not path.startswith(COOKIE_AUTHENTICATED_PREFIXES):
+            refusal = await self._authentication_refusal(headers)
+            if refusal is not None:
+                await _refuse(scope, receive, send, 401, refusal, {"WWW-Authenticate": "Bearer"})
+                return
         limit = get_settings().max_request_body_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -63,11 +65,12 @@ class RequestGuards:
             return
         await self.app(scope, _capped(receive, limit), send)
 
-    async def _authenticated(self, headers: Headers) -> bool:
-        scheme, _, secret = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            return False
-        return await run_in_threadpool(self.token_check, secret.strip())
+    async def _authentication_refusal(self, headers: Headers) -> str | None:
+        """Why the request may not send a body, in the routes' own words; None when its token is live."""
+        secret = token_of(headers.get("authorization"))  # `Bearer <token>` or the bare token, as the routes take it
+        if secret is None:
+            return MISSING_TOKEN
+        return None if await run_in_threadpool(self.token_check, secret) else INVALID_TOKEN
 
 
 def _has_body(headers: Headers) -> bool:
