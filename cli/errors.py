@@ -83,6 +83,8 @@ def describe_error(exc: BaseException) -> tuple[str, int] | None:
         if isinstance(original, psycopg.OperationalError):
             return f"cannot reach the catalog database: {_first_line(original)}", EXIT_UNAVAILABLE
         return None
+    if isinstance(exc, psycopg.errors.LockNotAvailable):  # raised through a raw cursor, not wrapped
+        return f"another change holds the rows this one needs; retry ({_first_line(exc)})", EXIT_CONFLICT
     if isinstance(exc, psycopg.OperationalError):
         return f"cannot reach the database: {_first_line(exc)}", EXIT_UNAVAILABLE
     if isinstance(exc, redis.ConnectionError | BrokerUnavailable):

@@ -59,12 +59,12 @@ class IntegrationView(BaseModel):
 class IntegrationPageView(BaseModel):
     items: list[IntegrationView]
     total: int
-    next: str | None = Field(description="the cursor of the next page (pass it as `cursor`); null on the last")
+    nextCursor: str | None = Field(description="pass as `cursor` to get the next page; null on the last page")
 
     @classmethod
     def of(cls, page: IntegrationPage) -> IntegrationPageView:
         return cls(items=[IntegrationView.of(item) for item in page.items], total=page.total,
-                   next=str(page.next_after) if page.next_after is not None else None)
+                   nextCursor=str(page.next_after) if page.next_after is not None else None)
 
 
 class ScriptView(BaseModel):

@@ -179,7 +179,7 @@ def test_synapse_integration_lifecycle_as_documented(bare: httpx.Client) -> None
     assert shown["type"] == "Azure Synapse Analytics" and shown["autoBootstrap"] is True
     assert shown["config"]["host"] == "organization.azure.com" and "password" not in shown["config"]
     listed = bare.get("/integrations").json()
-    assert listed["total"] == 1 and listed["items"][0]["id"] == integration_id and listed["next"] is None
+    assert listed["total"] == 1 and listed["items"][0]["id"] == integration_id and listed["nextCursor"] is None
 
     edited = bare.put(f"/integrations/{integration_id}", json=payload("synapse_update_automatic.json"))
     assert edited.status_code == 200 and edited.json()["status"] == "editError"

@@ -59,7 +59,8 @@ def test_demo_runs_on_embedded_servers_and_reruns_cleanly(tmp_path: Path) -> Non
 
     first_sync = first.stdout.split("2. The source changes", 1)[0]
     assert first_sync.count("succeeded: 3 of 3 schemas succeeded") == 1
-    assert f"object.created           {SOURCE}/sales/Order Items  kind=table, status=enabled" in first_sync
+    order_items = f"object.created           {SOURCE}/sales/Order Items  kind=table, owner=postgres, status=enabled"
+    assert order_items in first_sync
     assert f"object.created           {SOURCE}/sales/order_totals  kind=view" in first_sync
     assert "objectsync_demo_source/" in first_sync and "demo/objectsync/" not in first_sync, \
         "the catalog database is internal and never ingested"

@@ -42,7 +42,8 @@ def test_token_create_and_api_serve(catalog: None, redis_env: str) -> None:
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
         users = httpx.get(f"http://127.0.0.1:{port}/users", headers={"Authorization": f"Bearer {token}"})
         assert users.status_code == 200
-        assert [(u["name"], u["permissions"]) for u in users.json()] == [("ops", ["APPLICATION_ADMIN", "GOVERNANCE"])]
+        listed = [(u["name"], u["permissions"]) for u in users.json()["items"]]
+        assert listed == [("ops", ["APPLICATION_ADMIN", "GOVERNANCE"])]
         assert httpx.get(f"http://127.0.0.1:{port}/users").status_code == 401
     finally:
         server.terminate()
