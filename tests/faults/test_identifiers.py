@@ -65,4 +65,4 @@ def test_odd_identifiers_round_trip_through_crawl_and_api(stacks: StackFactory, 
         assert schema_page.status_code == 200, schema_page.text
         assert sorted(c["name"] for c in schema_page.json()["children"]["items"]) == sorted(TABLES)
         history = client.get(f"/data/object/{format_path(['pg', database, SCHEMAS[1], TABLES[2]])}/history")
-        assert history.status_code == 200 and history.json()["items"][0]["objectPath"][-1] == TABLES[2]
+        assert history.status_code == 200 and history.json()["items"][0]["data"]["objectPath"][-1] == TABLES[2]
