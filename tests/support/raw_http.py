@@ -15,13 +15,29 @@ def raw_request(api_url: str, head: str, body_chunks: Iterable[bytes] = ()) -> t
         sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
         response = b""
         try:
-            for chunk in body_chunks:
-                if select.select([sock], [], [], 0)[0]:
-                    break  # the server answered before the whole body went out, as it should
-                sock.sendall(chunk)
+            _send_until_answered(sock, body_chunks)
             while data := sock.recv(65536):  # every request says "Connection: close"
                 response += data
         except (BrokenPipeError, ConnectionResetError):
             pass  # closed after answering; what arrived before is the answer
     status_line, _, rest = response.partition(b"\r\n")
     return int(status_line.split()[1]), rest
+
+
+def _send_until_answered(sock: socket.socket, body_chunks: Iterable[bytes]) -> None:
+    """Send the body, stopping as soon as the server answers (as it should, before reading a refused body).
+    Never blocks in a send: a blocked send would miss the answer and meet the server's reset instead."""
+    for chunk in body_chunks:
+        view = memoryview(chunk)
+        while view:
+            readable, writable, _ = select.select([sock], [sock], [], 30)
+            if readable:
+                return
+            if writable:
+                sock.setblocking(False)
+                try:
+                    view = view[sock.send(view):]
+                except BlockingIOError:
+                    pass
+                finally:
+                    sock.settimeout(30)
