@@ -21,10 +21,11 @@ MATCHES_SQL = """
 """
 
 
-def fan_out(session: Session, after_id: int, limit: int) -> tuple[int | None, int, int]:
+def fan_out(session: Session, after_id: int, limit: int) -> tuple[int | None, int, int, list[int]]:
     """A pending delivery for every enabled subscription matching each of the next `limit` outbox events after
-    `after_id`; returns (the batch's last id or None, events read, deliveries created)."""
-    last, read, created = session.execute(
+    `after_id`; returns (the batch's last id or None, events read, deliveries created, the subscriptions that
+    got one)."""
+    last, read, created, endpoints = session.execute(
         text(f"""
             WITH batch AS (
                 SELECT id, type, object_path FROM change_events WHERE id > :cursor ORDER BY id LIMIT :limit
@@ -33,13 +34,15 @@ def fan_out(session: Session, after_id: int, limit: int) -> tuple[int | None, in
                 SELECT s.id, e.id, 'pending', 0, now()
                 FROM batch e JOIN webhook_subscriptions s ON s.enabled AND {MATCHES_SQL}
                 ON CONFLICT (subscription_id, event_id) DO NOTHING
-                RETURNING 1
+                RETURNING subscription_id
             )
-            SELECT (SELECT max(id) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM inserted)
+            SELECT (SELECT max(id) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM inserted),
+                   (SELECT coalesce(array_agg(DISTINCT subscription_id ORDER BY subscription_id), '{{}}')
+                    FROM inserted)
         """),
         {"cursor": after_id, "limit": limit},
     ).one()
-    return last, read, created
+    return last, read, created, list(endpoints)
 
 
 def requeue_deliveries(session: Session, subscription_id: int, from_event_id: int) -> int:

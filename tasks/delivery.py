@@ -22,9 +22,7 @@ SWEEP_MARGIN_SECONDS = 0.02
 
 @app.task(name=RELAY_EVENTS)
 def relay() -> dict[str, int | str | None]:
-    result = relay_outbox()
-    if result.deliveries_created:
-        deliver.delay()
+    result = relay_outbox()  # each endpoint given a delivery is sent its deliver task as the fan-out commits
     if result.events_relayed or result.stream_error:
         log.info("relayed %d events: %d deliveries, %d owner requests, stream %s", result.events_relayed,
                  result.deliveries_created, result.requests_created, result.stream_error or "ok")

@@ -1,7 +1,10 @@
-"""One relay pass over the outbox: owner requests, webhook fan-out, the Redis stream; each its own transaction.
+"""One relay pass over the outbox: webhook fan-out, owner requests, the Redis stream; each its own transaction.
 
 Consumers are independent: the stream being down never holds up webhooks, and each loops over batches
-until it has caught up (bounded, so one task never runs forever).
+until it has caught up (bounded, so one task never runs forever). Webhooks go first, and each endpoint that
+got a delivery is sent its delivery task as soon as the fan-out commits: a change reaches a receiver without
+waiting for the rest of the pass or for the beat's sweep. The events owner requests raise are fanned out in
+the same pass.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from catalog.session import session_scope
 from services.delivery.event_stream import redis_client, relay_to_stream
 from services.delivery.owner_requests import raise_owner_requests
 from services.delivery.webhook_fanout import relay_to_webhooks
+from services.enqueue import DELIVER_WEBHOOKS, send_now
 from settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,7 @@ def relay_outbox(event_settings: Settings | None = None) -> RelayPass:
     event_settings = event_settings or get_settings()
     result = RelayPass()
     batch = event_settings.relay_batch_size
+    _relay_webhooks(result, batch)
     for _ in range(MAX_BATCHES_PER_PASS):
         with session_scope() as session:
             read, created = raise_owner_requests(
@@ -41,16 +46,31 @@ def relay_outbox(event_settings: Settings | None = None) -> RelayPass:
         result.requests_created += created
         if read < batch:
             break
+    if result.requests_created:  # their request.created events are new outbox rows
+        _relay_webhooks(result, batch)
+    if event_settings.event_stream_enabled:
+        _relay_stream(result, event_settings)
+    return result
+
+
+def _relay_webhooks(result: RelayPass, batch: int) -> None:
     for _ in range(MAX_BATCHES_PER_PASS):
         with session_scope() as session:
             relayed = relay_to_webhooks(session, batch_size=batch)
         result.events_relayed += relayed.events_read
         result.deliveries_created += relayed.deliveries_created
+        for endpoint in relayed.endpoints:
+            _request_delivery(endpoint)
         if relayed.events_read < batch:
             break
-    if event_settings.event_stream_enabled:
-        _relay_stream(result, event_settings)
-    return result
+
+
+def _request_delivery(subscription_id: int) -> None:
+    """Ask for the endpoint's delivery now; should the broker refuse, the beat's delivery sweep finds it."""
+    try:
+        send_now(DELIVER_WEBHOOKS, subscription_id)
+    except Exception as exc:  # noqa: BLE001 - the deliveries are committed; the sweep sends them
+        log.warning("could not ask for webhook endpoint %d's delivery: %s", subscription_id, exc)
 
 
 def _relay_stream(result: RelayPass, event_settings: Settings) -> None:

@@ -241,6 +241,43 @@ def test_filters_by_event_type_family_path_prefix_and_enabled(receiver: Receiver
     assert switched_off not in counts
 
 
+def test_a_relay_pass_asks_each_endpoint_given_a_delivery_for_it_at_once(receiver: Receiver) -> None:
+    """No hop through a delivery sweep: the endpoints that got a delivery are sent their task by the relay."""
+    from services.delivery.outbox_relay import relay_outbox
+    from services.enqueue import DELIVER_WEBHOOKS, install_sender
+
+    build_hierarchy()
+    columns = subscribe(receiver, event_types=["objectsync.column.*"])
+    every = subscribe(receiver)
+    subscribe(receiver, event_types=["object.created"])  # matches none of the events below
+    write_outbox("pg", column_events(TABLE, 2))
+    sent: list[tuple[str, tuple[object, ...]]] = []
+    previous = install_sender(lambda task, args, options: sent.append((task, args)))
+    try:
+        relayed = relay_outbox(fast(owner_requests_enabled=False, event_stream_enabled=False))
+        again = relay_outbox(fast(owner_requests_enabled=False, event_stream_enabled=False))
+    finally:
+        install_sender(previous)
+    assert relayed.deliveries_created == 4 and again.deliveries_created == 0
+    assert sent == [(DELIVER_WEBHOOKS, (columns,)), (DELIVER_WEBHOOKS, (every,))], "once per endpoint, none again"
+
+
+def test_webhook_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle costs more than a delivery to a nearby receiver: once per process, not per run."""
+    import ssl
+
+    from services.delivery.webhook_delivery import http_client, tls_context
+
+    loaded: list[object] = []
+    create = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: loaded.append(a) or create(*a, **k))
+    tls_context.cache_clear()
+    for _ in range(3):
+        with http_client(fast()):
+            pass
+    assert len(loaded) == 1
+
+
 def test_invalid_subscriptions_are_refused(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     from services.delivery.ssrf import UnsafeWebhookUrl
     from services.delivery.subscription_filters import InvalidSubscriptionFilter
