@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from catalog.job_store import (
     CrawlJob,
@@ -40,26 +41,45 @@ from settings import get_settings
 log = logging.getLogger(__name__)
 
 
-def plan_crawl(job_id: int) -> list[int]:
-    """Reconcile the hierarchy in scope and create the schema subtasks; returns subtask ids to enqueue.
+@dataclass(frozen=True, slots=True)
+class CrawlPlan:
+    """A planned job's pending subtasks, and whether the job crawls tables of one schema only."""
 
-    Safe to run twice for one job (at-least-once delivery): a second run re-enqueues pending subtasks.
+    subtasks: list[int]
+    tables_only: bool = False
+
+    @property
+    def inline_subtask(self) -> int | None:
+        """The subtask the planning task may run itself: a crawl of named tables is one small read, for which
+        a second task message would cost more than the read."""
+        return self.subtasks[0] if self.tables_only and len(self.subtasks) == 1 else None
+
+
+def plan_crawl(job_id: int) -> list[int]:
+    """Reconcile the hierarchy in scope and create the schema subtasks; returns subtask ids to enqueue."""
+    return plan_job(job_id).subtasks
+
+
+def plan_job(job_id: int) -> CrawlPlan:
+    """Reconcile the hierarchy in scope and create the schema subtasks; returns the pending ones.
+
+    Safe to run twice for one job (at-least-once delivery): a second run returns the pending subtasks again.
     A transient platform error puts the job back in the queue and propagates (for the task to retry);
     any other platform error fails the job with the reason.
     """
     with session_scope() as session:
         job = load_crawl_job(session, job_id)
         if job is None or job.status in TERMINAL_STATUSES:
-            return []
+            return CrawlPlan([])
         if job.planned:
-            return pending_subtask_ids(session, job_id)
+            return CrawlPlan(pending_subtask_ids(session, job_id), len(job.scope) > 3)
         start_job(session, job_id)
 
     try:
         filters = parse_filters(job.filters)
     except InvalidNameFilter as exc:
         _fail(job, f"the connection's filters are invalid: {exc}")
-        return []
+        return CrawlPlan([])
     try:
         with read_slot(job.connection_id), open_connector(job.connection_id) as connector:
             remote = filters.hierarchy(connector.list_hierarchy())
@@ -72,13 +92,13 @@ def plan_crawl(job_id: int) -> list[int]:
                 requeue_job(session, job_id)
             raise
         _fail(job, f"listing databases and schemas failed: {exc.message}")
-        return []
+        return CrawlPlan([])
 
     with session_scope() as session:
         share_connection(session, job.connection_id)
         lock_connection(session, job.connection_id)
         if not job_is_open(session, job.id):  # cancelled meanwhile (the connection was deregistered)
-            return []
+            return CrawlPlan([])
         # Both sides are filtered before the diff: an object outside the connection's filters is out of scope,
         # neither created nor marked deleted remotely (nor counted by the mass-deletion guard).
         stored = filters.containers(load_containers(session, job.connection_id))
@@ -119,7 +139,7 @@ def plan_crawl(job_id: int) -> list[int]:
             events = []
         events += close_job_if_done(session, job.id)
         write_events(session, job.connection_key, events, job_id=job.id, object_ids=ids)
-    return subtasks
+    return CrawlPlan(subtasks, tables is not None)
 
 
 def _schemas_to_crawl(job: CrawlJob, remote: RemoteHierarchy, stored: dict[tuple[str, ...], StoredContainer],

@@ -144,3 +144,64 @@ def test_an_unreachable_catalog_is_retried_and_leaves_the_subtask_pending(
     assert result.failed()
     assert retries == ["OperationalError"] * CATALOG_RETRIES
     assert [s.status for s in subtasks_of(job.id)] == ["failed", "pending"]  # the stalled-work sweep re-sends it
+
+
+@pytest.fixture
+def subtask_messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """The crawl_schema messages the planning task sends (kept here, not sent)."""
+    sent: list[tuple[object, ...]] = []
+    monkeypatch.setattr(crawl_schema, "apply_async", lambda args, **options: sent.append(tuple(args)))
+    return sent
+
+
+def crawled_source(source_db: str) -> str:
+    """A source whose public.orders the catalog knows; returns the database name."""
+    run_sql(source_db, "CREATE TABLE public.orders (id int)")
+    register_source("pg", source_db)
+    job = queued_job("pg")
+    for subtask_id in plan_crawl(job.id):
+        crawl_schema.apply(args=(subtask_id,))
+    assert job_row(job.id).status == "succeeded"
+    return source_db.rsplit("/", 1)[1]
+
+
+def table_job(path: list[str]) -> Job:
+    with task_messages_lost(), session_factory()() as session, session.begin():
+        return request_crawl(session, path)
+
+
+def test_a_crawl_of_one_table_is_done_by_the_planning_task_alone(
+        source_db: str, subtask_messages: list[tuple[object, ...]]) -> None:
+    database = crawled_source(source_db)
+    run_sql(source_db, "ALTER TABLE public.orders ADD COLUMN amount numeric")
+    job = table_job(["pg", database, "public", "orders"])
+    crawl_connection.apply(args=(job.id,))
+    assert subtask_messages == []  # no second task
+    closed = job_row(job.id)
+    assert closed.status == "succeeded" and closed.subtasks_succeeded == 1
+    assert closed.summary.get("column.added") == 1, closed.summary
+
+
+def test_a_one_table_crawl_that_raises_in_the_planning_task_goes_to_its_own_task(
+        source_db: str, subtask_messages: list[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch) -> None:
+    import tasks.crawl
+
+    database = crawled_source(source_db)
+    job = table_job(["pg", database, "public", "orders"])
+
+    def broken(subtask_id: int) -> tuple[str, bool]:
+        raise RuntimeError("a bug in the schema crawl")
+
+    monkeypatch.setattr(tasks.crawl, "run_crawl_schema", broken)
+    crawl_connection.apply(args=(job.id,))
+    [subtask] = subtasks_of(job.id)
+    assert subtask_messages == [(subtask.id,)]  # its own task retries it or records the failure
+    assert subtask.status == "pending" and job_row(job.id).status == "running"
+
+
+def test_a_crawl_of_a_schema_still_fans_out(source_db: str, subtask_messages: list[tuple[object, ...]]) -> None:
+    database = crawled_source(source_db)
+    job = table_job(["pg", database, "public"])
+    crawl_connection.apply(args=(job.id,))
+    [subtask] = subtasks_of(job.id)
+    assert subtask_messages == [(subtask.id,)] and subtask.status == "pending"
