@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from catalog.session import get_engine, raw_cursor
@@ -56,19 +56,25 @@ def _hold_for_transaction(session: Session, key: int) -> None:
 
 
 @contextmanager
+def _lock_connection() -> Iterator[Connection]:
+    """A pooled connection in autocommit, for session locks only: each statement is one round trip, with no
+    BEGIN and COMMIT around it (the lock is the connection's, whatever the transactions)."""
+    with get_engine().connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
 def subtask_claim(subtask_id: int) -> Iterator[bool]:
     """Whether this delivery may run the subtask: its lock, tried (never waited for) on a connection of its own
     and held for the whole run (remote read and apply), or False while another delivery holds it."""
     key = lock_key("subtask", subtask_id)
-    with get_engine().connect() as conn:
+    with _lock_connection() as conn:
         claimed = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
-        conn.commit()
         try:
             yield claimed
         finally:
             if claimed:
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                conn.commit()
 
 
 def share_connection(session: Session, connection_id: int) -> None:
@@ -124,16 +130,14 @@ def webhook_endpoint_session(subscription_id: int) -> Iterator[Session | None]:
 def remote_read_slot(connection_id: int, slots: int, poll_seconds: float = 0.05) -> Iterator[None]:
     """Hold one of the connection's `slots` read slots while the block runs; wait while all are taken."""
     keys = [lock_key("remote-read", connection_id, n) for n in range(slots)]
-    with get_engine().connect() as conn:
+    with _lock_connection() as conn:
         while True:
             for key in random.sample(keys, len(keys)):  # no slot is everyone's first try
                 locked = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
-                conn.commit()
                 if locked:
                     try:
                         yield
                     finally:
                         conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                        conn.commit()
                     return
             time.sleep(poll_seconds)

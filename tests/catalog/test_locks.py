@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from catalog.locks import OUTBOX_KEY, lock_key, lock_outbox, lock_schema, webhook_endpoint_session
 from catalog.session import session_factory
@@ -108,3 +108,33 @@ def test_remote_read_slots_cap_the_reads_of_one_connection_at_once() -> None:
     assert sorted(done) == list(range(6)) and peak[0] == 2
     with remote_read_slot(9, 1):  # all released
         pass
+
+
+@pytest.mark.usefixtures("catalog")
+def test_session_locks_are_taken_and_released_outside_transactions() -> None:
+    """A subtask claim and a read slot (taken twice per crawl) cost one round trip per statement: no BEGIN, no
+    COMMIT around the lock and the unlock."""
+    from sqlalchemy import event
+
+    from catalog.locks import remote_read_slot, subtask_claim
+    from catalog.session import get_engine
+
+    transactions: list[str] = []
+
+    def begun(connection: Connection) -> None:
+        if not connection.connection.driver_connection.autocommit:  # type: ignore[union-attr]
+            transactions.append("BEGIN")  # psycopg sends one before the next statement
+
+    def committed(connection: Connection) -> None:
+        transactions.append("COMMIT")
+
+    engine = get_engine()
+    event.listen(engine, "begin", begun)
+    event.listen(engine, "commit", committed)
+    try:
+        with subtask_claim(123456) as claimed, remote_read_slot(11, 1):
+            assert claimed
+    finally:
+        event.remove(engine, "begin", begun)
+        event.remove(engine, "commit", committed)
+    assert transactions == []
