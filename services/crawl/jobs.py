@@ -18,6 +18,7 @@ from catalog.job_listing_store import (
     last_job_by_connection,
     newest_jobs,
 )
+from catalog.outbox_notifications import outbox_commits
 from catalog.session import Session, session_factory
 from domain.errors import DataObjectNotFound, Invalid, JobNotFound, Unavailable
 from domain.jobs import TERMINAL_STATUSES, JobStatus
@@ -150,24 +151,30 @@ def job_report(job: Job) -> dict[str, Any]:
     }
 
 
-def wait_for_job(bulk_id: uuid.UUID | str, timeout: float = 60.0, poll: float = 0.02,
+def wait_for_job(bulk_id: uuid.UUID | str, timeout: float = 60.0, poll: float = 0.5,
                  on_progress: Any = None) -> dict[str, Any]:
-    """Poll until the job is closed; returns its report. `on_progress(report)` sees every poll.
+    """Wait until the job is closed; returns its report. `on_progress(report)` sees every look at it.
+
+    Closing a job writes its job.finished event, whose commit wakes the waiter at once (a notification, see
+    catalog/outbox_notifications.py); the job is also looked at every `poll` seconds (progress, and a
+    notification that cannot come, as on a catalog connection lost meanwhile).
 
     Raises JobNotFinished after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     factory = session_factory()
-    while True:
-        with factory() as session:
-            job = get_job(session, bulk_id)
-            report = job_report(job) if job is not None else None
-        if report is not None:
-            if on_progress is not None:
-                on_progress(report)
-            if report["status"] in TERMINAL_STATUSES:
-                return report
-        if time.monotonic() > deadline:
-            status = report["status"] if report is not None else "not found"
-            raise JobNotFinished(f"job {bulk_id} is not finished after {timeout:g}s (status {status}; is a worker "
-                                 "running?)")
-        time.sleep(poll)
+    with outbox_commits() as events_committed:
+        while True:
+            with factory() as session:
+                job = get_job(session, bulk_id)
+                report = job_report(job) if job is not None else None
+            if report is not None:
+                if on_progress is not None:
+                    on_progress(report)
+                if report["status"] in TERMINAL_STATUSES:
+                    return report
+            left = deadline - time.monotonic()
+            if left <= 0:
+                status = report["status"] if report is not None else "not found"
+                raise JobNotFinished(f"job {bulk_id} is not finished after {timeout:g}s (status {status}; is a "
+                                     "worker running?)")
+            events_committed(min(poll, left), report["objectPath"][0] if report is not None else None)

@@ -1,0 +1,48 @@
+"""Waiting for a job: the waiter wakes when the job's closing commits, not at its next poll."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from catalog.session import session_factory
+from services.crawl.jobs import request_crawl, wait_for_job
+from services.crawl.planning import plan_crawl
+from services.crawl.schema_crawl import crawl_schema
+from tests.support.pipeline import register_source, task_messages_lost
+
+pytestmark = pytest.mark.usefixtures("catalog")
+
+
+def test_a_waiter_wakes_as_the_job_closes_not_at_its_next_poll(source_db: str) -> None:
+    register_source("pg", source_db)
+    with task_messages_lost(), session_factory()() as session, session.begin():
+        job = request_crawl(session, ["pg"])
+
+    def crawl_later() -> None:  # the worker's part, a moment after the waiter started waiting
+        time.sleep(0.5)
+        for subtask_id in plan_crawl(job.id):
+            crawl_schema(subtask_id)
+        closed.append(time.monotonic())
+
+    closed: list[float] = []
+    worker = threading.Thread(target=crawl_later)
+    worker.start()
+    report = wait_for_job(job.bulk_id, timeout=30, poll=20)
+    seen = time.monotonic()
+    worker.join(10)
+    assert report["status"] == "succeeded"
+    assert seen - closed[0] < 1.0, "woken by the closing's commit, long before the 20 s poll"
+
+
+def test_a_job_that_is_already_closed_is_reported_at_once(source_db: str) -> None:
+    register_source("pg", source_db)
+    with task_messages_lost(), session_factory()() as session, session.begin():
+        job = request_crawl(session, ["pg"])
+    for subtask_id in plan_crawl(job.id):
+        crawl_schema(subtask_id)
+    started = time.monotonic()
+    assert wait_for_job(job.bulk_id, timeout=30, poll=20)["status"] == "succeeded"
+    assert time.monotonic() - started < 1.0
