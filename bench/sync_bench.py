@@ -30,6 +30,7 @@ from pathlib import Path
 import psycopg
 
 from bench.floor import Floor, measure_floor, measure_read
+from bench.latency import LatencyRun
 from bench.memory import MemorySampler, mib, tree_pss, tree_rss
 from bench.scale_out import READ_LATENCY, SCHEMAS, ScaleRun, StormRun, measure_scale_out, measure_storm
 from tests.support.pg_source import change_tables, create_realistic_schemas, create_wide_schema, register_source
@@ -201,13 +202,12 @@ def warm_up() -> None:
         drop_database("objectsync_bench_warmup")
 
 
-def measure_latency() -> dict[str, list[float]]:
-    from bench.latency import manual_crawl_latency, webhook_latency
+def measure_latency() -> list[LatencyRun]:
+    from bench.latency import measure_latency as measure
 
     source = recreate_database("objectsync_bench_latency")
     try:
-        return {"manual single-table crawl, request → closed job": manual_crawl_latency(source, "bench-latency"),
-                "committed change → webhook receiver": webhook_latency(source, "bench-latency")}
+        return measure(source)
     finally:
         drop_database("objectsync_bench_latency")
 
@@ -248,7 +248,7 @@ def main() -> None:
     log_path = Path(tempfile.mkstemp(prefix="objectsync-bench-worker-", suffix=".log")[1])
     worker = WorkerProcess(dict(os.environ), log_path, concurrency=args.concurrency, name="bench")
     reports: dict[str, SizeReport] = {}
-    latency: dict[str, list[float]] = {}
+    latency: list[LatencyRun] = []
     scale: list[ScaleRun] = []
     storm: StormRun | None = None
     scrape = (0.0, 0)
@@ -282,8 +282,8 @@ def main() -> None:
     for report in reports.values():
         print_size(report)
     print(f"\nWorker tree idle (concurrency {args.concurrency}): {mib(idle_rss)} RSS")
-    for name, samples in latency.items():
-        print(f"Latency, {name}: p50 {statistics_ms(samples)}")
+    for run in latency:
+        print(f"Latency at rest, {run.name}: {run.describe()}")
     print(f"Metrics scrape (GET /metrics body) over {scrape[1]} catalog objects: {scrape[0] * 1000:.0f} ms")
     print_scaling(scale, storm)
     if args.json:
@@ -295,7 +295,7 @@ def main() -> None:
                              "peak_tree_rss_mib": rep.peak_tree_rss / 2**20,
                              "datahub_seconds": rep.datahub_seconds, "datahub_error": rep.datahub_error}
                       for size, rep in reports.items()},
-            "idle_tree_rss_mib": idle_rss / 2**20, "latency_seconds": latency,
+            "idle_tree_rss_mib": idle_rss / 2**20, "latency_seconds": {run.name: run.as_dict() for run in latency},
             "scale_out": [asdict(r) | {"reads_per_second": r.reads_per_second} for r in scale],
             "storm": asdict(storm) if storm else None,
         }, indent=2))
@@ -322,12 +322,6 @@ def print_scaling(scale: list[ScaleRun], storm: StormRun | None) -> None:
         print(f"Storm: {storm.storm} scheduled syncs (one 200 ms schema read each) due at once on one worker × 2, "
               f"then one manual crawl: the manual job closed after {storm.manual_seconds:.2f} s, the storm after "
               f"{storm.storm_seconds:.2f} s")
-
-
-def statistics_ms(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    return (f"{ordered[len(ordered) // 2] * 1000:.0f} ms (min {ordered[0] * 1000:.0f}, "
-            f"max {ordered[-1] * 1000:.0f}, n={len(ordered)})")
 
 
 def print_size(report: SizeReport) -> None:

@@ -61,7 +61,7 @@ def _crawled_here(subtask_id: int) -> bool:
     structlog.contextvars.bind_contextvars(**subtask_log_context(subtask_id))
     try:
         status, closed_job = run_crawl_schema(subtask_id)  # its events are relayed when they commit
-    except Exception:  # noqa: BLE001 - its own task retries it or records the failure, as for any subtask
+    except Exception:  # its own task retries it or records the failure, as for any subtask
         log.warning("schema crawl in the planning task failed; sending it as its own task", exc_info=True)
         return False
     log.info("schema crawled", status=status, closedJob=closed_job)
