@@ -16,7 +16,7 @@ from catalog.object_store import (
     load_tables,
     schema_object_id,
 )
-from catalog.outbox import write_events
+from catalog.outbox import last_event_id, write_events
 from catalog.session import Session, session_scope
 from connectors import ConnectorError
 from domain.gc import paused_gc
@@ -28,6 +28,7 @@ from domain.status import DISABLED, effective_status, new_child_status_setting, 
 from domain.stored_state import SchemaScope, StoredTable
 from services.crawl.connector_pool import open_connector, read_slot
 from services.crawl.guard import mass_deletion_guard
+from services.crawl.owner_requests import raise_owner_requests
 from services.enqueue import RELAY_EVENTS, enqueue
 from settings import get_settings
 
@@ -123,10 +124,19 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         ) or []
         if task.dry_run:
             events = []
-        write_events(session, task.connection_key, events + finished, job_id=task.job_id, object_ids=ids)
+        before = last_event_id(session)
+        write_events(session, task.connection_key, events, job_id=task.job_id, object_ids=ids)
+        # The requests the column events raise belong to the job: written after those events, before it closes.
+        requests = raise_owner_requests(session, task.job_id, before) if events and _requests_enabled() else []
+        write_events(session, task.connection_key, [e for e, _ in requests] + finished, job_id=task.job_id,
+                     object_ids=ids | {e.path: table_id for e, table_id in requests})
         if events or finished:
             enqueue(session, RELAY_EVENTS)  # publish on commit rather than at the next beat sweep
     return status, bool(finished)
+
+
+def _requests_enabled() -> bool:
+    return get_settings().owner_requests_enabled
 
 
 def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str, str]) -> SchemaSnapshot:

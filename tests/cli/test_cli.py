@@ -76,7 +76,7 @@ def event_records(*args: str) -> list[dict]:
 
 
 def crawl_events(*args: str) -> list[dict]:
-    """Events written by crawls: not job.finished, nor the owner requests the outbox relay adds later."""
+    """Events about the data: not job.finished, nor the owner requests they raise."""
     return [e for e in event_records(*args)
             if e["type"] != "objectsync.job.finished" and not e["type"].startswith("objectsync.request.")]
 

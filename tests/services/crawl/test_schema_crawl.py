@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from catalog.locks import subtask_claim
 from catalog.session import session_factory, session_scope
@@ -55,3 +55,40 @@ def test_a_duplicate_delivery_of_a_running_subtask_exits_at_once(source_db: str)
         assert crawl_schema(subtasks[0]) == ("duplicate", False)
     assert crawl_schema(subtasks[0])[0] == "succeeded"
     assert crawl_schema(subtasks[0])[0] == "succeeded", "a later redelivery finds it done"
+
+
+def _crawl_in_process(path: list[str]) -> Job:
+    with task_messages_lost(), session_factory()() as session, session.begin():
+        job = request_crawl(session, path)
+    for subtask in plan_crawl(job.id):
+        crawl_schema(subtask)
+    with session_factory()() as session:
+        done = session.scalar(select(Job).where(Job.id == job.id))
+    assert done is not None
+    return done
+
+
+def test_a_type_change_raises_its_owner_request_inside_the_crawl_before_the_job_finishes(source_db: str) -> None:
+    """The request belongs to the job: written in the subtask's transaction with the job's id and bulkId,
+    after its column event and before job.finished; the column is tagged New."""
+    run_sql(source_db, "CREATE TABLE public.orders (id int, amount int)")
+    register_source("pg", source_db)
+    with session_scope() as session:
+        ana = session.execute(text("INSERT INTO users (name) VALUES ('ana') RETURNING id")).scalar_one()
+        session.execute(text("INSERT INTO grants (permission, user_id, object_id) "
+                             "SELECT 'DATA_OWNER', :u, id FROM data_objects WHERE path = ARRAY['pg']"), {"u": ana})
+    assert _crawl_in_process(["pg"]).status == "succeeded"
+    run_sql(source_db, "ALTER TABLE public.orders ALTER COLUMN amount TYPE bigint")
+    job = _crawl_in_process(["pg"])
+    assert job.status == "succeeded"
+    with session_factory()() as session:
+        events = session.execute(select(ChangeEvent.type, ChangeEvent.job_id, ChangeEvent.payload)
+                                 .where(ChangeEvent.job_id == job.id).order_by(ChangeEvent.id)).all()
+        tags = session.scalar(text("SELECT tags FROM columns WHERE name = 'amount'"))
+    types = [t for t, _, _ in events]
+    assert types[-1] == "job.finished"
+    assert types.index("column.type_changed") < types.index("request.created") < types.index("job.finished")
+    [created] = [payload for t, _, payload in events if t == "request.created"]
+    assert created["bulkId"] == str(job.bulk_id) and created["owners"] == [ana]
+    assert created["kind"] == "column_type_changed" and created["column"] == "amount"
+    assert tags == ["New"]
