@@ -7,6 +7,9 @@ dialect's schema names; each schema is read with the Inspector's bulk `get_multi
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -55,12 +58,19 @@ def url_carries_password(value: str) -> bool:
         return False
 
 
+#: How much longer than the connection's timeout a read may take before its sockets are shut down under it.
+READ_DEADLINE_GRACE_SECONDS = 5.0
+
+
 def _timeout_args(url: URL, seconds: int) -> dict[str, Any]:
-    """Connect (and, where the driver allows, read) timeouts in each driver's own words."""
+    """Connect (and, where the driver allows, read) timeouts and keepalives in each driver's own words."""
     driver = url.get_driver_name()
     backend = url.get_backend_name()
     if backend == "postgresql" and driver in {"psycopg", "psycopg2"}:
-        return {"connect_timeout": seconds, "options": f"-c statement_timeout={seconds * 1000}"}
+        # Keepalives find a peer that vanished while idle; tcp_user_timeout ends a send nobody acknowledges.
+        return {"connect_timeout": seconds, "options": f"-c statement_timeout={seconds * 1000}",
+                "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                "tcp_user_timeout": int((seconds + READ_DEADLINE_GRACE_SECONDS) * 1000)}
     if driver == "pymysql":
         return {"connect_timeout": seconds, "read_timeout": seconds, "write_timeout": seconds}
     if backend == "sqlite":
@@ -89,6 +99,8 @@ class SqlAlchemyConnector(Connector):
         self.url = url
         self.database_label = str(self.config.get("database") or self._default_label(url))
         self._engine: Engine | None = None
+        #: The DB-API connections the engine opened, by id: the sockets a read deadline shuts down.
+        self._driver_connections: dict[int, Any] = {}
 
     @staticmethod
     def _default_label(url: URL) -> str:
@@ -109,12 +121,38 @@ class SqlAlchemyConnector(Connector):
                 )
             except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
                 raise ConfigurationError(f"cannot use this url: {type(error).__name__}") from None
+            self._driver_connections = {}
+            sa.event.listen(self._engine, "connect", self._remember_driver_connection)
         return self._engine
+
+    def _remember_driver_connection(self, driver_connection: Any, _record: Any) -> None:
+        self._driver_connections[id(driver_connection)] = driver_connection
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+            self._driver_connections = {}
+
+    @contextmanager
+    def _read_deadline(self) -> Iterator[threading.Event]:
+        """Shut this engine's sockets down if the block still runs `timeout` + grace seconds on (the event says so):
+        a server-side statement timeout never arrives over a network that went silent, and a driver without a
+        read timeout of its own would wait forever, in a query or in the pool's pre-ping."""
+        expired = threading.Event()
+
+        def cut() -> None:
+            expired.set()
+            for connection in list(self._driver_connections.values()):
+                _shut_down_socket(connection)
+
+        timer = threading.Timer(self.timeout + READ_DEADLINE_GRACE_SECONDS, cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield expired
+        finally:
+            timer.cancel()
 
     def _map_error(self, error: Exception, context: str) -> ConnectorError:
         original = getattr(error, "orig", None) or error
@@ -138,11 +176,18 @@ class SqlAlchemyConnector(Connector):
 
     @contextmanager
     def _inspector(self) -> Iterator[tuple[sa.Connection, Inspector]]:
-        try:
-            with self.engine.connect() as connection:
-                yield connection, sa.inspect(connection)
-        except exc.SQLAlchemyError as error:
-            raise self._map_error(error, "metadata read failed") from None
+        engine = self.engine
+        with self._read_deadline() as expired:
+            try:
+                with engine.connect() as connection:
+                    yield connection, sa.inspect(connection)
+                return
+            except exc.SQLAlchemyError as error:
+                if not expired.is_set():
+                    raise self._map_error(error, "metadata read failed") from None
+        self.close()  # every kept session went through the silent network: none is reused
+        raise RemoteTimeout(f"metadata read failed: no answer within {self.timeout + READ_DEADLINE_GRACE_SECONDS:g} s "
+                            "(the network went silent)")
 
     def _is_excluded(self, schema: str) -> bool:
         return schema in self.system_schemas or schema in self.internal_databases \
@@ -234,6 +279,18 @@ class SqlAlchemyConnector(Connector):
                 comment=(comments.get(key) or {}).get("text") or None,
             ))
         return SchemaSnapshot(database=database, schema=schema, tables=tuple(result))
+
+
+def _shut_down_socket(driver_connection: Any) -> None:
+    """Shut the socket under a DB-API connection down (psycopg, psycopg2: fileno(); PyMySQL: _sock), so a read
+    waiting on it fails at once; drivers that show no socket are left alone."""
+    try:
+        fileno = driver_connection.fileno() if hasattr(driver_connection, "fileno") \
+            else driver_connection._sock.fileno()
+        with socket.socket(fileno=os.dup(fileno)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except Exception:  # noqa: BLE001 - a closed connection raises its driver's own error: nothing left to shut
+        return
 
 
 def _type_text_for(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> str:
