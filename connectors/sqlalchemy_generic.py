@@ -7,9 +7,6 @@ dialect's schema names; each schema is read with the Inspector's bulk `get_multi
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -31,6 +28,7 @@ from connectors.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
+from connectors.read_deadline import READ_DEADLINE_GRACE_SECONDS, read_deadline
 from connectors.validation import (
     Warned,
     run_validation,
@@ -56,10 +54,6 @@ def url_carries_password(value: str) -> bool:
         return make_url(value).password is not None
     except exc.ArgumentError:
         return False
-
-
-#: How much longer than the connection's timeout a read may take before its sockets are shut down under it.
-READ_DEADLINE_GRACE_SECONDS = 5.0
 
 
 def _timeout_args(url: URL, seconds: int) -> dict[str, Any]:
@@ -134,26 +128,6 @@ class SqlAlchemyConnector(Connector):
             self._engine = None
             self._driver_connections = {}
 
-    @contextmanager
-    def _read_deadline(self) -> Iterator[threading.Event]:
-        """Shut this engine's sockets down if the block still runs `timeout` + grace seconds on (the event says so):
-        a server-side statement timeout never arrives over a network that went silent, and a driver without a
-        read timeout of its own would wait forever, in a query or in the pool's pre-ping."""
-        expired = threading.Event()
-
-        def cut() -> None:
-            expired.set()
-            for connection in list(self._driver_connections.values()):
-                _shut_down_socket(connection)
-
-        timer = threading.Timer(self.timeout + READ_DEADLINE_GRACE_SECONDS, cut)
-        timer.daemon = True
-        timer.start()
-        try:
-            yield expired
-        finally:
-            timer.cancel()
-
     def _map_error(self, error: Exception, context: str) -> ConnectorError:
         original = getattr(error, "orig", None) or error
         lines = str(original).strip().splitlines()
@@ -177,7 +151,9 @@ class SqlAlchemyConnector(Connector):
     @contextmanager
     def _inspector(self) -> Iterator[tuple[sa.Connection, Inspector]]:
         engine = self.engine
-        with self._read_deadline() as expired:
+        # A server-side statement timeout never arrives over a network that went silent, and a driver without a read
+        # timeout of its own would wait forever, in a query or in the pool's pre-ping.
+        with read_deadline(self.timeout + READ_DEADLINE_GRACE_SECONDS, self._driver_connections.values) as expired:
             try:
                 with engine.connect() as connection:
                     yield connection, sa.inspect(connection)
@@ -279,18 +255,6 @@ class SqlAlchemyConnector(Connector):
                 comment=(comments.get(key) or {}).get("text") or None,
             ))
         return SchemaSnapshot(database=database, schema=schema, tables=tuple(result))
-
-
-def _shut_down_socket(driver_connection: Any) -> None:
-    """Shut the socket under a DB-API connection down (psycopg, psycopg2: fileno(); PyMySQL: _sock), so a read
-    waiting on it fails at once; drivers that show no socket are left alone."""
-    try:
-        fileno = driver_connection.fileno() if hasattr(driver_connection, "fileno") \
-            else driver_connection._sock.fileno()
-        with socket.socket(fileno=os.dup(fileno)) as sock:
-            sock.shutdown(socket.SHUT_RDWR)
-    except Exception:  # noqa: BLE001 - a closed connection raises its driver's own error: nothing left to shut
-        return
 
 
 def _type_text_for(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> str:

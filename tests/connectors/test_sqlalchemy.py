@@ -137,7 +137,7 @@ def test_a_network_that_goes_silent_after_connect_ends_a_read_within_the_deadlin
     import time
 
     from connectors.errors import RemoteTimeout
-    from connectors.sqlalchemy_generic import READ_DEADLINE_GRACE_SECONDS
+    from connectors.read_deadline import READ_DEADLINE_GRACE_SECONDS
     from tests.support.silent_proxy import silent_proxy
 
     with silent_proxy("127.0.0.1", 5432) as proxy:
