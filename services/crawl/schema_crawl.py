@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status
+from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status, set_nothing_crawled
 from catalog.locks import lock_schema, share_connection, subtask_claim
 from catalog.object_store import (
     apply_schema_changes,
@@ -22,6 +22,7 @@ from connectors import ConnectorError
 from domain.gc import paused_gc
 from domain.jobs import SubtaskStatus, summarize
 from domain.name_filters import ConnectionFilters, parse_filters
+from domain.nothing_crawled import NOT_FOUND, NothingCrawled
 from domain.schema_diff import diff_schema, tables_needing_columns
 from domain.snapshot import SchemaSnapshot
 from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
@@ -106,6 +107,8 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
             stored = filters.stored_tables(load_tables(session, schema_id, task.batch.range if task.batch else None))
             snapshot = _settle_tokens(task, filters, snapshot, stored)
         load_columns(session, stored, tables_needing_columns(stored, snapshot))
+        if read and task.tables is not None:
+            _tell_missing_tables(session, task, filters, snapshot, stored)
         changes = diff_schema(stored, snapshot, scope)
         del snapshot
         ids: dict[tuple[str, ...], int] = {scope.schema_path: schema_id} if schema_id is not None else {}
@@ -133,6 +136,18 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         if events or finished:
             enqueue(session, RELAY_EVENTS)  # publish on commit rather than at the next beat sweep
     return status, bool(finished)
+
+
+def _tell_missing_tables(session: Session, task: Subtask, filters: ConnectionFilters, snapshot: SchemaSnapshot,
+                         stored: Mapping[str, StoredTable]) -> None:
+    """A table crawl of a table neither the platform nor the catalog holds reads nothing: the job says why."""
+    missing = sorted(t for t in task.tables or () if filters.tables.keeps(t) and t not in stored
+                     and all(r.name != t for r in snapshot.tables))
+    if missing:
+        where = f"{task.database}/{task.schema}"
+        set_nothing_crawled(session, task.job_id, NothingCrawled(
+            NOT_FOUND, f"table {missing[0]!r} is neither on the platform in {where!r} (or these credentials cannot "
+                       "see it) nor in the catalog").as_dict())
 
 
 def _requests_enabled() -> bool:

@@ -414,3 +414,15 @@ def test_piped_output_is_whole_and_a_closed_pipe_ends_quietly() -> None:
 
     usage = objectsync("crawl", "--help").stdout
     assert "Order%20Items" in usage and "%%20" not in usage
+
+
+def test_a_crawl_that_reads_nothing_says_why(worker, source: str) -> None:
+    assert objectsync(*add_args("why", source, "--activate-new-children", "--no-crawl")).returncode == 0
+    database = urlparse(source).path.lstrip("/")
+    assert_clean_error(objectsync("crawl", f"why/{database}/nope"), f"no data object at path ['why', '{database}']",
+                       3)  # a path below what the catalog knows is refused, as the API answers 404
+    assert objectsync("crawl", "why", "--wait", "--timeout", "60").returncode == 0
+    result = objectsync("crawl", f"why/{database}/nope", "--wait", "--timeout", "60")
+    assert result.returncode == 0, result.stderr
+    assert "0 of 0 schemas succeeded" in result.stdout
+    assert f"nothing crawled: schema 'nope' is not in database '{database}' on the platform" in result.stdout
