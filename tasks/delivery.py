@@ -24,9 +24,9 @@ SWEEP_MARGIN_SECONDS = 0.02
 def relay() -> dict[str, int | str | None]:
     result = relay_outbox()  # each endpoint given a delivery is sent its deliver task as the fan-out commits
     if result.events_relayed or result.stream_error:
-        log.info("relayed %d events: %d deliveries, %d owner requests, stream %s", result.events_relayed,
-                 result.deliveries_created, result.requests_created, result.stream_error or "ok")
-    return {"requestsCreated": result.requests_created, "eventsRelayed": result.events_relayed,
+        log.info("relayed %d events: %d deliveries, stream %s", result.events_relayed,
+                 result.deliveries_created, result.stream_error or "ok")
+    return {"eventsRelayed": result.events_relayed,
             "deliveriesCreated": result.deliveries_created, "streamPublished": result.stream_published,
             "streamError": result.stream_error}
 

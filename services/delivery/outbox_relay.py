@@ -1,10 +1,9 @@
-"""One relay pass over the outbox: webhook fan-out, owner requests, the Redis stream; each its own transaction.
+"""One relay pass over the outbox: webhook fan-out, the Redis stream; each its own transaction.
 
 Consumers are independent: the stream being down never holds up webhooks, and each loops over batches
 until it has caught up (bounded, so one task never runs forever). Webhooks go first, and each endpoint that
 got a delivery is sent its delivery task as soon as the fan-out commits: a change reaches a receiver without
-waiting for the rest of the pass or for the beat's sweep. The events owner requests raise are fanned out in
-the same pass.
+waiting for the rest of the pass or for the beat's sweep.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import redis
 
 from catalog.session import session_scope
 from services.delivery.event_stream import redis_client, relay_to_stream
-from services.delivery.owner_requests import raise_owner_requests
 from services.delivery.webhook_fanout import relay_to_webhooks
 from services.enqueue import DELIVER_WEBHOOKS, send_now
 from settings import Settings, get_settings
@@ -27,7 +25,6 @@ MAX_BATCHES_PER_PASS = 50
 
 @dataclass(slots=True)
 class RelayPass:
-    requests_created: int = 0
     events_relayed: int = 0
     deliveries_created: int = 0
     stream_published: int = 0
@@ -39,15 +36,6 @@ def relay_outbox(event_settings: Settings | None = None) -> RelayPass:
     result = RelayPass()
     batch = event_settings.relay_batch_size
     _relay_webhooks(result, batch)
-    for _ in range(MAX_BATCHES_PER_PASS):
-        with session_scope() as session:
-            read, created = raise_owner_requests(
-                session, enabled=event_settings.owner_requests_enabled, batch_size=batch)
-        result.requests_created += created
-        if read < batch:
-            break
-    if result.requests_created:  # their request.created events are new outbox rows
-        _relay_webhooks(result, batch)
     if event_settings.event_stream_enabled:
         _relay_stream(result, event_settings)
     return result

@@ -254,8 +254,8 @@ def test_a_relay_pass_asks_each_endpoint_given_a_delivery_for_it_at_once(receive
     sent: list[tuple[str, tuple[object, ...]]] = []
     previous = install_sender(lambda task, args, options: sent.append((task, args)))
     try:
-        relayed = relay_outbox(fast(owner_requests_enabled=False, event_stream_enabled=False))
-        again = relay_outbox(fast(owner_requests_enabled=False, event_stream_enabled=False))
+        relayed = relay_outbox(fast(event_stream_enabled=False))
+        again = relay_outbox(fast(event_stream_enabled=False))
     finally:
         install_sender(previous)
     assert relayed.deliveries_created == 4 and again.deliveries_created == 0
