@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,9 +17,16 @@ from tests.support.pipeline import register_source, task_messages_lost
 pytestmark = pytest.mark.usefixtures("catalog")
 
 
+@pytest.fixture(autouse=True)
+def no_task_messages() -> Iterator[None]:
+    """This process plays the worker: the crawl's messages (its relay) go nowhere."""
+    with task_messages_lost():
+        yield
+
+
 def test_a_waiter_wakes_as_the_job_closes_not_at_its_next_poll(source_db: str) -> None:
     register_source("pg", source_db)
-    with task_messages_lost(), session_factory()() as session, session.begin():
+    with session_factory()() as session, session.begin():
         job = request_crawl(session, ["pg"])
 
     def crawl_later() -> None:  # the worker's part, a moment after the waiter started waiting
@@ -39,7 +47,7 @@ def test_a_waiter_wakes_as_the_job_closes_not_at_its_next_poll(source_db: str) -
 
 def test_a_job_that_is_already_closed_is_reported_at_once(source_db: str) -> None:
     register_source("pg", source_db)
-    with task_messages_lost(), session_factory()() as session, session.begin():
+    with session_factory()() as session, session.begin():
         job = request_crawl(session, ["pg"])
     for subtask_id in plan_crawl(job.id):
         crawl_schema(subtask_id)
