@@ -25,9 +25,13 @@ def outbox_commits() -> Iterator[EventWait]:
     connection = pooled.driver_connection
     assert isinstance(connection, psycopg.Connection)
     try:
-        connection.rollback()  # idle, so autocommit may be switched on
-        connection.autocommit = True
-        connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        try:
+            connection.rollback()  # idle, so autocommit may be switched on
+            connection.autocommit = True
+            connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        except psycopg.Error:  # no LISTEN here (a pooler in transaction mode): the waiter only polls
+            yield _sleep
+            return
 
         def wait(seconds: float, connection_key: str | None) -> bool:
             deadline = time.monotonic() + seconds
@@ -45,3 +49,8 @@ def outbox_commits() -> Iterator[EventWait]:
         except psycopg.Error:
             pooled.invalidate()  # a broken connection never goes back to the pool
         pooled.close()
+
+
+def _sleep(seconds: float, connection_key: str | None) -> bool:
+    time.sleep(seconds)
+    return False

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 
 from catalog.session import session_factory
 from services.crawl.jobs import request_crawl, wait_for_job
@@ -54,3 +55,18 @@ def test_a_job_that_is_already_closed_is_reported_at_once(source_db: str) -> Non
     started = time.monotonic()
     assert wait_for_job(job.bulk_id, timeout=30, poll=20)["status"] == "succeeded"
     assert time.monotonic() - started < 1.0
+
+
+def test_where_listen_is_refused_the_waiter_polls(source_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import catalog.outbox_notifications
+
+    monkeypatch.setattr(catalog.outbox_notifications, "NOTIFY_CHANNEL", "not a channel name")  # LISTEN fails
+    register_source("pg", source_db)
+    with session_factory()() as session, session.begin():
+        job = request_crawl(session, ["pg"])
+    worker = threading.Thread(target=lambda: [crawl_schema(s) for s in plan_crawl(job.id)])
+    worker.start()
+    assert wait_for_job(job.bulk_id, timeout=30, poll=0.05)["status"] == "succeeded"
+    worker.join(10)
+    with session_factory()() as session:  # the pooled connection went back as it came
+        assert session.scalar(text("SELECT 1")) == 1
