@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from catalog.session import affected_rows
+
 
 @dataclass(frozen=True, slots=True)
 class RaisedRequest:
@@ -78,6 +80,26 @@ def raise_requests_for_column_events(session: Session, after_id: int, last_id: i
                    WHERE t.id = table_id)
     """), {"c": after_id, "last": last_id}).all()
     return [RaisedRequest(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows]
+
+
+def follow_column_renames(session: Session, after_id: int, last_id: int) -> int:
+    """Point the pending requests about a living column (added, retyped) at its new name, for each
+    `column.renamed` in the outbox range (after_id, last_id], in outbox order, and only the requests raised by an
+    event before the rename. Returns how many were renamed."""
+    renames = session.execute(text("""
+        SELECT id, object_id, payload->'before'->>'name', payload->>'column' FROM change_events
+        WHERE id > :c AND id <= :last AND type = 'column.renamed' AND object_id IS NOT NULL ORDER BY id
+    """), {"c": after_id, "last": last_id}).all()
+    renamed = 0
+    for event_id, table_id, old_name, new_name in renames:
+        renamed += affected_rows(session.execute(text("""
+            UPDATE owner_requests r SET column_name = :new
+            FROM change_events source
+            WHERE source.event_id = r.event_id AND source.id < :rename
+              AND r.table_id = :table AND r.column_name = :old AND r.status = 'pending'
+              AND r.kind IN ('column_added', 'column_type_changed')
+        """), {"new": new_name, "rename": event_id, "table": table_id, "old": old_name}))
+    return renamed
 
 
 _REQUESTS_WHERE = """

@@ -4,6 +4,7 @@ look.
 Raised by an outbox consumer (its own cursor), so the crawl transaction stays as small as it is; each
 request is keyed by the change event that raised it, so re-reading the outbox never raises one twice.
 Validating a column-added or type-changed request removes the column's `New` tag. Both steps emit events.
+A renamed column (`column.renamed`) keeps its pending requests, under its new name.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def raise_owner_requests(session: Session, *, enabled: bool, batch_size: int = 1
     if last is None:
         return 0, 0
     created = store.raise_requests_for_column_events(session, cursor, last) if enabled else []
+    store.follow_column_renames(session, cursor, last)  # a renamed column keeps its open requests
     if created:
         _emit_created(session, created)
     advance_cursor(session, OWNER_REQUESTS, last)

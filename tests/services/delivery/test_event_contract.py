@@ -123,6 +123,7 @@ def produce_every_event_type(db: str, source: str, owner: int) -> None:
             "ALTER TABLE sales.notes DROP COLUMN body",  # column.deleted → request.created
             "ALTER TABLE sales.orders ALTER COLUMN customer_id TYPE bigint",  # column.type_changed
             "ALTER TABLE sales.orders ALTER COLUMN placed_at SET NOT NULL",  # column.changed
+            "ALTER TABLE sales.customers RENAME COLUMN email TO email_address",  # column.renamed
             "COMMENT ON TABLE sales.orders IS 'what people buy'",  # object.changed
             "DROP TABLE sales.returns",  # object.deleted_remotely (a table)
             "DROP SCHEMA archive CASCADE")  # object.deleted_remotely (a schema), data_source.disabled by crawl
