@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -92,7 +93,11 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
     # filters exclude (edited since the job was planned) is left alone entirely, and so is one deleted from
     # the catalog by hand since then (only a dry run meets schemas the catalog does not hold).
     read = filters.keeps_schema(task.database, task.schema) and (schema_id is not None or task.dry_run)
-    snapshot = _read_in_scope(task, filters, known) if read else SchemaSnapshot(task.database, task.schema, ())
+    read_seconds: float | None = None
+    if read:
+        snapshot, read_seconds = _read_in_scope(task, filters, known)
+    else:
+        snapshot = SchemaSnapshot(task.database, task.schema, ())
 
     with session_scope() as session:
         share_connection(session, task.connection_id)  # the lock order: see catalog/locks.py
@@ -119,7 +124,7 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
             session, subtask_id, status, summary=summarize(events, tables_not_visible=changes.tables_not_visible),
             planned=planned,
             error=changes.guard.message if changes.guard else None,
-            planned_limit=get_settings().dry_run_change_limit,
+            planned_limit=get_settings().dry_run_change_limit, read_seconds=read_seconds,
         ) or []
         if task.dry_run:
             events = []
@@ -129,8 +134,10 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
     return status, bool(finished)
 
 
-def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str, str]) -> SchemaSnapshot:
-    """The schema's tables the filters keep; nothing is read for a manual crawl of filtered-out tables only.
+def _read_in_scope(task: Subtask, filters: ConnectionFilters,
+                   known: Mapping[str, str]) -> tuple[SchemaSnapshot, float | None]:
+    """The schema's tables the filters keep, and how long the remote read took (None: nothing was read, as for a
+    manual crawl of filtered-out tables only). Waiting for a read slot is not counted.
 
     `known`: the change tokens stored per table; the columns of a table whose token has not moved are not read.
     """
@@ -138,12 +145,16 @@ def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str
     if wanted is not None:
         wanted = frozenset(t for t in wanted if filters.tables.keeps(t))
         if not wanted:
-            return SchemaSnapshot(task.database, task.schema, ())
-    with read_slot(task.connection_id), open_connector(task.connection_id) as connector:
-        if wanted is None:
-            return filters.snapshot(connector.read_schema_changes(task.database, task.schema, known,
-                                                                  task.batch.range if task.batch else None))
-        return filters.snapshot(connector.read_schema(task.database, task.schema, wanted))
+            return SchemaSnapshot(task.database, task.schema, ()), None
+    with read_slot(task.connection_id):
+        started = time.monotonic()
+        with open_connector(task.connection_id) as connector:
+            if wanted is None:
+                snapshot = connector.read_schema_changes(task.database, task.schema, known,
+                                                         task.batch.range if task.batch else None)
+            else:
+                snapshot = connector.read_schema(task.database, task.schema, wanted)
+        return filters.snapshot(snapshot), time.monotonic() - started
 
 
 def _settle_tokens(task: Subtask, filters: ConnectionFilters, snapshot: SchemaSnapshot,
