@@ -144,7 +144,8 @@ def test_metrics_time_each_schema_read_of_a_real_crawl(users: Users, source_db: 
     register_source("pg", source_db)
     assert crawl(["pg"])["status"] == "succeeded"
     with session_scope() as session:
-        reads = dict(session.execute(text("SELECT schema, read_seconds FROM job_subtasks")).tuples().all())
+        reads: dict[str, float] = dict(
+            session.execute(text("SELECT schema, read_seconds FROM job_subtasks")).tuples().all())
     assert {"sales", "hr"} <= set(reads) and all(seconds and seconds > 0 for seconds in reads.values()), reads
 
     found = samples(users.as_user("admin", "APPLICATION_ADMIN").get("/metrics").text)

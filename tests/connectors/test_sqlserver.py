@@ -506,7 +506,7 @@ class RecordedTsqlCursor:
     """A pyodbc cursor answering the T-SQL path's queries with recorded rows."""
 
     def __init__(self, columns: list[tuple], column_ids: list[tuple], comments: list[tuple]) -> None:
-        self.answers = [  # matched on a fragment of each query, in this order
+        self.answers: list[tuple[str, list[tuple]]] = [  # matched on a fragment of each query, in this order
             ("HAS_PERMS_BY_NAME(QUOTENAME", [(5, 1, 1, 3, 1, 0)]), ("INFORMATION_SCHEMA.TABLES", RECORDED_TABLES),
             ("MS_Description", comments), ("modify_date", []), ("sys.columns AS c", column_ids),
             ("INFORMATION_SCHEMA.COLUMNS", columns),

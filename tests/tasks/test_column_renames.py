@@ -36,7 +36,7 @@ def test_a_renamed_column_keeps_its_row_tags_owners_and_requests(source_db: str)
     assert crawl(["pg"])["status"] == "succeeded"
 
     with session_scope() as session:
-        table_id = session.scalar(select(DataObject.id).where(DataObject.path == path))
+        table_id = session.execute(select(DataObject.id).where(DataObject.path == path)).scalar_one()
         session.execute(text("UPDATE columns SET tags = ARRAY['PII'] WHERE table_id = :t AND name = 'email'"),
                         {"t": table_id})
         ana = session.execute(text("INSERT INTO users (name) VALUES ('ana') RETURNING id")).scalar_one()
