@@ -71,6 +71,21 @@ def test_json_lines_carry_the_crawl_context_and_idle_ticks_stay_quiet(json_worke
     assert ticks == [], "idle ticks are DEBUG, below the worker's INFO level"
 
 
+def test_text_is_the_default_and_carries_the_context_too(worker: WorkerProcess, source_db: str) -> None:
+    run_sql(source_db, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int)")
+    register_source("pg", source_db)
+    bulk_id = crawl(["pg"])["bulkId"]
+
+    def crawl_lines() -> list[str]:
+        text = worker.log_path.read_text(encoding="utf-8", errors="replace")
+        return [line for line in text.splitlines() if f"bulkId={bulk_id}" in line]
+
+    lines = wait_until(lambda: [line for line in crawl_lines() if "schema crawled" in line and "schema=sales" in line],
+                       30, what="the sales schema's text line")
+    assert not lines[0].lstrip().startswith("{") and "connectionKey=pg" in lines[0]
+    assert any("objectsync.crawl_schema[" in line and "received" in line for line in crawl_lines())
+
+
 def test_text_lines_carry_the_received_message_context_once() -> None:
     import logging
 
