@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,56 +50,53 @@ class LockedRequest:
     connection_key: str
 
 
-def outbox_batch_end(session: Session, after_id: int, limit: int) -> tuple[int | None, int]:
-    """The last id of the next outbox batch of at most `limit` events after `after_id` (None: none), and its size."""
-    last, read = session.execute(
-        text("SELECT max(id), count(*) FROM (SELECT id FROM change_events WHERE id > :c ORDER BY id LIMIT :n) b"),
-        {"c": after_id, "n": limit},
-    ).one()
-    return last, read
-
-
-def raise_requests_for_column_events(session: Session, after_id: int, last_id: int) -> list[RaisedRequest]:
-    """A pending request for every column added to, deleted from or retyped on a present, enabled data source in
-    the outbox range (after_id, last_id]; an event that already raised one raises nothing."""
+def raise_requests_for_job_events(session: Session, job_id: int, after_id: int,
+                                  addressed: Callable[[int], bool]) -> list[RaisedRequest]:
+    """A pending request for every column the job added to, deleted from or retyped on a present, enabled data
+    source in events after `after_id`, where `addressed(table_id)` says someone is asked; an event that already
+    raised one raises nothing."""
+    candidates = session.execute(text("""
+        SELECT e.id, o.id FROM change_events e
+        JOIN data_objects o ON o.id = e.object_id AND o.kind IN ('table', 'view')
+                           AND o.effective_status = 'enabled' AND o.remote_state = 'present'
+        WHERE e.id > :after AND e.job_id = :job
+          AND e.type IN ('column.added', 'column.deleted', 'column.type_changed') AND e.payload ? 'column'
+    """), {"after": after_id, "job": job_id}).all()
+    asked = {table_id: addressed(table_id) for table_id in {t for _, t in candidates}}
+    event_ids = [e for e, table_id in candidates if asked[table_id]]
+    if not event_ids:
+        return []
     rows = session.execute(text("""
         INSERT INTO owner_requests (kind, table_id, column_name, event_id, status)
         SELECT CASE e.type WHEN 'column.added' THEN 'column_added' WHEN 'column.deleted' THEN 'column_deleted'
                            ELSE 'column_type_changed' END,
-               o.id, e.payload->>'column', e.event_id, 'pending'
-        FROM change_events e
-        JOIN data_objects o ON o.id = e.object_id AND o.kind IN ('table', 'view')
-                           AND o.effective_status = 'enabled' AND o.remote_state = 'present'
-        WHERE e.id > :c AND e.id <= :last AND e.type IN ('column.added', 'column.deleted', 'column.type_changed')
-          AND e.payload ? 'column'
+               e.object_id, e.payload->>'column', e.event_id, 'pending'
+        FROM change_events e WHERE e.id = ANY(:ids)
         ORDER BY e.id
         ON CONFLICT (event_id) DO NOTHING
         RETURNING id, kind, table_id, column_name, event_id,
                   (SELECT path FROM data_objects WHERE id = table_id),
                   (SELECT c.key FROM connections c JOIN data_objects t ON t.connection_id = c.id
                    WHERE t.id = table_id)
-    """), {"c": after_id, "last": last_id}).all()
-    return [RaisedRequest(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows]
+    """), {"ids": event_ids}).all()
+    return sorted((RaisedRequest(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows),
+                  key=lambda r: r.id)
 
 
-def follow_column_renames(session: Session, after_id: int, last_id: int) -> int:
-    """Point the pending requests about a living column (added, retyped) at its new name, for each
-    `column.renamed` in the outbox range (after_id, last_id], in outbox order, and only the requests raised by an
-    event before the rename. Returns how many were renamed."""
-    renames = session.execute(text("""
-        SELECT id, object_id, payload->'before'->>'name', payload->>'column' FROM change_events
-        WHERE id > :c AND id <= :last AND type = 'column.renamed' AND object_id IS NOT NULL ORDER BY id
-    """), {"c": after_id, "last": last_id}).all()
-    renamed = 0
-    for event_id, table_id, old_name, new_name in renames:
-        renamed += affected_rows(session.execute(text("""
-            UPDATE owner_requests r SET column_name = :new
-            FROM change_events source
-            WHERE source.event_id = r.event_id AND source.id < :rename
-              AND r.table_id = :table AND r.column_name = :old AND r.status = 'pending'
-              AND r.kind IN ('column_added', 'column_type_changed')
-        """), {"new": new_name, "rename": event_id, "table": table_id, "old": old_name}))
-    return renamed
+def follow_column_renames(session: Session, renames: Sequence[tuple[int, str, str]]) -> int:
+    """Point the pending requests about a living column (added, retyped) at its new name: `renames` holds
+    (table id, old name, new name). One statement, so names swapped or shifted along a chain move together.
+    Returns how many requests were renamed."""
+    if not renames:
+        return 0
+    return affected_rows(session.execute(text("""
+        UPDATE owner_requests r SET column_name = m.new_name
+        FROM unnest(CAST(:tables AS bigint[]), CAST(:olds AS text[]), CAST(:news AS text[]))
+             AS m(table_id, old_name, new_name)
+        WHERE r.table_id = m.table_id AND r.column_name = m.old_name AND r.status = 'pending'
+          AND r.kind IN ('column_added', 'column_type_changed')
+    """), {"tables": [t for t, _, _ in renames], "olds": [o for _, o, _ in renames],
+           "news": [n for _, _, n in renames]}))
 
 
 _REQUESTS_WHERE = """

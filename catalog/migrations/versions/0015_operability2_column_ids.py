@@ -1,15 +1,15 @@
 """A column's platform identity (PostgreSQL attnum, SQL Server column_id), which proves a rename, and how long a
 schema subtask's remote read took (the schema-read duration histogram).
 
-Revision ID: 0014_operability2_column_ids
-Revises: 0013_hardening_request_kinds
+Revision ID: 0015_operability2_column_ids
+Revises: 0014_hardening2_nothing_crawled
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_operability2_column_ids"
-down_revision = "0013_hardening_request_kinds"
+revision = "0015_operability2_column_ids"
+down_revision = "0014_hardening2_nothing_crawled"
 branch_labels = None
 depends_on = None
 
