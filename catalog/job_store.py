@@ -208,13 +208,16 @@ def complete_subtask(
     error: str | None = None,
     planned: list[dict[str, Any]] | None = None,
     planned_limit: int = 1000,
+    read_seconds: float | None = None,
 ) -> list[PlannedEvent] | None:
-    """Record a subtask's outcome once; returns the job.finished event if it was the last, None if already done."""
+    """Record a subtask's outcome once (with how long its remote read took, if it read); returns the
+    job.finished event if it was the last, None if already done."""
     cur = raw_cursor(session)
     cur.execute(
-        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = clock_timestamp()
+        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, read_seconds = %s,
+                  finished_at = clock_timestamp()
            WHERE id = %s AND status = %s RETURNING job_id, database, schema""",
-        (status, error, json.dumps(summary or {}), subtask_id, SubtaskStatus.PENDING),
+        (status, error, json.dumps(summary or {}), read_seconds, subtask_id, SubtaskStatus.PENDING),
     )
     row = cur.fetchone()
     if row is None:

@@ -25,6 +25,7 @@ class ChangeType(StrEnum):
     COLUMN_DELETED = "column.deleted"
     COLUMN_TYPE_CHANGED = "column.type_changed"
     COLUMN_CHANGED = "column.changed"
+    COLUMN_RENAMED = "column.renamed"
     REQUEST_CREATED = "request.created"
     REQUEST_RESOLVED = "request.resolved"
     JOB_FINISHED = "job.finished"
@@ -43,6 +44,7 @@ COLUMN_ADDED = ChangeType.COLUMN_ADDED
 COLUMN_DELETED = ChangeType.COLUMN_DELETED
 COLUMN_TYPE_CHANGED = ChangeType.COLUMN_TYPE_CHANGED
 COLUMN_CHANGED = ChangeType.COLUMN_CHANGED
+COLUMN_RENAMED = ChangeType.COLUMN_RENAMED
 REQUEST_CREATED = ChangeType.REQUEST_CREATED
 REQUEST_RESOLVED = ChangeType.REQUEST_RESOLVED
 JOB_FINISHED = ChangeType.JOB_FINISHED

@@ -13,8 +13,22 @@ from catalog.session import Session
 from models import ChangeEvent
 from services.access.permissions import Principal, owned_paths
 from services.connections.object_views import EventRecord, event_record
+from services.delivery.contract.registry import EVENT_MODELS, UnknownEventType
+from services.delivery.envelope import outbox_type_name
 
 MAX_PAGE = 1000
+
+
+def feed_types(given: Sequence[str] | None) -> list[str] | None:
+    """The types a reader asked for, in either spelling (`column.added`, `objectsync.column.added`); an unknown
+    one is refused (`Invalid`) rather than made a filter that silently matches nothing."""
+    if not given:
+        return None
+    types = [outbox_type_name(raw.strip()) for raw in given]
+    for raw, name in zip(given, types, strict=True):
+        if name not in EVENT_MODELS:
+            raise UnknownEventType(raw)
+    return types
 
 
 def list_events(session: Session, *, visible_to: Principal | None, after_id: int = 0, before_id: int | None = None,

@@ -13,6 +13,7 @@ from services.delivery.contract.columns import (
     ColumnAddedEvent,
     ColumnChangedEvent,
     ColumnDeletedEvent,
+    ColumnRenamedEvent,
     ColumnTypeChangedEvent,
 )
 from services.delivery.contract.envelope import CloudEvent
@@ -34,7 +35,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _MODELS: tuple[type[CloudEvent], ...] = (
     ObjectCreatedEvent, ObjectChangedEvent, ObjectDeletedRemotelyEvent, ObjectRestoredEvent, ObjectDeletedEvent,
     DataSourceEnabledEvent, DataSourceDisabledEvent,
-    ColumnAddedEvent, ColumnDeletedEvent, ColumnTypeChangedEvent, ColumnChangedEvent,
+    ColumnAddedEvent, ColumnDeletedEvent, ColumnTypeChangedEvent, ColumnChangedEvent, ColumnRenamedEvent,
     RequestCreatedEvent, RequestResolvedEvent, JobFinishedEvent, SyncGuardTrippedEvent,
 )
 
