@@ -10,11 +10,11 @@ from catalog.object_view_store import count_events as count_stored_events
 from catalog.object_view_store import events_after
 from catalog.outbox import event_id_before, last_event_id
 from catalog.session import Session
+from domain.change_types import outbox_type_name
 from models import ChangeEvent
 from services.access.permissions import Principal, owned_paths
 from services.connections.object_views import EventRecord, event_record
 from services.delivery.contract.registry import EVENT_MODELS, UnknownEventType
-from services.delivery.envelope import outbox_type_name
 
 MAX_PAGE = 1000
 
