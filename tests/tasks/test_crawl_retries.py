@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from celery.signals import task_retry
 from sqlalchemy import select, update
 
@@ -144,6 +145,13 @@ def test_an_unreachable_catalog_is_retried_and_leaves_the_subtask_pending(
     assert result.failed()
     assert retries == ["OperationalError"] * CATALOG_RETRIES
     assert [s.status for s in subtasks_of(job.id)] == ["failed", "pending"]  # the stalled-work sweep re-sends it
+
+
+@pytest.fixture(autouse=True)
+def no_log_context_left() -> Iterator[None]:
+    """Tasks run eagerly here bind their log context in this thread: none of it outlives the test."""
+    yield
+    structlog.contextvars.clear_contextvars()
 
 
 @pytest.fixture
