@@ -26,13 +26,19 @@ SOFT_LIMIT = 2
 
 
 @pytest.fixture
-def limited_worker(catalog_url: str, tmp_path: Path) -> Iterator[WorkerProcess]:
+def limited_worker(catalog_url: str, worker: WorkerProcess, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """The only worker while the test runs: the session's worker (no such limits) would take the crawl as often
+    as not, both waiting on the same queues."""
     env = dict(os.environ, OBJECTSYNC_TASK_SOFT_TIME_LIMIT_SECONDS=str(SOFT_LIMIT),
                OBJECTSYNC_TASK_TIME_LIMIT_SECONDS=str(SOFT_LIMIT + 3), OBJECTSYNC_REMOTE_TIMEOUT_SECONDS="120")
+    worker.stop()
     process = WorkerProcess(env, tmp_path / "worker.log")
-    process.start()
-    yield process
-    process.stop()
+    try:
+        process.start()
+        yield process
+    finally:
+        process.stop()
+        worker.start(timeout=120)
 
 
 def test_every_task_keeps_the_configured_limits() -> None:
