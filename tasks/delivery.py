@@ -22,7 +22,7 @@ SWEEP_MARGIN_SECONDS = 0.02
 
 @app.task(name=RELAY_EVENTS)
 def relay() -> dict[str, int | str | None]:
-    result = relay_outbox()  # each endpoint given a delivery is sent its deliver task as the fan-out commits
+    result = relay_outbox(on_new_deliveries=request_delivery)  # each as soon as its fan-out commits
     if result.events_relayed or result.stream_error:
         log.info("relayed %d events: %d deliveries, stream %s", result.events_relayed,
                  result.deliveries_created, result.stream_error or "ok")
@@ -74,6 +74,14 @@ def _forget_sweep(key: str) -> None:
         redis_client().delete(key)
     except Exception as exc:  # noqa: BLE001 - the key expires by itself
         log.warning("could not clear a webhook sweep marker: %s", exc)
+
+
+def request_delivery(subscription_id: int) -> None:
+    """Serve the endpoint now; should the broker refuse, the beat's delivery sweep finds its deliveries."""
+    try:
+        deliver.delay(subscription_id)
+    except Exception as exc:  # noqa: BLE001 - the deliveries are committed; the sweep sends them
+        log.warning("could not ask for webhook endpoint %d's delivery: %s", subscription_id, exc)
 
 
 def request_relay() -> None:

@@ -2,13 +2,14 @@
 
 Consumers are independent: the stream being down never holds up webhooks, and each loops over batches
 until it has caught up (bounded, so one task never runs forever). Webhooks go first, and each endpoint that
-got a delivery is sent its delivery task as soon as the fan-out commits: a change reaches a receiver without
-waiting for the rest of the pass or for the beat's sweep.
+got a delivery is handed to `on_new_deliveries` as soon as the fan-out commits (the relay task sends it its
+delivery task): a change reaches a receiver without waiting for the rest of the pass or for the beat's sweep.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -16,7 +17,6 @@ import redis
 from catalog.session import session_scope
 from services.delivery.event_stream import redis_client, relay_to_stream
 from services.delivery.webhook_fanout import relay_to_webhooks
-from services.enqueue import DELIVER_WEBHOOKS, send_now
 from settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -31,34 +31,29 @@ class RelayPass:
     stream_error: str | None = None
 
 
-def relay_outbox(event_settings: Settings | None = None) -> RelayPass:
+def relay_outbox(event_settings: Settings | None = None, *,
+                 on_new_deliveries: Callable[[int], None] | None = None) -> RelayPass:
+    """`on_new_deliveries(subscription_id)` for each endpoint given a delivery, once its fan-out committed."""
     event_settings = event_settings or get_settings()
     result = RelayPass()
     batch = event_settings.relay_batch_size
-    _relay_webhooks(result, batch)
+    _relay_webhooks(result, batch, on_new_deliveries)
     if event_settings.event_stream_enabled:
         _relay_stream(result, event_settings)
     return result
 
 
-def _relay_webhooks(result: RelayPass, batch: int) -> None:
+def _relay_webhooks(result: RelayPass, batch: int, on_new_deliveries: Callable[[int], None] | None) -> None:
     for _ in range(MAX_BATCHES_PER_PASS):
         with session_scope() as session:
             relayed = relay_to_webhooks(session, batch_size=batch)
         result.events_relayed += relayed.events_read
         result.deliveries_created += relayed.deliveries_created
-        for endpoint in relayed.endpoints:
-            _request_delivery(endpoint)
+        if on_new_deliveries is not None:
+            for endpoint in relayed.endpoints:
+                on_new_deliveries(endpoint)
         if relayed.events_read < batch:
             break
-
-
-def _request_delivery(subscription_id: int) -> None:
-    """Ask for the endpoint's delivery now; should the broker refuse, the beat's delivery sweep finds it."""
-    try:
-        send_now(DELIVER_WEBHOOKS, subscription_id)
-    except Exception as exc:  # noqa: BLE001 - the deliveries are committed; the sweep sends them
-        log.warning("could not ask for webhook endpoint %d's delivery: %s", subscription_id, exc)
 
 
 def _relay_stream(result: RelayPass, event_settings: Settings) -> None:

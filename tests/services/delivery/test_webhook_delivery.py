@@ -241,25 +241,28 @@ def test_filters_by_event_type_family_path_prefix_and_enabled(receiver: Receiver
     assert switched_off not in counts
 
 
-def test_a_relay_pass_asks_each_endpoint_given_a_delivery_for_it_at_once(receiver: Receiver) -> None:
-    """No hop through a delivery sweep: the endpoints that got a delivery are sent their task by the relay."""
-    from services.delivery.outbox_relay import relay_outbox
-    from services.enqueue import DELIVER_WEBHOOKS, install_sender
+def test_a_relay_pass_asks_each_endpoint_given_a_delivery_for_it_at_once(receiver: Receiver,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """No hop through a delivery sweep: the relay task sends each endpoint that got a delivery its own task."""
+    import tasks.delivery
 
     build_hierarchy()
     columns = subscribe(receiver, event_types=["objectsync.column.*"])
     every = subscribe(receiver)
     subscribe(receiver, event_types=["object.created"])  # matches none of the events below
     write_outbox("pg", column_events(TABLE, 2))
-    sent: list[tuple[str, tuple[object, ...]]] = []
-    previous = install_sender(lambda task, args, options: sent.append((task, args)))
+    sent: list[tuple[object, ...]] = []
+    monkeypatch.setattr(tasks.delivery.deliver, "delay", lambda *args: sent.append(args))
+    monkeypatch.setenv("OBJECTSYNC_EVENT_STREAM_ENABLED", "false")
+    get_settings.cache_clear()
     try:
-        relayed = relay_outbox(fast(event_stream_enabled=False))
-        again = relay_outbox(fast(event_stream_enabled=False))
+        relayed = tasks.delivery.relay.apply().get()
+        again = tasks.delivery.relay.apply().get()
     finally:
-        install_sender(previous)
-    assert relayed.deliveries_created == 4 and again.deliveries_created == 0
-    assert sent == [(DELIVER_WEBHOOKS, (columns,)), (DELIVER_WEBHOOKS, (every,))], "once per endpoint, none again"
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert relayed["deliveriesCreated"] == 4 and again["deliveriesCreated"] == 0
+    assert sent == [(columns,), (every,)], "once per endpoint, none again, and no sweep"
 
 
 def test_webhook_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
