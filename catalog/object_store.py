@@ -35,28 +35,27 @@ class PathObject:
     activate_new_children: str
 
 
-def load_path_objects(session: Session, path: Sequence[str]) -> dict[int, PathObject]:
-    """The stored objects at each prefix of `path` (connection, database, schema…), by depth."""
+def _on_path(session: Session, path: Sequence[str]) -> list[tuple[Any, ...]]:
+    """(path, id, status_setting, effective_status, activate_new_children) of the stored object at each prefix of
+    `path`, root first."""
     prefixes = [list(path[:depth]) for depth in range(1, len(path) + 1)]
     cur = raw_cursor(session)
     cur.execute(
-        "SELECT cardinality(path), id, effective_status, activate_new_children FROM data_objects "
-        f"WHERE path IN ({', '.join(['%s::text[]'] * len(prefixes))})",
+        "SELECT path, id, status_setting, effective_status, activate_new_children FROM data_objects "
+        f"WHERE path IN ({', '.join(['%s::text[]'] * len(prefixes))}) ORDER BY cardinality(path)",
         prefixes,
     )
-    return {depth: PathObject(id_, status, activate) for depth, id_, status, activate in cur.fetchall()}
+    return cur.fetchall()
+
+
+def load_path_objects(session: Session, path: Sequence[str]) -> dict[int, PathObject]:
+    """The stored objects at each prefix of `path` (connection, database, schema…), by depth."""
+    return {len(p): PathObject(id_, status, activate) for p, id_, _, status, activate in _on_path(session, path)}
 
 
 def path_statuses(session: Session, path: Sequence[str]) -> list[PathStatus]:
     """The stored objects at each prefix of `path`, with their status settings, root first."""
-    prefixes = [list(path[:depth]) for depth in range(1, len(path) + 1)]
-    cur = raw_cursor(session)
-    cur.execute(
-        "SELECT path, status_setting, effective_status FROM data_objects "
-        f"WHERE path IN ({', '.join(['%s::text[]'] * len(prefixes))}) ORDER BY cardinality(path)",
-        prefixes,
-    )
-    return [PathStatus(tuple(p), setting, status) for p, setting, status in cur.fetchall()]
+    return [PathStatus(tuple(p), setting, status) for p, _, setting, status, _ in _on_path(session, path)]
 
 
 def load_connection_root(session: Session, connection_id: int, connection_key: str) -> StoredContainer:

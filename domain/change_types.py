@@ -51,6 +51,17 @@ JOB_FINISHED = ChangeType.JOB_FINISHED
 SYNC_GUARD_TRIPPED = ChangeType.SYNC_GUARD_TRIPPED
 
 NEW_TAG = "New"
+TYPE_PREFIX = "objectsync."  # the CloudEvents type of `column.added` is `objectsync.column.added`
+
+
+def event_type_name(outbox_type: str) -> str:
+    """`column.added` → `objectsync.column.added` (reverse-DNS style, as CloudEvents recommends)."""
+    return outbox_type if outbox_type.startswith(TYPE_PREFIX) else TYPE_PREFIX + outbox_type
+
+
+def outbox_type_name(type_name: str) -> str:
+    """Accept either spelling from users; the outbox stores the short one."""
+    return type_name.removeprefix(TYPE_PREFIX)
 
 
 def stable_event_id(event_type: str, path: tuple[str, ...], revision: int | str, detail: str = "") -> uuid.UUID:
@@ -72,6 +83,7 @@ class PlannedEvent:
         return {"type": self.type, "path": list(self.path), "eventId": str(self.event_id), "payload": self.payload}
 
 
-def planned(event_type: str, path: tuple[str, ...], revision: int, payload: dict[str, Any],
-            detail: str = "") -> PlannedEvent:
+def planned(
+    event_type: str, path: tuple[str, ...], revision: int, payload: dict[str, Any], detail: str = ""
+) -> PlannedEvent:
     return PlannedEvent(event_type, path, stable_event_id(event_type, path, revision, detail), payload)

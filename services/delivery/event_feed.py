@@ -10,20 +10,13 @@ from catalog.object_view_store import count_events as count_stored_events
 from catalog.object_view_store import events_after
 from catalog.outbox import event_id_before, last_event_id
 from catalog.session import Session
-from domain.change_types import ChangeType
-from domain.errors import Invalid
+from domain.change_types import outbox_type_name
 from models import ChangeEvent
 from services.access.permissions import Principal, owned_paths
 from services.connections.object_views import EventRecord, event_record
-from services.delivery.envelope import outbox_type_name
+from services.delivery.contract.registry import EVENT_MODELS, UnknownEventType
 
 MAX_PAGE = 1000
-KNOWN_TYPES = frozenset(ChangeType)
-
-
-class UnknownEventType(Invalid):
-    def __init__(self, name: str):
-        super().__init__(f"unknown event type {name!r}; known: {', '.join(sorted(KNOWN_TYPES))}")
 
 
 def feed_types(given: Sequence[str] | None) -> list[str] | None:
@@ -33,7 +26,7 @@ def feed_types(given: Sequence[str] | None) -> list[str] | None:
         return None
     types = [outbox_type_name(raw.strip()) for raw in given]
     for raw, name in zip(given, types, strict=True):
-        if name not in KNOWN_TYPES:
+        if name not in EVENT_MODELS:
             raise UnknownEventType(raw)
     return types
 

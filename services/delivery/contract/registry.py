@@ -8,6 +8,7 @@ from typing import Annotated, Any, Union, get_args
 
 from pydantic import Field, TypeAdapter
 
+from domain.change_types import TYPE_PREFIX, outbox_type_name
 from domain.errors import Invalid
 from services.delivery.contract.columns import (
     ColumnAddedEvent,
@@ -28,7 +29,6 @@ from services.delivery.contract.objects import (
     ObjectRestoredEvent,
 )
 from services.delivery.contract.requests import RequestCreatedEvent, RequestResolvedEvent
-from services.delivery.envelope import TYPE_PREFIX, outbox_type_name
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
