@@ -155,7 +155,7 @@ def create_subtasks(session: Session, job_id: int, schemas: list[tuple[str, str]
 
 
 def in_flight_partition(session: Session, connection_id: int, database: str, schema: str) -> list[TableRange]:
-    """The name ranges of the newest job with a batch of this schema still pending (none: an empty list).
+    """The name ranges of the newest open job with a batch of this schema still pending (none: an empty list).
 
     Batches lock their own range (catalog/locks.py), so every job in flight for a schema must split it alike:
     planning (under the connection's lock) reuses this partition rather than one whose ranges could overlap.
@@ -164,11 +164,13 @@ def in_flight_partition(session: Session, connection_id: int, database: str, sch
     cur.execute(
         """SELECT s.batch_range FROM job_subtasks s
            WHERE s.job_id = (SELECT max(p.job_id) FROM job_subtasks p JOIN jobs j ON j.id = p.job_id
-                             WHERE j.connection_id = %(connection)s AND p.database = %(database)s
+                             WHERE j.connection_id = %(connection)s AND j.status = ANY(%(open)s)
+                               AND p.database = %(database)s
                                AND p.schema = %(schema)s AND p.status = %(pending)s AND p.batch_range IS NOT NULL)
              AND s.database = %(database)s AND s.schema = %(schema)s
            ORDER BY s.batch""",
-        {"connection": connection_id, "database": database, "schema": schema, "pending": SubtaskStatus.PENDING},
+        {"connection": connection_id, "database": database, "schema": schema, "pending": SubtaskStatus.PENDING,
+         "open": list(OPEN_STATUSES)},
     )
     return [Batch.from_dict(row[0]).range for row in cur.fetchall() if row[0]]
 
