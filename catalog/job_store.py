@@ -261,11 +261,12 @@ def close_job_if_done(session: Session, job_id: int) -> list[PlannedEvent]:
     cur = raw_cursor(session)
     cur.execute(
         """SELECT bulk_id, scope_path, subtasks_total, subtasks_succeeded, subtasks_held, subtasks_failed,
-                  jsonb_array_length(errors), status, connection_id, summary, options
+                  jsonb_array_length(errors), status, connection_id, summary, options, nothing_crawled
            FROM jobs WHERE id = %s FOR UPDATE""",
         (job_id,),
     )
-    bulk_id, scope, total, succeeded, held, failed, errors, status, connection_id, summary, options = _one(cur)
+    bulk_id, scope, total, succeeded, held, failed, errors, status, connection_id, summary, options, nothing = \
+        _one(cur)
     if status in TERMINAL_STATUSES or total is None or succeeded + held + failed < total:
         return []
     final = final_job_status(succeeded=succeeded, held=held, failed=failed, errors=errors)
@@ -275,8 +276,15 @@ def close_job_if_done(session: Session, job_id: int) -> list[PlannedEvent]:
     return [ev.planned(ev.JOB_FINISHED, tuple(scope), 0, {
         "bulkId": str(bulk_id), "jobKind": "crawl", "status": final,
         "subtasks": {"total": total, "succeeded": succeeded, "held": held, "failed": failed},
-        "summary": summary, "dryRun": bool(options.get("dryRun")),
+        "summary": summary, "dryRun": bool(options.get("dryRun")), "nothingCrawled": nothing,
     }, str(bulk_id))]
+
+
+def set_nothing_crawled(session: Session, job_id: int, why: dict[str, Any]) -> None:
+    """Record why the job reads nothing ({reason, message}); the first reason found stays."""
+    raw_cursor(session).execute(
+        "UPDATE jobs SET nothing_crawled = coalesce(nothing_crawled, %s::jsonb) WHERE id = %s",
+        (json.dumps(why), job_id))
 
 
 def fail_job(session: Session, job_id: int, scope: str, message: str) -> list[PlannedEvent]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from catalog.connection_tags import refresh_connection_tags
 from catalog.session import raw_cursor
 from domain.hierarchy_diff import HierarchyChanges
+from domain.nothing_crawled import PathStatus
 from domain.paths import ObjectKind
 from domain.schema_batches import TableRange
 from domain.schema_diff import SchemaChanges
@@ -44,6 +45,18 @@ def load_path_objects(session: Session, path: Sequence[str]) -> dict[int, PathOb
         prefixes,
     )
     return {depth: PathObject(id_, status, activate) for depth, id_, status, activate in cur.fetchall()}
+
+
+def path_statuses(session: Session, path: Sequence[str]) -> list[PathStatus]:
+    """The stored objects at each prefix of `path`, with their status settings, root first."""
+    prefixes = [list(path[:depth]) for depth in range(1, len(path) + 1)]
+    cur = raw_cursor(session)
+    cur.execute(
+        "SELECT path, status_setting, effective_status FROM data_objects "
+        f"WHERE path IN ({', '.join(['%s::text[]'] * len(prefixes))}) ORDER BY cardinality(path)",
+        prefixes,
+    )
+    return [PathStatus(tuple(p), setting, status) for p, setting, status in cur.fetchall()]
 
 
 def load_connection_root(session: Session, connection_id: int, connection_key: str) -> StoredContainer:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import func, select
@@ -29,6 +30,13 @@ def namespaced_event_id(event_id: uuid.UUID, namespace: int) -> uuid.UUID:
 def last_event_id(session: Session) -> int:
     """The id of the newest change event, 0 when there is none."""
     return session.scalar(select(func.coalesce(func.max(ChangeEvent.id), 0))) or 0
+
+
+def event_id_before(session: Session, when: datetime) -> int:
+    """The id to read after to start at the first event that occurred at or after `when` (the newest id when none
+    did yet)."""
+    first = session.scalar(select(func.min(ChangeEvent.id)).where(ChangeEvent.occurred_at >= when))
+    return first - 1 if first is not None else last_event_id(session)
 
 
 def renew_event_namespace(session: Session, connection_id: int) -> None:

@@ -14,7 +14,6 @@ from models import ChangeEvent
 
 WEBHOOKS = "webhooks"
 REDIS_STREAM = "redis_stream"
-OWNER_REQUESTS = "owner_requests"
 
 
 def lock_cursor(session: Session, name: str) -> int:
@@ -36,8 +35,8 @@ def advance_cursor(session: Session, name: str, last_event_id: int) -> None:
 
 
 def outbox_consumers(*, stream_enabled: bool) -> tuple[str, ...]:
-    """The consumers whose cursors move: the stream's only while it is enabled (owner requests' always)."""
-    return (WEBHOOKS, OWNER_REQUESTS, REDIS_STREAM) if stream_enabled else (WEBHOOKS, OWNER_REQUESTS)
+    """The consumers whose cursors move: the stream's only while it is enabled."""
+    return (WEBHOOKS, REDIS_STREAM) if stream_enabled else (WEBHOOKS,)
 
 
 def events_after(session: Session, after_id: int, limit: int) -> list[ChangeEvent]:

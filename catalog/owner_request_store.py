@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,36 +48,37 @@ class LockedRequest:
     connection_key: str
 
 
-def outbox_batch_end(session: Session, after_id: int, limit: int) -> tuple[int | None, int]:
-    """The last id of the next outbox batch of at most `limit` events after `after_id` (None: none), and its size."""
-    last, read = session.execute(
-        text("SELECT max(id), count(*) FROM (SELECT id FROM change_events WHERE id > :c ORDER BY id LIMIT :n) b"),
-        {"c": after_id, "n": limit},
-    ).one()
-    return last, read
-
-
-def raise_requests_for_column_events(session: Session, after_id: int, last_id: int) -> list[RaisedRequest]:
-    """A pending request for every column added to, deleted from or retyped on a present, enabled data source in
-    the outbox range (after_id, last_id]; an event that already raised one raises nothing."""
+def raise_requests_for_job_events(session: Session, job_id: int, after_id: int,
+                                  addressed: Callable[[int], bool]) -> list[RaisedRequest]:
+    """A pending request for every column the job added to, deleted from or retyped on a present, enabled data
+    source in events after `after_id`, where `addressed(table_id)` says someone is asked; an event that already
+    raised one raises nothing."""
+    candidates = session.execute(text("""
+        SELECT e.id, o.id FROM change_events e
+        JOIN data_objects o ON o.id = e.object_id AND o.kind IN ('table', 'view')
+                           AND o.effective_status = 'enabled' AND o.remote_state = 'present'
+        WHERE e.id > :after AND e.job_id = :job
+          AND e.type IN ('column.added', 'column.deleted', 'column.type_changed') AND e.payload ? 'column'
+    """), {"after": after_id, "job": job_id}).all()
+    asked = {table_id: addressed(table_id) for table_id in {t for _, t in candidates}}
+    event_ids = [e for e, table_id in candidates if asked[table_id]]
+    if not event_ids:
+        return []
     rows = session.execute(text("""
         INSERT INTO owner_requests (kind, table_id, column_name, event_id, status)
         SELECT CASE e.type WHEN 'column.added' THEN 'column_added' WHEN 'column.deleted' THEN 'column_deleted'
                            ELSE 'column_type_changed' END,
-               o.id, e.payload->>'column', e.event_id, 'pending'
-        FROM change_events e
-        JOIN data_objects o ON o.id = e.object_id AND o.kind IN ('table', 'view')
-                           AND o.effective_status = 'enabled' AND o.remote_state = 'present'
-        WHERE e.id > :c AND e.id <= :last AND e.type IN ('column.added', 'column.deleted', 'column.type_changed')
-          AND e.payload ? 'column'
+               e.object_id, e.payload->>'column', e.event_id, 'pending'
+        FROM change_events e WHERE e.id = ANY(:ids)
         ORDER BY e.id
         ON CONFLICT (event_id) DO NOTHING
         RETURNING id, kind, table_id, column_name, event_id,
                   (SELECT path FROM data_objects WHERE id = table_id),
                   (SELECT c.key FROM connections c JOIN data_objects t ON t.connection_id = c.id
                    WHERE t.id = table_id)
-    """), {"c": after_id, "last": last_id}).all()
-    return [RaisedRequest(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows]
+    """), {"ids": event_ids}).all()
+    return sorted((RaisedRequest(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows),
+                  key=lambda r: r.id)
 
 
 _REQUESTS_WHERE = """

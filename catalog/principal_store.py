@@ -134,6 +134,17 @@ def data_owner_ids(session: Session, object_id: int) -> list[int]:
     return list(session.scalars(_DATA_OWNERS_SQL, {"object_id": object_id}))
 
 
+def governance_user_ids(session: Session) -> list[int]:
+    """User ids holding GOVERNANCE directly or through a group."""
+    return list(session.scalars(text("""
+        SELECT g.user_id FROM grants g WHERE g.permission = 'GOVERNANCE' AND g.user_id IS NOT NULL
+        UNION
+        SELECT m.user_id FROM grants g JOIN group_members m ON m.group_id = g.group_id
+        WHERE g.permission = 'GOVERNANCE'
+        ORDER BY 1
+    """)))
+
+
 def replace_direct_owner_grants(session: Session, object_id: int, user_ids: Collection[int],
                                 group_ids: Collection[int]) -> None:
     """The object's direct DATA_OWNER grants become exactly these users and groups."""

@@ -55,18 +55,27 @@ def session_factory() -> sessionmaker[Session]:
     return sessionmaker(get_engine(), expire_on_commit=False)
 
 
-@contextmanager
-def session_scope() -> Iterator[Session]:
-    """A session committed on success and rolled back on error."""
+def unit_of_work() -> Iterator[Session]:
+    """A session committed when the work returns and rolled back when it raises; closed either way.
+
+    A failing commit (or an after-commit hook, such as the broker refusing the task messages) raises its own
+    error unchanged: no rollback follows it, whose own complaint would take its place. As a generator it serves
+    the API's and the console's request-scoped dependency; `session_scope` is the same as a `with` block.
+    """
     session = session_factory()()
     try:
         yield session
-        session.commit()
     except BaseException:
         session.rollback()
         raise
+    else:
+        session.commit()
     finally:
         session.close()
+
+
+#: `with session_scope() as session:` — one unit of work.
+session_scope = contextmanager(unit_of_work)
 
 
 def raw_cursor(session: Session) -> Cursor[Any]:

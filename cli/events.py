@@ -7,6 +7,7 @@ import argparse
 import json
 import time
 from collections.abc import Sequence
+from datetime import datetime
 
 from catalog.session import session_factory
 from cli.errors import UsageError
@@ -16,14 +17,16 @@ from domain.paths import parse_path
 from models import ChangeEvent
 from services.delivery.contract import contract_schema, event_schema
 from services.delivery.envelope import outbox_type_name, serialize, to_cloudevent
-from services.delivery.event_feed import read_change_events
+from services.delivery.event_feed import event_id_at, read_change_events
 
 BATCH_SIZE = 500
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("events", help="print change events in order")
-    parser.add_argument("--since", type=int, default=0, metavar="ID", help="only events with an id above ID")
+    parser.add_argument("--since", default="0", metavar="ID|TIME",
+                        help="only events with an id above ID, or from TIME on (ISO 8601, e.g. 2026-11-29T09:00Z; "
+                             "without an offset, local time)")
     parser.add_argument("--path", metavar="PREFIX", help="only events at or below this object path")
     parser.add_argument("--type", action="append", dest="types", metavar="TYPE",
                         help="only events of this type (repeatable)")
@@ -64,10 +67,24 @@ def event_types(given: Sequence[str] | None) -> list[str] | None:
     return types
 
 
+def start_after(since: str) -> int:
+    """The event id to read after: `since` itself when it is an id, else the id before the first event that
+    occurred at or after the time it spells."""
+    if since.isdigit():
+        return int(since)
+    try:
+        when = datetime.fromisoformat(since.replace("z", "Z"))
+    except ValueError:
+        raise UsageError(f"--since {since!r} is neither an event id nor an ISO 8601 time "
+                         "(e.g. 2026-11-29T09:00:00Z)") from None
+    with session_factory()() as session:
+        return event_id_at(session, when if when.tzinfo else when.astimezone())
+
+
 def print_events(args: argparse.Namespace) -> int:
     prefix = parse_path(args.path) if args.path else None
     types = event_types(args.types)
-    last_id = args.since
+    last_id = start_after(args.since)
     while True:
         batch = read_events(last_id, prefix, types)
         for event in batch:

@@ -10,10 +10,13 @@ from rich.console import Console
 from domain.change_text import change_details
 from domain.paths import DOT_SEGMENTS
 
+#: The width of piped output: wide enough that no row is cut or wrapped (tables take only the width they need).
+PIPED_WIDTH = 1000
+
 
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
-    return Console(file=stream, width=None if stream.isatty() else 160, highlight=False)
+    return Console(file=stream, width=None if stream.isatty() else PIPED_WIDTH, highlight=False)
 
 
 def display_path(path: list[str] | tuple[str, ...]) -> str:
@@ -29,5 +32,5 @@ def _escape(char: str) -> str:
 
 def describe_change(event_type: str, path: list[str] | tuple[str, ...], payload: dict[str, Any]) -> str:
     """`column.type_changed  demo/db/sales/Order Items  quantity: dataType integer → numeric(10,2)`."""
-    return f"{event_type:<24} {display_path(path)}  {change_details(payload)}".rstrip()
+    return f"{event_type:<24} {display_path(path)}  {change_details(payload, event_type)}".rstrip()
 

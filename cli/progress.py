@@ -46,6 +46,9 @@ def report_job(report: dict[str, Any]) -> int:
     subtasks = report["subtasks"]
     out.print(f"job {report['bulkId']} {report['status']}: {subtasks['succeeded']} of {subtasks['total'] or 0} "
               f"schemas succeeded, {subtasks['held']} held, {subtasks['failed']} failed")
+    nothing = report.get("nothingCrawled")
+    if nothing:
+        out.print(f"nothing crawled: {nothing['message']}", markup=False)
     summary = {k: v for k, v in (report.get("summary") or {}).items() if v}
     if summary:
         out.print("summary: " + ", ".join(f"{k}={v}" for k, v in sorted(summary.items())))

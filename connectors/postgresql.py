@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import math
-import os
 import re
-import socket
-import threading
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, LiteralString, TypeVar
 
@@ -27,6 +23,7 @@ from connectors.errors import (
     RemoteUnavailable,
 )
 from connectors.hierarchy import collect_hierarchy
+from connectors.read_deadline import READ_DEADLINE_GRACE_SECONDS, read_deadline
 from domain.gc import paused_gc
 from domain.redaction import redact
 from domain.schema_batches import TableRange
@@ -122,32 +119,6 @@ def _database_list(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
         raise ConfigurationError("databases must be a list of database names")
     return tuple(value)
-
-
-#: How much longer than the server's statement timeout the client waits for an answer.
-READ_DEADLINE_GRACE_SECONDS = 5.0
-
-
-@contextmanager
-def _socket_deadline(connection: psycopg.Connection[Any], seconds: float) -> Iterator[threading.Event]:
-    """Shut the connection's socket down if the block is still running after `seconds`; the event says so."""
-    expired = threading.Event()
-
-    def cut() -> None:
-        expired.set()
-        try:
-            with socket.socket(fileno=os.dup(connection.fileno())) as sock:
-                sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, psycopg.Error):
-            pass  # already closed: nothing is waiting on it
-
-    timer = threading.Timer(seconds, cut)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield expired
-    finally:
-        timer.cancel()
 
 
 class PostgresConnector(Connector):
@@ -337,7 +308,7 @@ class PostgresConnector(Connector):
         The server's statement_timeout ends a slow query; the deadline (a little later) covers an answer that
         never arrives, by shutting the socket down under the waiting driver, which then fails at once.
         """
-        with _socket_deadline(connection, self.timeout + READ_DEADLINE_GRACE_SECONDS) as expired:
+        with read_deadline(self.timeout + READ_DEADLINE_GRACE_SECONDS, lambda: [connection]) as expired:
             try:
                 return self._guarded(database, lambda: connection.execute(query, params).fetchall())
             except RemoteUnavailable:

@@ -28,6 +28,7 @@ from connectors.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
+from connectors.read_deadline import READ_DEADLINE_GRACE_SECONDS, read_deadline
 from connectors.validation import (
     Warned,
     run_validation,
@@ -56,11 +57,14 @@ def url_carries_password(value: str) -> bool:
 
 
 def _timeout_args(url: URL, seconds: int) -> dict[str, Any]:
-    """Connect (and, where the driver allows, read) timeouts in each driver's own words."""
+    """Connect (and, where the driver allows, read) timeouts and keepalives in each driver's own words."""
     driver = url.get_driver_name()
     backend = url.get_backend_name()
     if backend == "postgresql" and driver in {"psycopg", "psycopg2"}:
-        return {"connect_timeout": seconds, "options": f"-c statement_timeout={seconds * 1000}"}
+        # Keepalives find a peer that vanished while idle; tcp_user_timeout ends a send nobody acknowledges.
+        return {"connect_timeout": seconds, "options": f"-c statement_timeout={seconds * 1000}",
+                "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                "tcp_user_timeout": int((seconds + READ_DEADLINE_GRACE_SECONDS) * 1000)}
     if driver == "pymysql":
         return {"connect_timeout": seconds, "read_timeout": seconds, "write_timeout": seconds}
     if backend == "sqlite":
@@ -89,6 +93,8 @@ class SqlAlchemyConnector(Connector):
         self.url = url
         self.database_label = str(self.config.get("database") or self._default_label(url))
         self._engine: Engine | None = None
+        #: The DB-API connections the engine opened, by id: the sockets a read deadline shuts down.
+        self._driver_connections: dict[int, Any] = {}
 
     @staticmethod
     def _default_label(url: URL) -> str:
@@ -109,12 +115,18 @@ class SqlAlchemyConnector(Connector):
                 )
             except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
                 raise ConfigurationError(f"cannot use this url: {type(error).__name__}") from None
+            self._driver_connections = {}
+            sa.event.listen(self._engine, "connect", self._remember_driver_connection)
         return self._engine
+
+    def _remember_driver_connection(self, driver_connection: Any, _record: Any) -> None:
+        self._driver_connections[id(driver_connection)] = driver_connection
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+            self._driver_connections = {}
 
     def _map_error(self, error: Exception, context: str) -> ConnectorError:
         original = getattr(error, "orig", None) or error
@@ -138,11 +150,20 @@ class SqlAlchemyConnector(Connector):
 
     @contextmanager
     def _inspector(self) -> Iterator[tuple[sa.Connection, Inspector]]:
-        try:
-            with self.engine.connect() as connection:
-                yield connection, sa.inspect(connection)
-        except exc.SQLAlchemyError as error:
-            raise self._map_error(error, "metadata read failed") from None
+        engine = self.engine
+        # A server-side statement timeout never arrives over a network that went silent, and a driver without a read
+        # timeout of its own would wait forever, in a query or in the pool's pre-ping.
+        with read_deadline(self.timeout + READ_DEADLINE_GRACE_SECONDS, self._driver_connections.values) as expired:
+            try:
+                with engine.connect() as connection:
+                    yield connection, sa.inspect(connection)
+                return
+            except exc.SQLAlchemyError as error:
+                if not expired.is_set():
+                    raise self._map_error(error, "metadata read failed") from None
+        self.close()  # every kept session went through the silent network: none is reused
+        raise RemoteTimeout(f"metadata read failed: no answer within {self.timeout + READ_DEADLINE_GRACE_SECONDS:g} s "
+                            "(the network went silent)")
 
     def _is_excluded(self, schema: str) -> bool:
         return schema in self.system_schemas or schema in self.internal_databases \

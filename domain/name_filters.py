@@ -104,11 +104,26 @@ def _reason(error: re2.error) -> str:
 class NameFilter:
     include: tuple[re2._Regexp, ...] = ()
     exclude: tuple[re2._Regexp, ...] = ()
+    #: The include and the exclude patterns as the user wrote them, for messages.
+    written: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def keeps(self, name: str) -> bool:
+        return self.dropped_by(name) is None
+
+    def dropped_by(self, name: str) -> str | None:
+        """Why the filter drops `name` (`include` when no include pattern matches it, or the exclude pattern
+        that matches it), None when it keeps it."""
         if self.include and not any(p.fullmatch(name) for p in self.include):
-            return False
-        return not any(p.fullmatch(name) for p in self.exclude)
+            return "matches no include pattern (" + ", ".join(repr(p) for p in self._written("include")) + ")"
+        for index, pattern in enumerate(self.exclude):
+            if pattern.fullmatch(name):
+                return f"matches the exclude pattern {self._written('exclude')[index]!r}"
+        return None
+
+    def _written(self, name: str) -> tuple[str, ...]:
+        if self.written is not None:
+            return self.written[LISTS.index(name)]
+        return tuple(p.pattern for p in (self.include if name == "include" else self.exclude))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +212,9 @@ def normalize_filters(value: Any) -> dict[str, dict[str, list[str]]]:
 def parse_filters(value: Any) -> ConnectionFilters:
     """The matcher for a stored (or submitted) `filters` option; raises InvalidNameFilter."""
     normalized = normalize_filters(value)
-    return ConnectionFilters(**{
-        level: NameFilter(*(tuple(compile_pattern(p, f"filters.{level}.{name}") for p in lists[name])
-                            for name in LISTS))
-        for level, lists in normalized.items()
-    })
+    return ConnectionFilters(**{level: _name_filter(level, lists) for level, lists in normalized.items()})
+
+
+def _name_filter(level: str, lists: dict[str, list[str]]) -> NameFilter:
+    include, exclude = (tuple(compile_pattern(p, f"filters.{level}.{name}") for p in lists[name]) for name in LISTS)
+    return NameFilter(include, exclude, written=(tuple(lists["include"]), tuple(lists["exclude"])))

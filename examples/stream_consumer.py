@@ -69,14 +69,19 @@ def consume(
     return handled
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str]) -> int:
     group = argv[0] if argv else "objectsync-example"
     consumer = argv[1] if len(argv) > 1 else "consumer-1"
     key = stream_key(get_settings())
-    print(f"reading {key} as {consumer} in group {group}; Ctrl-C to stop")
-    consume(redis_client(), key, group, consumer,
-            lambda event: print(event["sequence"], event["type"], event["subject"], event["id"]))
+    print(f"reading {key} as {consumer} in group {group}; Ctrl-C to stop", flush=True)
+    try:
+        consume(redis_client(), key, group, consumer,
+                lambda event: print(event["sequence"], event["type"], event["subject"], event["id"], flush=True))
+    except KeyboardInterrupt:  # an entry being handled stays pending and is read again on the next start
+        print("stopped", file=sys.stderr)
+        return 130
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

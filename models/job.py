@@ -34,6 +34,8 @@ class Job(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     summary: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     planned_changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    #: Why the crawl read nothing ({reason, message}), null when it read something.
+    nothing_crawled: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = created_at_column()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

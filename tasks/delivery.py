@@ -26,9 +26,9 @@ def relay() -> dict[str, int | str | None]:
     if result.deliveries_created:
         deliver.delay()
     if result.events_relayed or result.stream_error:
-        log.info("relayed %d events: %d deliveries, %d owner requests, stream %s", result.events_relayed,
-                 result.deliveries_created, result.requests_created, result.stream_error or "ok")
-    return {"requestsCreated": result.requests_created, "eventsRelayed": result.events_relayed,
+        log.info("relayed %d events: %d deliveries, stream %s", result.events_relayed,
+                 result.deliveries_created, result.stream_error or "ok")
+    return {"eventsRelayed": result.events_relayed,
             "deliveriesCreated": result.deliveries_created, "streamPublished": result.stream_published,
             "streamError": result.stream_error}
 

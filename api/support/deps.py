@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from catalog.session import Session, session_factory
+from catalog.session import Session, unit_of_work
 from domain.paths import parse_path
 
-
-def unit_of_work() -> Iterator[Session]:
-    """One catalog session per request: committed when the endpoint returns, rolled back when it raises.
-
-    Routes never commit. The work services asked to send (`services.enqueue`) leaves on that commit, and the
-    dependency's scope is "function" so it all happens before the response is sent: a client that gets 201 or
-    202 finds the rows committed and the task messages queued. (With the default "request" scope FastAPI would
-    run this teardown only after the response went out.) A failing commit, such as the broker refusing the
-    messages, still becomes the error response.
-    """
-    session = session_factory()()
-    try:
-        yield session
-    except BaseException:
-        session.rollback()
-        raise
-    else:
-        session.commit()
-    finally:
-        session.close()
-
-
+#: One catalog session per request (catalog.session.unit_of_work): committed when the endpoint returns, rolled
+#: back when it raises. Routes never commit. The work services asked to send (`services.enqueue`) leaves on that
+#: commit, and the dependency's scope is "function" so it all happens before the response is sent: a client that
+#: gets 201 or 202 finds the rows committed and the task messages queued. (With the default "request" scope
+#: FastAPI would run this teardown only after the response went out.) A failing commit, such as the broker
+#: refusing the messages, still becomes the error response (503).
 DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]
 
 

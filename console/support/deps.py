@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from catalog.session import Session, session_factory
+from catalog.session import Session, unit_of_work
 from domain.errors import Forbidden
 from domain.paths import parse_path
 from services.access.permissions import Principal
@@ -21,21 +20,9 @@ CSRF_HEADER = "X-CSRF-Token"
 COOKIE_PATH = "/console"
 
 
-def unit_of_work() -> Iterator[Session]:
-    """One catalog session per request, committed when the page handler returns and rolled back when it raises,
-    before the response leaves (so a redirect to a job page finds the job and its task sent)."""
-    session = session_factory()()
-    try:
-        yield session
-    except BaseException:
-        session.rollback()
-        raise
-    else:
-        session.commit()
-    finally:
-        session.close()
-
-
+#: One catalog session per request (catalog.session.unit_of_work), committed when the page handler returns and
+#: rolled back when it raises, before the response leaves (so a redirect to a job page finds the job and its task
+#: sent).
 DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]
 
 

@@ -144,6 +144,7 @@ def job_report(job: Job) -> dict[str, Any]:
         "subtasks": {"total": job.subtasks_total, "succeeded": job.subtasks_succeeded,
                      "held": job.subtasks_held, "failed": job.subtasks_failed},
         "errors": job.errors, "summary": job.summary, "plannedChanges": job.planned_changes,
+        "nothingCrawled": job.nothing_crawled,
         "createdAt": job.created_at.isoformat() if job.created_at else None,
         "startedAt": job.started_at.isoformat() if job.started_at else None,
         "finishedAt": job.finished_at.isoformat() if job.finished_at else None,

@@ -17,11 +17,18 @@ from catalog.job_store import (
     pending_subtask_ids,
     requeue_job,
     set_job_summary,
+    set_nothing_crawled,
     set_planned_changes,
     start_job,
 )
 from catalog.locks import lock_connection, share_connection
-from catalog.object_store import apply_hierarchy_changes, load_connection_root, load_containers, load_tables
+from catalog.object_store import (
+    apply_hierarchy_changes,
+    load_connection_root,
+    load_containers,
+    load_tables,
+    path_statuses,
+)
 from catalog.outbox import write_events
 from catalog.session import Session, session_scope
 from catalog.status_propagation import data_source_events, refresh_effective_status
@@ -29,6 +36,7 @@ from connectors import Connector, ConnectorError
 from domain.hierarchy_diff import HierarchyChanges, diff_hierarchy
 from domain.jobs import OPEN_STATUSES, TERMINAL_STATUSES, summarize
 from domain.name_filters import ConnectionFilters, InvalidNameFilter, parse_filters
+from domain.nothing_crawled import NothingCrawled, path_disabled, path_filtered, why_nothing_crawled
 from domain.paths import ObjectKind, format_path
 from domain.schema_batches import Batch, plan_batches
 from domain.snapshot import RemoteHierarchy
@@ -63,7 +71,8 @@ def plan_crawl(job_id: int) -> list[int]:
         return []
     try:
         with read_slot(job.connection_id), open_connector(job.connection_id) as connector:
-            remote = filters.hierarchy(connector.list_hierarchy())
+            listing = connector.list_hierarchy()
+            remote = filters.hierarchy(listing)
             excluded_schemas = frozenset(connector.system_schemas)
             excluded_databases = frozenset(connector.system_databases) | frozenset(get_settings().internal_databases)
             listed = _table_names(connector, job, remote, filters)
@@ -114,6 +123,9 @@ def plan_crawl(job_id: int) -> list[int]:
                                                    databases_not_visible=changes.databases_not_visible))
         tables = [job.scope[3]] if len(job.scope) > 3 else None
         wanted = _schemas_to_crawl(job, remote, stored, changes)
+        why = _why_nothing_crawled(session, job, filters, listing, remote, wanted)
+        if why is not None:
+            set_nothing_crawled(session, job.id, why.as_dict())
         batches = _batches(session, job, wanted, listed, ids, filters, settings.schema_batch_tables)
         subtasks = create_subtasks(session, job.id, wanted, tables, batches)
         if job.dry_run:  # planned only: emitting them would also swallow the real events (same stable ids)
@@ -142,6 +154,25 @@ def _schemas_to_crawl(job: CrawlJob, remote: RemoteHierarchy, stored: dict[tuple
             if known[path] == ENABLED or job.include_disabled:
                 wanted.append((database, schema))
     return sorted(wanted)
+
+
+def _why_nothing_crawled(session: Session, job: CrawlJob, filters: ConnectionFilters, listing: RemoteHierarchy,
+                         remote: RemoteHierarchy, wanted: list[tuple[str, str]]) -> NothingCrawled | None:
+    """Why the job will read nothing: no schema to crawl, or a table path that is filtered out or disabled.
+    (A table missing on the platform is told by its subtask.) None when something is read, or when a database's
+    listing failed (the job's errors say so)."""
+    if remote.failed_databases:
+        return None
+    statuses = path_statuses(session, job.scope)
+    if wanted:
+        if len(job.scope) < 4:
+            return None
+        return path_filtered(job.scope, filters) or (None if job.include_disabled else path_disabled(job.scope,
+                                                                                                   statuses))
+    in_scope = sum(1 for database, schemas in remote.databases.items() for schema in schemas
+                   if (job.connection_key, database, schema)[: len(job.scope)] == job.scope[:3])
+    return why_nothing_crawled(job.scope, filters, listing, statuses, include_disabled=job.include_disabled,
+                               schemas_on_platform=in_scope)
 
 
 def _table_names(connector: Connector, job: CrawlJob, remote: RemoteHierarchy,

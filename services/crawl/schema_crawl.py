@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status
+from catalog.job_store import Subtask, complete_subtask, load_subtask, lock_subtask_status, set_nothing_crawled
 from catalog.locks import lock_schema, share_connection, subtask_claim
 from catalog.object_store import (
     apply_schema_changes,
@@ -16,18 +16,20 @@ from catalog.object_store import (
     load_tables,
     schema_object_id,
 )
-from catalog.outbox import write_events
+from catalog.outbox import last_event_id, write_events
 from catalog.session import Session, session_scope
 from connectors import ConnectorError
 from domain.gc import paused_gc
 from domain.jobs import SubtaskStatus, summarize
 from domain.name_filters import ConnectionFilters, parse_filters
+from domain.nothing_crawled import NOT_FOUND, NothingCrawled
 from domain.schema_diff import diff_schema, tables_needing_columns
 from domain.snapshot import SchemaSnapshot
 from domain.status import DISABLED, effective_status, new_child_status_setting, resolve_activate_new_children
 from domain.stored_state import SchemaScope, StoredTable
 from services.crawl.connector_pool import open_connector, read_slot
 from services.crawl.guard import mass_deletion_guard
+from services.crawl.owner_requests import raise_owner_requests
 from services.enqueue import RELAY_EVENTS, enqueue
 from settings import get_settings
 
@@ -105,6 +107,8 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
             stored = filters.stored_tables(load_tables(session, schema_id, task.batch.range if task.batch else None))
             snapshot = _settle_tokens(task, filters, snapshot, stored)
         load_columns(session, stored, tables_needing_columns(stored, snapshot))
+        if read and task.tables is not None:
+            _tell_missing_tables(session, task, filters, snapshot, stored)
         changes = diff_schema(stored, snapshot, scope)
         del snapshot
         ids: dict[tuple[str, ...], int] = {scope.schema_path: schema_id} if schema_id is not None else {}
@@ -124,10 +128,31 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         ) or []
         if task.dry_run:
             events = []
-        write_events(session, task.connection_key, events + finished, job_id=task.job_id, object_ids=ids)
+        before = last_event_id(session)
+        write_events(session, task.connection_key, events, job_id=task.job_id, object_ids=ids)
+        # The requests the column events raise belong to the job: written after those events, before it closes.
+        requests = raise_owner_requests(session, task.job_id, before) if events and _requests_enabled() else []
+        write_events(session, task.connection_key, [e for e, _ in requests] + finished, job_id=task.job_id,
+                     object_ids=ids | {e.path: table_id for e, table_id in requests})
         if events or finished:
             enqueue(session, RELAY_EVENTS)  # publish on commit rather than at the next beat sweep
     return status, bool(finished)
+
+
+def _tell_missing_tables(session: Session, task: Subtask, filters: ConnectionFilters, snapshot: SchemaSnapshot,
+                         stored: Mapping[str, StoredTable]) -> None:
+    """A table crawl of a table neither the platform nor the catalog holds reads nothing: the job says why."""
+    missing = sorted(t for t in task.tables or () if filters.tables.keeps(t) and t not in stored
+                     and all(r.name != t for r in snapshot.tables))
+    if missing:
+        where = f"{task.database}/{task.schema}"
+        set_nothing_crawled(session, task.job_id, NothingCrawled(
+            NOT_FOUND, f"table {missing[0]!r} is neither on the platform in {where!r} (or these credentials cannot "
+                       "see it) nor in the catalog").as_dict())
+
+
+def _requests_enabled() -> bool:
+    return get_settings().owner_requests_enabled
 
 
 def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str, str]) -> SchemaSnapshot:

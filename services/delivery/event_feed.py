@@ -4,10 +4,11 @@ reader may see (global admins: everything; data owners: events on their subtrees
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from catalog.object_view_store import count_events as count_stored_events
 from catalog.object_view_store import events_after
-from catalog.outbox import last_event_id
+from catalog.outbox import event_id_before, last_event_id
 from catalog.session import Session
 from models import ChangeEvent
 from services.access.permissions import Principal, owned_paths
@@ -39,6 +40,11 @@ def read_change_events(session: Session, *, after_id: int = 0, path_prefix: Sequ
     """The operator's read of the outbox (CLI): every event after `after_id` in id order, as stored."""
     rows = events_after(session, after_id=after_id, types=types, path_prefix=path_prefix, limit=limit)
     return [event for event, _bulk_id in rows]
+
+
+def event_id_at(session: Session, when: datetime) -> int:
+    """The id to read after to start at the first event that occurred at or after `when`."""
+    return event_id_before(session, when)
 
 
 def newest_event_id(session: Session) -> int:

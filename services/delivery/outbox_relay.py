@@ -1,4 +1,4 @@
-"""One relay pass over the outbox: owner requests, webhook fan-out, the Redis stream; each its own transaction.
+"""One relay pass over the outbox: webhook fan-out, the Redis stream; each its own transaction.
 
 Consumers are independent: the stream being down never holds up webhooks, and each loops over batches
 until it has caught up (bounded, so one task never runs forever).
@@ -13,7 +13,6 @@ import redis
 
 from catalog.session import session_scope
 from services.delivery.event_stream import redis_client, relay_to_stream
-from services.delivery.owner_requests import raise_owner_requests
 from services.delivery.webhook_fanout import relay_to_webhooks
 from settings import Settings, get_settings
 
@@ -23,7 +22,6 @@ MAX_BATCHES_PER_PASS = 50
 
 @dataclass(slots=True)
 class RelayPass:
-    requests_created: int = 0
     events_relayed: int = 0
     deliveries_created: int = 0
     stream_published: int = 0
@@ -34,13 +32,6 @@ def relay_outbox(event_settings: Settings | None = None) -> RelayPass:
     event_settings = event_settings or get_settings()
     result = RelayPass()
     batch = event_settings.relay_batch_size
-    for _ in range(MAX_BATCHES_PER_PASS):
-        with session_scope() as session:
-            read, created = raise_owner_requests(
-                session, enabled=event_settings.owner_requests_enabled, batch_size=batch)
-        result.requests_created += created
-        if read < batch:
-            break
     for _ in range(MAX_BATCHES_PER_PASS):
         with session_scope() as session:
             relayed = relay_to_webhooks(session, batch_size=batch)

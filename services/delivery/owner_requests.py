@@ -1,9 +1,7 @@
-"""Owner validation requests: a column added to, deleted from or retyped on a data source asks its data owners to
-look.
+"""Owner validation requests: listed, and validated by an owner (or governance).
 
-Raised by an outbox consumer (its own cursor), so the crawl transaction stays as small as it is; each
-request is keyed by the change event that raised it, so re-reading the outbox never raises one twice.
-Validating a column-added or type-changed request removes the column's `New` tag. Both steps emit events.
+A crawl raises them (services/crawl/owner_requests.py). Validating a column-added or type-changed request
+removes the column's `New` tag and emits `request.resolved`.
 """
 
 from __future__ import annotations
@@ -13,14 +11,10 @@ from collections.abc import Sequence
 
 from catalog import owner_request_store as store
 from catalog.outbox import write_events
-from catalog.outbox_cursors import OWNER_REQUESTS, advance_cursor, lock_cursor
 from catalog.session import Session
 from domain import change_types as ev
 from domain.errors import Conflict, NotFound
-from services.access.permissions import data_owners_of
 
-KIND_BY_EVENT = {ev.COLUMN_ADDED: "column_added", ev.COLUMN_DELETED: "column_deleted",
-                 ev.COLUMN_TYPE_CHANGED: "column_type_changed"}
 #: Kinds whose column carries the `New` tag until the request is validated.
 TAGGING_KINDS = ("column_added", "column_type_changed")
 PENDING, VALIDATED = "pending", "validated"
@@ -38,37 +32,6 @@ class OwnerRequestAlreadyResolved(Conflict):
 
 #: A request as the API shows it, with its table's path.
 OwnerRequestView = store.OwnerRequestRow
-
-
-def raise_owner_requests(session: Session, *, enabled: bool, batch_size: int = 1000) -> tuple[int, int]:
-    """Read one outbox batch; create requests for column events on data sources; caller commits.
-
-    Returns (events read, requests created).
-    """
-    cursor = lock_cursor(session, OWNER_REQUESTS)
-    last, read = store.outbox_batch_end(session, cursor, batch_size)
-    if last is None:
-        return 0, 0
-    created = store.raise_requests_for_column_events(session, cursor, last) if enabled else []
-    if created:
-        _emit_created(session, created)
-    advance_cursor(session, OWNER_REQUESTS, last)
-    return read, len(created)
-
-
-def _emit_created(session: Session, requests: Sequence[store.RaisedRequest]) -> None:
-    owners = {table_id: data_owners_of(session, table_id) for table_id in {r.table_id for r in requests}}
-    by_connection: dict[str, list[tuple[ev.PlannedEvent, int]]] = {}
-    for r in requests:
-        source_event = str(r.source_event_id)
-        event = ev.PlannedEvent(
-            ev.REQUEST_CREATED, r.table_path, ev.stable_event_id(ev.REQUEST_CREATED, r.table_path, 0, source_event),
-            {"requestId": r.id, "kind": r.kind, "column": r.column_name, "owners": owners[r.table_id],
-             "sourceEventId": source_event, "before": None, "after": {"status": PENDING}},
-        )
-        by_connection.setdefault(r.connection_key, []).append((event, r.table_id))
-    for connection_key, events in by_connection.items():
-        _write(session, connection_key, events)
 
 
 def _write(session: Session, connection_key: str, events: list[tuple[ev.PlannedEvent, int]]) -> None:

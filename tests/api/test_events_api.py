@@ -10,11 +10,10 @@ from sqlalchemy import text
 
 from catalog.session import session_scope
 from domain import change_types as ev
-from services.delivery.owner_requests import raise_owner_requests
 from services.delivery.webhook_delivery import deliver_endpoint
 from services.delivery.webhook_fanout import relay_to_webhooks
 from tests.api.conftest import Users
-from tests.support.events import Receiver, build_hierarchy, column_events, write_outbox
+from tests.support.events import Receiver, build_hierarchy, column_events, crawl_outbox, write_outbox
 
 pytestmark = pytest.mark.usefixtures("events_catalog")
 
@@ -131,15 +130,13 @@ def test_owners_see_and_validate_their_requests(users: Users) -> None:
     with session_scope() as session:
         session.execute(text("INSERT INTO columns (table_id, name, ordinal, data_type, nullable, tags) "
                              "VALUES (:t, 'c0', 1, 'int', true, ARRAY['New'])"), {"t": hierarchy.ids[ORDERS]})
-    write_outbox("pg", [*column_events(ORDERS, 1), *column_events(items, 1)],
-                 {ORDERS: hierarchy.ids[ORDERS], items: hierarchy.ids[items]})
-    with session_scope() as session:
-        raise_owner_requests(session, enabled=True)
     users.grant_owner(list(ORDERS), group="order-stewards")
     users.add_to_group("olga", "order-stewards")
     olga = users.as_user("olga")
     stranger = users.as_user("sam")
-    governance = users.as_user("gina", "GOVERNANCE")
+    governance = users.as_user("gina", "GOVERNANCE")  # Items has no owner: its request is governance's
+    crawl_outbox("pg", [*column_events(ORDERS, 1), *column_events(items, 1)],
+                 {ORDERS: hierarchy.ids[ORDERS], items: hierarchy.ids[items]})
 
     assert governance.get("/requests").json()["total"] == 2
     mine = olga.get("/requests", params={"status": "pending"}).json()["items"]

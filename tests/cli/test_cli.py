@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog.session import session_factory, session_scope
 from models import ChangeEvent, Connection, DataObject
@@ -76,7 +77,7 @@ def event_records(*args: str) -> list[dict]:
 
 
 def crawl_events(*args: str) -> list[dict]:
-    """Events written by crawls: not job.finished, nor the owner requests the outbox relay adds later."""
+    """Events about the data: not job.finished, nor the owner requests they raise."""
     return [e for e in event_records(*args)
             if e["type"] != "objectsync.job.finished" and not e["type"].startswith("objectsync.request.")]
 
@@ -243,6 +244,7 @@ def test_events_follow_tails_new_events(worker, source: str) -> None:
     (["crawl", "pg/db/s/.."], "raw '.' or '..' segment", 2),
     (["events", "--type", "column.add"], "'column.add' is not an event type", 2),
     (["events", "--type", "objectsync.column.nope"], "'column.nope' is not an event type", 2),
+    (["events", "--since", "yesterday"], "--since 'yesterday' is neither an event id nor an ISO 8601 time", 2),
     (["connection", "add", "x", "--technology", "postgresql", "--include-schema", "[z-a]"],
      "invalid regular expression '[z-a]' in filters.schemas.include", 2),
     (["connection", "remove", "nobody"], "no connection with key 'nobody'", 3),
@@ -355,3 +357,72 @@ def test_worker_and_beat_commands_serve_their_own_redis_namespace(source: str, t
         client = redis.Redis.from_url(os.environ["REDIS_URL"])
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
+
+
+def test_events_label_by_type_and_start_at_an_id_or_a_time() -> None:
+    """A request about a deleted column and a data source disabled are not "added"; `--type` takes the
+    `objectsync.` spelling too; `--since` takes an ISO 8601 time as well as an id."""
+    from domain import change_types as ev
+    from tests.support.events import write_outbox
+
+    table = ("lbl", "db", "s", "t")
+    request = ev.planned(ev.REQUEST_CREATED, table, 0, {"requestId": 7, "kind": "column_deleted", "column": "c",
+                                                        "owners": [1], "before": None, "after": {"status": "pending"}})
+    disabled = ev.planned(ev.DATA_SOURCE_DISABLED, table, 0, {"kind": "table", "after": {"status": "disabled"}})
+    [first] = write_outbox("lbl", [request])
+    with session_scope() as session:
+        between = session.scalar(select(func.clock_timestamp()))
+    time.sleep(0.05)
+    write_outbox("lbl", [disabled])
+
+    lines = objectsync("events", "--since", str(first - 1), "--path", "lbl").stdout.splitlines()
+    assert [line.split()[3:] for line in lines] == [
+        ["request.created", "lbl/db/s/t", "c:", "kind=column_deleted,", "requestId=7,", "status=pending"],
+        ["data_source.disabled", "lbl/db/s/t", "kind=table,", "status=disabled"]]
+    assert not any("added" in line for line in lines)
+    prefixed = objectsync("events", "--since", str(first - 1), "--type", "objectsync.data_source.disabled")
+    assert [line.split()[3] for line in prefixed.stdout.splitlines()] == ["data_source.disabled"]
+    since_time = objectsync("events", "--since", between.isoformat(), "--path", "lbl")
+    assert since_time.returncode == 0, since_time.stderr
+    assert [line.split()[3] for line in since_time.stdout.splitlines()] == ["data_source.disabled"]
+    utc = between.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert [line.split()[3] for line in objectsync("events", "--since", utc, "--path", "lbl").stdout.splitlines()] \
+        == ["data_source.disabled"]
+
+
+def test_piped_output_is_whole_and_a_closed_pipe_ends_quietly() -> None:
+    """`connection list` is not cut at 80 columns when piped; `objectsync events | head -1` ends without a
+    BrokenPipeError traceback; `crawl --help` prints `%20`, not `%%20`."""
+    from domain import change_types as ev
+    from services.connections.connection_records import store_connection
+    from tests.support.events import write_outbox
+
+    key = "a-connection-key-long-enough-to-push-the-table-past-eighty-columns"
+    with session_scope() as session:
+        store_connection(session, key=key, technology="postgresql", config={"host": "localhost"},
+                         credentials={"password": "x"})
+    listed = objectsync("connection", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert key in listed.stdout and max(len(line) for line in listed.stdout.splitlines()) > 80
+
+    write_outbox(key, [ev.planned(ev.COLUMN_ADDED, (key, "db", "s", f"t{i}"), 0, {"column": "c", "after": {}})
+                       for i in range(1500)])  # more than a pipe buffer holds
+    piped = subprocess.run(f"{sys.executable} -m cli.main events | head -1", shell=True, cwd=ROOT,
+                           env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and len(piped.stdout.splitlines()) == 1
+    assert "Traceback" not in piped.stderr and "BrokenPipeError" not in piped.stderr, piped.stderr
+
+    usage = objectsync("crawl", "--help").stdout
+    assert "Order%20Items" in usage and "%%20" not in usage
+
+
+def test_a_crawl_that_reads_nothing_says_why(worker, source: str) -> None:
+    assert objectsync(*add_args("why", source, "--activate-new-children", "--no-crawl")).returncode == 0
+    database = urlparse(source).path.lstrip("/")
+    assert_clean_error(objectsync("crawl", f"why/{database}/nope"), f"no data object at path ['why', '{database}']",
+                       3)  # a path below what the catalog knows is refused, as the API answers 404
+    assert objectsync("crawl", "why", "--wait", "--timeout", "60").returncode == 0
+    result = objectsync("crawl", f"why/{database}/nope", "--wait", "--timeout", "60")
+    assert result.returncode == 0, result.stderr
+    assert "0 of 0 schemas succeeded" in result.stdout
+    assert f"nothing crawled: schema 'nope' is not in database '{database}' on the platform" in result.stdout

@@ -128,3 +128,31 @@ def test_sqlite_and_postgresql_listings_are_complete(sqlite_file: Path) -> None:
     connector = SqlAlchemyConnector({"url": f"sqlite:///{sqlite_file}"}, {})
     assert connector.read_schema(connector.database_label, "main").complete
     assert connector.list_hierarchy().incomplete_schemas == {}
+
+
+def test_a_network_that_goes_silent_after_connect_ends_a_read_within_the_deadline(source_db: str) -> None:
+    """Through a proxy that accepts and then passes nothing on, on the connector's kept session (the pool's
+    pre-ping) and on a fresh one: each read fails within the timeout plus grace, as a timeout; once the network
+    is back, the connector reads again."""
+    import time
+
+    from connectors.errors import RemoteTimeout
+    from connectors.read_deadline import READ_DEADLINE_GRACE_SECONDS
+    from tests.support.silent_proxy import silent_proxy
+
+    with silent_proxy("127.0.0.1", 5432) as proxy:
+        url = source_db.replace("postgresql://", "postgresql+psycopg://").replace("127.0.0.1:5432",
+                                                                                   f"127.0.0.1:{proxy.port}")
+        connector = SqlAlchemyConnector({"url": url}, {}, timeout=1)
+        try:
+            assert "public" in connector.list_hierarchy().databases[connector.database_label]  # a session is kept
+            proxy.silence()
+            for _ in range(2):  # the kept session, then the fresh one (its connect answers, nothing else does)
+                started = time.monotonic()
+                with pytest.raises(RemoteTimeout, match="network went silent|timeout|timed out"):
+                    connector.read_schema(connector.database_label, "public")
+                assert time.monotonic() - started < 1 + READ_DEADLINE_GRACE_SECONDS + 3
+            proxy.resume()
+            assert connector.read_schema(connector.database_label, "public").schema == "public"
+        finally:
+            connector.close()

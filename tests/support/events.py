@@ -73,6 +73,27 @@ def write_outbox(connection_key: str, events: list, object_ids: dict | None = No
         ).scalars())
 
 
+def crawl_outbox(connection_key: str, events: list, object_ids: dict | None = None) -> int:
+    """Write events as a crawl's schema subtask does: in one transaction of a new job, then the owner requests
+    they raise; returns how many requests were raised."""
+    from catalog.outbox import last_event_id, write_events
+    from catalog.session import session_scope
+    from services.crawl.owner_requests import raise_owner_requests
+
+    with session_scope() as session:
+        job_id = session.execute(text(
+            "INSERT INTO jobs (bulk_id, kind, connection_key, scope_path, options, status, errors, summary, "
+            "planned_changes, subtasks_succeeded, subtasks_held, subtasks_failed) VALUES (gen_random_uuid(), "
+            "'crawl', :k, ARRAY[:k], '{}', 'running', '[]', '{}', '[]', 0, 0, 0) RETURNING id"),
+            {"k": connection_key}).scalar_one()
+        before = last_event_id(session)
+        write_events(session, connection_key, events, job_id=job_id, object_ids=object_ids)
+        requests = raise_owner_requests(session, job_id, before)
+        write_events(session, connection_key, [e for e, _ in requests], job_id=job_id,
+                     object_ids={e.path: table_id for e, table_id in requests})
+        return len(requests)
+
+
 def column_events(table_path: tuple[str, ...], count: int, start: int = 0, event_type: str = "column.added") -> list:
     from domain import change_types as ev
 

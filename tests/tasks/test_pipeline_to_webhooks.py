@@ -25,6 +25,9 @@ def test_crawl_tags_requests_and_webhooks(worker: WorkerProcess, receiver: Recei
     with session_scope() as session:
         created = create_subscription(session, url=receiver.url)
         session.execute(text("UPDATE data_objects SET status_setting = 'enabled' WHERE path = ARRAY['pg']"))
+        ana = session.execute(text("INSERT INTO users (name) VALUES ('ana') RETURNING id")).scalar_one()
+        session.execute(text("INSERT INTO grants (permission, user_id, object_id) "
+                             "SELECT 'DATA_OWNER', :u, id FROM data_objects WHERE path = ARRAY['pg']"), {"u": ana})
     receiver.secret = created.secret
 
     assert crawl(["pg"])["status"] == "succeeded"

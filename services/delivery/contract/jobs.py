@@ -28,6 +28,12 @@ class Subtasks(Strict):
     failed: int
 
 
+class NothingCrawled(Strict):
+    reason: Literal["filtered", "not_found", "disabled", "empty"]
+    message: str = Field(description="In words, naming the filter pattern, or the object whose setting disables "
+                                     "the path")
+
+
 class JobCompleted(Strict):
     """The crawl ran; its schema subtasks are counted."""
 
@@ -43,6 +49,9 @@ class JobCompleted(Strict):
     summary: dict[EventType, int] = Field(description="How many events of each type the crawl found (planned "
                                                       "ones too in a dry run)")
     dryRun: bool
+    nothingCrawled: NothingCrawled | None = Field(
+        None, description="Why the crawl read nothing (its path is filtered out, not on the platform, disabled, or "
+                          "holds no schema to read); null when it read something")
     before: NoValue
     after: NoValue
 

@@ -7,7 +7,17 @@ from typing import Literal
 
 from pydantic import Field
 
-from services.delivery.contract.common import NoBulk, NoJob, NoValue, ObjectId, RequestKind, Strict, TablePath
+from services.delivery.contract.common import (
+    BulkId,
+    JobId,
+    NoBulk,
+    NoJob,
+    NoValue,
+    ObjectId,
+    RequestKind,
+    Strict,
+    TablePath,
+)
 from services.delivery.contract.envelope import CloudEvent
 
 
@@ -18,20 +28,22 @@ class PendingState(Strict):
 class RequestCreated(Strict):
     objectPath: TablePath
     objectId: ObjectId
-    jobId: NoJob
-    bulkId: NoBulk
+    jobId: JobId
+    bulkId: BulkId
     requestId: int = Field(description="Validate it with `POST /requests/{requestId}/validate`")
     kind: RequestKind
     column: str
-    owners: list[int] = Field(description="User ids of the table's data owners (direct, by group or inherited)")
+    owners: list[int] = Field(min_length=1, description="User ids of the table's data owners (direct, by group or "
+                              "inherited); for a table without one, the users holding GOVERNANCE")
     sourceEventId: uuid.UUID = Field(description="The `id` of the column event that raised it")
     before: NoValue
     after: PendingState
 
 
 class RequestCreatedEvent(CloudEvent):
-    """A column was added to or deleted from a data source (an enabled table or view present on the
-    platform): its data owners are asked to validate. Raised once per column event, after it."""
+    """A column was added to, deleted from or retyped on a data source (an enabled table or view present on the
+    platform): its data owners (or governance) are asked to validate. Raised once per column event, by the crawl
+    that found it, after the event and before the job's `job.finished`."""
 
     type: Literal["objectsync.request.created"]
     data: RequestCreated

@@ -129,3 +129,31 @@ def test_redis_down_holds_the_stream_back_but_not_webhooks(client: redis.Redis,
     back = relay_outbox(settings)  # the stream catches up from its own cursor; webhooks add nothing twice
     assert back.stream_published == 3 and back.deliveries_created == 0 and back.stream_error is None
     assert client.xlen(stream_key(settings)) == 3
+
+
+def test_the_example_consumer_stops_on_ctrl_c_without_a_traceback(client: redis.Redis) -> None:
+    """Run as a user runs it, against real Redis: it prints the events, then SIGINT ends it cleanly."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    hierarchy = build_hierarchy()
+    write_outbox("pg", column_events(TABLE, 2), {TABLE: hierarchy.ids[TABLE]})
+    assert publish_all(client, Settings()) == 2
+    process = subprocess.Popen([sys.executable, "-m", "examples.stream_consumer", "sigint-group", "c1"],
+                               cwd=Path(__file__).resolve().parents[3], env=dict(os.environ),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(3)]  # the banner and both events
+        assert lines[0].startswith("reading ") and all("objectsync.column.added" in line for line in lines[1:])
+        time.sleep(0.3)  # blocked in XREADGROUP now
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert "Traceback" not in stderr, stderr
+    assert process.returncode == 130 and stderr.strip() == "stopped"

@@ -1,4 +1,5 @@
-"""Owner validation requests from column events, for inherited owners; validating removes `New`."""
+"""Owner validation requests from a crawl's column events, for inherited owners (or governance); validating
+removes `New`."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from services.delivery.owner_requests import (
     OwnerRequestAlreadyResolved,
     OwnerRequestNotFound,
     list_requests,
-    raise_owner_requests,
     validate_request,
 )
-from tests.support.events import build_hierarchy, column_events, write_outbox
+from tests.support.events import build_hierarchy, column_events, crawl_outbox
 
 pytestmark = pytest.mark.usefixtures("events_catalog")
 
@@ -44,11 +44,6 @@ def add_column(table_id: int, name: str, tags: list[str]) -> None:
                                 VALUES (:t, :n, 1, 'int', true, :tags)"""), {"t": table_id, "n": name, "tags": tags})
 
 
-def raise_requests(enabled: bool = True) -> int:
-    with session_scope() as session:
-        return raise_owner_requests(session, enabled=enabled)[1]
-
-
 def events_of(event_type: str) -> list[ChangeEvent]:
     with session_scope() as session:
         return list(session.scalars(select(ChangeEvent).where(ChangeEvent.type == event_type).order_by(ChangeEvent.id)))
@@ -58,15 +53,14 @@ def test_column_events_on_data_sources_raise_requests_for_inherited_owners() -> 
     hierarchy = build_hierarchy(tables={"Orders": "enabled", "Drafts": "disabled"})
     users = make_owners(hierarchy.ids)
     ids = hierarchy.ids
-    write_outbox("pg", [
+    events = [
         *column_events(ORDERS, 1),
         *column_events(ORDERS, 1, start=1, event_type=ev.COLUMN_DELETED),
         *column_events(ORDERS, 1, start=2, event_type=ev.COLUMN_TYPE_CHANGED),  # tagged New: a request too
         *column_events(DRAFTS, 1),  # not a data source: no request
-    ], {ORDERS: ids[ORDERS], DRAFTS: ids[DRAFTS]})
-
-    assert raise_requests() == 3
-    assert raise_requests() == 0  # the outbox is read once; re-reading raises nothing twice
+    ]
+    assert crawl_outbox("pg", events, {ORDERS: ids[ORDERS], DRAFTS: ids[DRAFTS]}) == 3
+    assert crawl_outbox("pg", events, {ORDERS: ids[ORDERS], DRAFTS: ids[DRAFTS]}) == 0  # a redelivery: none twice
     with session_scope() as session:
         requests = list_requests(session)
     assert [(r.kind, r.column_name, r.table_path, r.status) for r in requests] == [
@@ -80,13 +74,19 @@ def test_column_events_on_data_sources_raise_requests_for_inherited_owners() -> 
     assert created[0].object_path == list(ORDERS) and created[0].object_id == ids[ORDERS]
 
 
-def test_the_setting_turns_requests_off() -> None:
+def test_a_table_without_owners_asks_governance_and_without_anyone_raises_nothing() -> None:
     hierarchy = build_hierarchy()
-    write_outbox("pg", column_events(ORDERS, 2), {ORDERS: hierarchy.ids[ORDERS]})
-    assert raise_requests(enabled=False) == 0
-    assert raise_requests(enabled=True) == 0  # those events were passed by; later ones count again
-    write_outbox("pg", column_events(ORDERS, 1, start=2), {ORDERS: hierarchy.ids[ORDERS]})
-    assert raise_requests(enabled=True) == 1
+    assert crawl_outbox("pg", column_events(ORDERS, 1), {ORDERS: hierarchy.ids[ORDERS]}) == 0
+    with session_scope() as session:
+        gina = session.execute(text("INSERT INTO users (name) VALUES ('gina') RETURNING id")).scalar_one()
+        session.execute(text("INSERT INTO grants (permission, user_id) VALUES ('GOVERNANCE', :u)"), {"u": gina})
+    assert crawl_outbox("pg", column_events(ORDERS, 1, start=1), {ORDERS: hierarchy.ids[ORDERS]}) == 1
+    [created] = events_of(ev.REQUEST_CREATED)
+    assert created.payload["owners"] == [gina] and created.payload["column"] == "c1"
+    with session_scope() as session:
+        assert session.scalar(text(
+            "SELECT count(*) FROM change_events WHERE type = :t AND payload->'owners' = '[]'"),
+            {"t": ev.REQUEST_CREATED}) == 0
 
 
 def test_validating_a_column_added_request_removes_new_and_emits_an_event() -> None:
@@ -95,8 +95,7 @@ def test_validating_a_column_added_request_removes_new_and_emits_an_event() -> N
     table_id = hierarchy.ids[ORDERS]
     add_column(table_id, "c0", ["PII", ev.NEW_TAG])
     add_column(table_id, "c1", [ev.NEW_TAG])
-    write_outbox("pg", column_events(ORDERS, 2), {ORDERS: table_id})
-    raise_requests()
+    crawl_outbox("pg", column_events(ORDERS, 2), {ORDERS: table_id})
     with session_scope() as session:
         first, _second = list_requests(session)
         resolved = validate_request(session, first.id, user_id=users["bob"])
@@ -117,9 +116,9 @@ def test_validating_a_column_added_request_removes_new_and_emits_an_event() -> N
 def test_owners_see_only_requests_under_what_they_own() -> None:
     hierarchy = build_hierarchy(tables={"Orders": "enabled", "Items": "enabled"})
     items = ("pg", "app", "Sales", "Items")
-    write_outbox("pg", [*column_events(ORDERS, 1), *column_events(items, 1)],
+    make_owners(hierarchy.ids)
+    crawl_outbox("pg", [*column_events(ORDERS, 1), *column_events(items, 1)],
                  {ORDERS: hierarchy.ids[ORDERS], items: hierarchy.ids[items]})
-    raise_requests()
     with session_scope() as session:
         assert len(list_requests(session, owned_paths=[("pg",)])) == 2
         assert [r.table_path for r in list_requests(session, owned_paths=[items])] == [items]
@@ -128,3 +127,17 @@ def test_owners_see_only_requests_under_what_they_own() -> None:
         assert len(list_requests(session, status="pending")) == 2
         assert list_requests(session, status="validated") == []
         assert session.scalar(select(OwnerRequest.id).where(OwnerRequest.status == "validated")) is None
+
+
+def test_validating_a_type_changed_request_removes_new() -> None:
+    hierarchy = build_hierarchy()
+    users = make_owners(hierarchy.ids)
+    table_id = hierarchy.ids[ORDERS]
+    add_column(table_id, "c0", [ev.NEW_TAG])
+    crawl_outbox("pg", column_events(ORDERS, 1, event_type=ev.COLUMN_TYPE_CHANGED), {ORDERS: table_id})
+    with session_scope() as session:
+        [request] = list_requests(session)
+        assert request.kind == "column_type_changed"
+        validate_request(session, request.id, user_id=users["ana"])
+    with session_scope() as session:
+        assert session.scalar(text("SELECT tags FROM columns WHERE table_id = :t"), {"t": table_id}) == []

@@ -10,7 +10,7 @@ from celery.schedules import crontab
 from sqlalchemy import text
 
 from beat_schedule import BEAT_SCHEDULE
-from catalog.outbox_cursors import OWNER_REQUESTS, REDIS_STREAM, WEBHOOKS
+from catalog.outbox_cursors import REDIS_STREAM, WEBHOOKS
 from catalog.session import session_scope
 from models import Job, JobSubtask, WebhookSubscription
 from services.delivery.webhook_fanout import relay_to_webhooks
@@ -22,7 +22,7 @@ from tests.support.events import column_events, write_outbox
 pytestmark = pytest.mark.usefixtures("catalog")
 
 TABLE = ("pg", "app", "Sales", "Orders")
-ALL_CONSUMERS = (WEBHOOKS, OWNER_REQUESTS, REDIS_STREAM)
+ALL_CONSUMERS = (WEBHOOKS, REDIS_STREAM)
 
 
 def retention(events: int = 0, jobs: int = 0, **overrides: object) -> Settings:
@@ -125,7 +125,7 @@ def test_old_relayed_events_go_with_their_settled_deliveries_and_attempts() -> N
 def test_events_a_consumer_has_not_relayed_are_kept() -> None:
     ids = write_events(6)
     age_events(ids, 40)
-    set_cursors(ids[-1], (WEBHOOKS, OWNER_REQUESTS))
+    set_cursors(ids[-1], (WEBHOOKS,))
     set_cursors(ids[2], (REDIS_STREAM,))
 
     assert prune_history(retention(events=30)).events == 3
@@ -135,7 +135,7 @@ def test_events_a_consumer_has_not_relayed_are_kept() -> None:
 def test_nothing_goes_while_a_consumer_has_no_cursor_yet() -> None:
     ids = write_events(4)
     age_events(ids, 40)
-    set_cursors(ids[-1], (WEBHOOKS, OWNER_REQUESTS))
+    set_cursors(ids[-1], (WEBHOOKS,))
 
     assert prune_history(retention(events=30)).events == 0
     assert remaining_events() == ids
