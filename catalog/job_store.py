@@ -229,13 +229,16 @@ def complete_subtask(
     error: str | None = None,
     planned: list[dict[str, Any]] | None = None,
     planned_limit: int = 1000,
+    read_seconds: float | None = None,
 ) -> list[PlannedEvent] | None:
-    """Record a subtask's outcome once; returns the job.finished event if it was the last, None if already done."""
+    """Record a subtask's outcome once (with how long its remote read took, if it read); returns the
+    job.finished event if it was the last, None if already done."""
     cur = raw_cursor(session)
     cur.execute(
-        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, finished_at = clock_timestamp()
+        """UPDATE job_subtasks SET status = %s, error = %s, summary = %s, read_seconds = %s,
+                  finished_at = clock_timestamp()
            WHERE id = %s AND status = %s RETURNING job_id, database, schema""",
-        (status, error, json.dumps(summary or {}), subtask_id, SubtaskStatus.PENDING),
+        (status, error, json.dumps(summary or {}), read_seconds, subtask_id, SubtaskStatus.PENDING),
     )
     row = cur.fetchone()
     if row is None:
@@ -288,9 +291,12 @@ def set_nothing_crawled(session: Session, job_id: int, why: dict[str, Any]) -> N
 
 
 def fail_job(session: Session, job_id: int, scope: str, message: str) -> list[PlannedEvent]:
-    """A crawl that could not even list its scope: nothing was changed, the job fails with the reason."""
+    """A crawl that could not even list its scope, or whose planning gave up: the job fails with the reason, and
+    subtasks a late message may still bring find themselves failed too (they never run on a closed job)."""
     cur = raw_cursor(session)
     _add_job_error(cur, job_id, scope, message)
+    cur.execute("""UPDATE job_subtasks SET status = %s, error = %s, finished_at = clock_timestamp()
+                   WHERE job_id = %s AND status = %s""", (SubtaskStatus.FAILED, message, job_id, SubtaskStatus.PENDING))
     cur.execute("""UPDATE jobs SET subtasks_total = 0, status = %s, finished_at = clock_timestamp()
                    WHERE id = %s RETURNING bulk_id, scope_path""", (JobStatus.FAILED, job_id))
     bulk_id, path = _one(cur)

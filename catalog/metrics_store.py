@@ -29,6 +29,7 @@ class CatalogFigures:
     pending_owner_requests: int
     #: Histograms: label values → (cumulative count per bucket of the matching `*_BUCKETS`, count, sum).
     crawl_durations: dict[tuple[str, ...], Observed]  # technology
+    schema_read_durations: dict[tuple[str, ...], Observed]  # technology
     delivery_latencies: dict[tuple[str, ...], Observed]  # outcome: delivered | failed
     relay_lags: dict[tuple[str, ...], Observed]  # no labels: event written → webhook delivery created
     last_crawls: list[tuple[str, str, float | None]]  # connection, its last crawl's status, its duration
@@ -36,6 +37,7 @@ class CatalogFigures:
 
 #: Bucket bounds, in seconds.
 CRAWL_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+READ_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 DELIVERY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 RELAY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -46,6 +48,8 @@ Observed = tuple[list[int], int, float]
 _CRAWLS = """SELECT c.technology AS label, extract(epoch FROM j.finished_at - j.started_at) AS value FROM jobs j
              JOIN connections c ON c.key = j.connection_key
              WHERE j.kind <> 'settings' AND j.started_at IS NOT NULL AND j.finished_at IS NOT NULL"""
+_SCHEMA_READS = """SELECT c.technology AS label, s.read_seconds AS value FROM job_subtasks s
+                   JOIN jobs j ON j.id = s.job_id JOIN connections c ON c.key = j.connection_key"""
 _DELIVERIES = """SELECT CASE WHEN succeeded THEN 'delivered' ELSE 'failed' END AS label, duration_ms / 1000.0 AS value
                  FROM webhook_delivery_attempts"""
 _RELAYS = """SELECT '' AS label, extract(epoch FROM d.created_at - e.occurred_at) AS value FROM webhook_deliveries d
@@ -77,6 +81,7 @@ def read_catalog_figures() -> CatalogFigures:
                                    "WHERE status IN ('pending', 'dead') GROUP BY 1, 2 ORDER BY 1, 2"),
             pending_owner_requests=int(_value(conn, "SELECT count(*) FROM owner_requests WHERE status = 'pending'")),
             crawl_durations=_histogram(conn, _CRAWLS, CRAWL_BUCKETS),
+            schema_read_durations=_histogram(conn, _SCHEMA_READS, READ_BUCKETS),
             delivery_latencies=_histogram(conn, _DELIVERIES, DELIVERY_BUCKETS),
             relay_lags=_histogram(conn, _RELAYS, RELAY_BUCKETS),
             last_crawls=[(key, status, _seconds(duration)) for key, status, duration in _rows(conn, _LAST_CRAWLS)],

@@ -35,28 +35,27 @@ class PathObject:
     activate_new_children: str
 
 
-def load_path_objects(session: Session, path: Sequence[str]) -> dict[int, PathObject]:
-    """The stored objects at each prefix of `path` (connection, database, schema…), by depth."""
+def _on_path(session: Session, path: Sequence[str]) -> list[tuple[Any, ...]]:
+    """(path, id, status_setting, effective_status, activate_new_children) of the stored object at each prefix of
+    `path`, root first."""
     prefixes = [list(path[:depth]) for depth in range(1, len(path) + 1)]
     cur = raw_cursor(session)
     cur.execute(
-        "SELECT cardinality(path), id, effective_status, activate_new_children FROM data_objects "
-        f"WHERE path IN ({', '.join(['%s::text[]'] * len(prefixes))})",
+        "SELECT path, id, status_setting, effective_status, activate_new_children FROM data_objects "
+        f"WHERE path IN ({', '.join(['%s::text[]'] * len(prefixes))}) ORDER BY cardinality(path)",
         prefixes,
     )
-    return {depth: PathObject(id_, status, activate) for depth, id_, status, activate in cur.fetchall()}
+    return cur.fetchall()
+
+
+def load_path_objects(session: Session, path: Sequence[str]) -> dict[int, PathObject]:
+    """The stored objects at each prefix of `path` (connection, database, schema…), by depth."""
+    return {len(p): PathObject(id_, status, activate) for p, id_, _, status, activate in _on_path(session, path)}
 
 
 def path_statuses(session: Session, path: Sequence[str]) -> list[PathStatus]:
     """The stored objects at each prefix of `path`, with their status settings, root first."""
-    prefixes = [list(path[:depth]) for depth in range(1, len(path) + 1)]
-    cur = raw_cursor(session)
-    cur.execute(
-        "SELECT path, status_setting, effective_status FROM data_objects "
-        f"WHERE path IN ({', '.join(['%s::text[]'] * len(prefixes))}) ORDER BY cardinality(path)",
-        prefixes,
-    )
-    return [PathStatus(tuple(p), setting, status) for p, setting, status in cur.fetchall()]
+    return [PathStatus(tuple(p), setting, status) for p, _, setting, status, _ in _on_path(session, path)]
 
 
 def load_connection_root(session: Session, connection_id: int, connection_key: str) -> StoredContainer:
@@ -111,11 +110,13 @@ def load_columns(session: Session, tables: Mapping[str, StoredTable], names: set
     columns: dict[int, dict[str, StoredColumn]] = {table_id: {} for table_id in by_id}
     cur = raw_cursor(session)
     cur.execute(
-        "SELECT table_id, id, name, ordinal, data_type, nullable, comment, tags FROM columns WHERE table_id = ANY(%s)",
+        "SELECT table_id, id, name, ordinal, data_type, nullable, comment, tags, remote_id FROM columns "
+        "WHERE table_id = ANY(%s)",
         (list(by_id),),
     )
-    for table_id, id_, name, ordinal, data_type, nullable, comment, tags in cur.fetchall():
-        columns[table_id][name] = StoredColumn(id_, name, ordinal, data_type, nullable, comment, tuple(tags or ()))
+    for table_id, id_, name, ordinal, data_type, nullable, comment, tags, remote_id in cur.fetchall():
+        columns[table_id][name] = StoredColumn(id_, name, ordinal, data_type, nullable, comment, tuple(tags or ()),
+                                               remote_id)
     for table_id, table in by_id.items():
         table.columns = columns[table_id]
 
@@ -143,18 +144,29 @@ def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection
     if changes.column_deletes:
         cur.execute("DELETE FROM columns WHERE id = ANY(%s)", (changes.column_deletes,))
     if changes.column_updates:
-        cur.executemany(
-            """UPDATE columns SET ordinal = %s, data_type = %s, nullable = %s, comment = %s, tags = %s,
-                      updated_at = now() WHERE id = %s""",
-            [(u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment, list(u.tags), u.id)
-             for u in changes.column_updates],
-        )
+        _update_columns(cur, changes)
     if changes.new_tables or changes.column_inserts:
         table_ids = {path[-1]: id_ for path, id_ in ids.items()}
-        with cur.copy("COPY columns (table_id, name, ordinal, data_type, nullable, comment, tags) FROM STDIN") as copy:
+        with cur.copy("COPY columns (table_id, name, ordinal, data_type, nullable, comment, tags, remote_id) "
+                      "FROM STDIN") as copy:
             copy.write(_column_rows(table_ids, changes.inserted_columns()))
     refresh_connection_tags(session, connection_id, schema_id=schema_id, table_range=table_range)
     return ids
+
+
+def _update_columns(cur: Cursor[Any], changes: SchemaChanges) -> None:
+    """Update columns in place, so a renamed one keeps its row (id, tags). Renamed columns first take a name no
+    column can have (a renamed table never holds two columns of one name, not even while names are swapped), then
+    their new one; new columns are inserted after this, so one may take a name a rename freed."""
+    renamed = [u.id for u in changes.column_updates if u.renamed_from is not None]
+    if renamed:
+        cur.execute("UPDATE columns SET name = chr(1) || 'renaming ' || id WHERE id = ANY(%s)", (renamed,))
+    cur.executemany(
+        """UPDATE columns SET name = %s, ordinal = %s, data_type = %s, nullable = %s, comment = %s, tags = %s,
+                  remote_id = %s, updated_at = now() WHERE id = %s""",
+        [(u.column.name, u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment, list(u.tags),
+          u.column.remote_id, u.id) for u in changes.column_updates],
+    )
 
 
 #: COPY's text format: these characters of a value are written as escapes (PostgreSQL text never holds NUL).
@@ -178,7 +190,7 @@ def _column_rows(table_ids: Mapping[str, int], columns: Iterable[tuple[str, Remo
     return "".join([
         f"{table_ids[table_name]}\t{_copy_text(c.name)}\t{c.ordinal}\t{_copy_text(c.data_type)}\t"
         f"{'t' if c.nullable else 'f'}\t{_COPY_NULL if c.comment is None else _copy_text(c.comment)}\t"
-        f"{_copy_array(tags) if tags else '{}'}\n"
+        f"{_copy_array(tags) if tags else '{}'}\t{_COPY_NULL if c.remote_id is None else _copy_text(c.remote_id)}\n"
         for table_name, c, tags in columns
     ]).encode()
 

@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from catalog.session import affected_rows
+
 
 @dataclass(frozen=True, slots=True)
 class RaisedRequest:
@@ -79,6 +81,22 @@ def raise_requests_for_job_events(session: Session, job_id: int, after_id: int,
     """), {"ids": event_ids}).all()
     return sorted((RaisedRequest(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows),
                   key=lambda r: r.id)
+
+
+def follow_column_renames(session: Session, renames: Sequence[tuple[int, str, str]]) -> int:
+    """Point the pending requests about a living column (added, retyped) at its new name: `renames` holds
+    (table id, old name, new name). One statement, so names swapped or shifted along a chain move together.
+    Returns how many requests were renamed."""
+    if not renames:
+        return 0
+    return affected_rows(session.execute(text("""
+        UPDATE owner_requests r SET column_name = m.new_name
+        FROM unnest(CAST(:tables AS bigint[]), CAST(:olds AS text[]), CAST(:news AS text[]))
+             AS m(table_id, old_name, new_name)
+        WHERE r.table_id = m.table_id AND r.column_name = m.old_name AND r.status = 'pending'
+          AND r.kind IN ('column_added', 'column_type_changed')
+    """), {"tables": [t for t, _, _ in renames], "olds": [o for _, o, _ in renames],
+           "news": [n for _, _, n in renames]}))
 
 
 _REQUESTS_WHERE = """

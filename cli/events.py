@@ -12,11 +12,11 @@ from datetime import datetime
 from catalog.session import session_factory
 from cli.errors import UsageError
 from cli.output import describe_change
-from domain.change_types import ChangeType
+from domain.change_types import ChangeType, outbox_type_name
 from domain.paths import parse_path
 from models import ChangeEvent
 from services.delivery.contract import contract_schema, event_schema
-from services.delivery.envelope import outbox_type_name, serialize, to_cloudevent
+from services.delivery.envelope import serialize, to_cloudevent
 from services.delivery.event_feed import event_id_at, read_change_events
 
 BATCH_SIZE = 500

@@ -390,7 +390,9 @@ def _remote_tables(rows: list[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
         kind, remote_kind = RELATION_KINDS[relkind]
         columns = shared.get(token)
         if columns is None or [c.name for c in columns] != names:  # the token covers the type by oid only
-            columns = shared[token] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments))
+            # attnum is the column's identity: RENAME COLUMN keeps it, a drop and re-add gets a new one
+            identities = [str(attnum) for attnum in ordinals]
+            columns = shared[token] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments, identities))
         tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid,  # type: ignore[arg-type]
                                   change_token=token))
     return tuple(tables)

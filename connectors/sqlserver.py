@@ -6,7 +6,8 @@ added from the credentials), authenticationType "userPassword" (credentials user
 "accessToken" (credentials accessToken, an Azure AD token), and dialect:
 
 - "tsql" (default): databases from sys.databases, comments from MS_Description extended properties, owners and
-  object ids from sys.objects, and the permission probes each engine supports (see sqlserver_queries).
+  object ids from sys.objects, column ids (which prove a rename) from sys.columns, and the permission probes each
+  engine supports (see sqlserver_queries).
 - "ansi": INFORMATION_SCHEMA only; the one database is the configured one and comments are not read. Lets the
   connector run against any ODBC source with an ANSI INFORMATION_SCHEMA (the test suite uses PostgreSQL). Here a
   schema hidden from the credentials cannot be told apart from a missing one.
@@ -479,8 +480,12 @@ class SqlServerConnector(Connector):
                 tables = [row[0] for row in table_rows if row[0] not in unmoved]
             column_query = q.columns_query(schema, tables)
             column_rows = cursor.execute(column_query.sql, *column_query.params).fetchall()
+            column_id_rows: list[Any] = []
+            if self.dialect == "tsql":
+                id_query = q.column_ids_query(schema, tables)
+                column_id_rows = cursor.execute(id_query.sql, *id_query.params).fetchall()
         snapshot = q.build_snapshot(database, schema, table_rows, column_rows, comment_rows,
-                                    None if known_tokens else tables, object_rows)
+                                    None if known_tokens else tables, object_rows, column_id_rows)
         snapshot = replace(snapshot, tables=tuple(
             replace(t, change_token=tokens.get(t.name), columns_unread=t.name in unmoved,
                     columns=() if t.name in unmoved else t.columns) for t in snapshot.tables))

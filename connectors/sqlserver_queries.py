@@ -112,6 +112,18 @@ LEFT JOIN sys.columns AS c ON c.object_id = ep.major_id AND c.column_id = ep.min
 WHERE ep.class = 1 AND ep.name = N'MS_Description' AND o.type IN ('U', 'V') AND s.name = ?
 """
 
+#: Each column's column_id, its identity in its table: sp_rename keeps it, a drop and re-add gets a new one.
+#: (INFORMATION_SCHEMA's ORDINAL_POSITION is not it.) Wrapped so the ANSI column names narrow it like the others.
+_COLUMN_IDS_TSQL = """
+SELECT TABLE_NAME, COLUMN_NAME, COLUMN_ID FROM (
+    SELECT o.name AS TABLE_NAME, c.name AS COLUMN_NAME, c.column_id AS COLUMN_ID, s.name AS TABLE_SCHEMA
+    FROM sys.columns AS c
+    JOIN sys.objects AS o ON o.object_id = c.object_id
+    JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+    WHERE o.type IN ('U', 'V')
+) AS ids
+WHERE TABLE_SCHEMA = ?"""
+
 #: Each table's and view's owner (its own, else its schema's: principal_id is NULL unless ownership was
 #: transferred), object_id, which a drop and re-create changes, and modify_date, which every ALTER of the object
 #: (its columns included) moves.
@@ -209,6 +221,10 @@ def _narrowed(sql: str, schema: str, tables: Collection[str] | None, *, order_by
             sql += f" AND TABLE_NAME IN ({', '.join('?' for _ in names)})"
             params.extend(names)
     return Query(f"{sql} ORDER BY {order_by}", tuple(params))
+
+
+def column_ids_query(schema: str, tables: Collection[str] | None) -> Query:
+    return _narrowed(_COLUMN_IDS_TSQL, schema, tables, order_by="TABLE_NAME, COLUMN_ID")
 
 
 def schema_probe_query(schema: str) -> Query:
@@ -355,9 +371,11 @@ def build_snapshot(
     comment_rows: Iterable[Sequence[Any]] = (),
     tables: Collection[str] | None = None,
     object_rows: Iterable[Sequence[Any]] = (),
+    column_id_rows: Iterable[Sequence[Any]] = (),
 ) -> SchemaSnapshot:
     """Join the bulk rows in Python: one pass over each result set, whatever the table count."""
     wanted = None if tables is None else set(tables)
+    column_ids = {(table_name, name): str(column_id) for table_name, name, column_id in column_id_rows}
     objects = {row[0]: (row[1], None if row[2] is None else str(row[2])) for row in object_rows}
     table_comments, column_comments = _comments(comment_rows)
 
@@ -369,6 +387,7 @@ def build_snapshot(
             data_type=column_type(data_type, length, precision, scale, dt_precision),
             nullable=str(is_nullable).upper() == "YES",
             comment=column_comments.get((table_name, name)),
+            remote_id=column_ids.get((table_name, name)),
         ))
 
     result = []

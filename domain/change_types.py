@@ -25,6 +25,7 @@ class ChangeType(StrEnum):
     COLUMN_DELETED = "column.deleted"
     COLUMN_TYPE_CHANGED = "column.type_changed"
     COLUMN_CHANGED = "column.changed"
+    COLUMN_RENAMED = "column.renamed"
     REQUEST_CREATED = "request.created"
     REQUEST_RESOLVED = "request.resolved"
     JOB_FINISHED = "job.finished"
@@ -43,12 +44,24 @@ COLUMN_ADDED = ChangeType.COLUMN_ADDED
 COLUMN_DELETED = ChangeType.COLUMN_DELETED
 COLUMN_TYPE_CHANGED = ChangeType.COLUMN_TYPE_CHANGED
 COLUMN_CHANGED = ChangeType.COLUMN_CHANGED
+COLUMN_RENAMED = ChangeType.COLUMN_RENAMED
 REQUEST_CREATED = ChangeType.REQUEST_CREATED
 REQUEST_RESOLVED = ChangeType.REQUEST_RESOLVED
 JOB_FINISHED = ChangeType.JOB_FINISHED
 SYNC_GUARD_TRIPPED = ChangeType.SYNC_GUARD_TRIPPED
 
 NEW_TAG = "New"
+TYPE_PREFIX = "objectsync."  # the CloudEvents type of `column.added` is `objectsync.column.added`
+
+
+def event_type_name(outbox_type: str) -> str:
+    """`column.added` → `objectsync.column.added` (reverse-DNS style, as CloudEvents recommends)."""
+    return outbox_type if outbox_type.startswith(TYPE_PREFIX) else TYPE_PREFIX + outbox_type
+
+
+def outbox_type_name(type_name: str) -> str:
+    """Accept either spelling from users; the outbox stores the short one."""
+    return type_name.removeprefix(TYPE_PREFIX)
 
 
 def stable_event_id(event_type: str, path: tuple[str, ...], revision: int | str, detail: str = "") -> uuid.UUID:
@@ -70,6 +83,7 @@ class PlannedEvent:
         return {"type": self.type, "path": list(self.path), "eventId": str(self.event_id), "payload": self.payload}
 
 
-def planned(event_type: str, path: tuple[str, ...], revision: int, payload: dict[str, Any],
-            detail: str = "") -> PlannedEvent:
+def planned(
+    event_type: str, path: tuple[str, ...], revision: int, payload: dict[str, Any], detail: str = ""
+) -> PlannedEvent:
     return PlannedEvent(event_type, path, stable_event_id(event_type, path, revision, detail), payload)

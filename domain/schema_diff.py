@@ -5,15 +5,18 @@ No Celery and no database here; the services load the state and apply what this 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from domain import change_types as ev
 from domain.remote_lifecycle import GuardTrip, guard_trip, mark_deleted, restore
 from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
 from domain.status import ENABLED, RemoteState, effective_status, new_child_status_setting
 from domain.stored_state import SchemaScope, StoredColumn, StoredTable
+
+_Column = TypeVar("_Column", RemoteColumn, StoredColumn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,12 @@ class ColumnInsert:
 
 @dataclass(frozen=True, slots=True)
 class ColumnUpdate:
+    """The stored column `id` takes the remote column's attributes (its name too, when `renamed_from` is set)."""
+
     id: int
     column: RemoteColumn
     tags: tuple[str, ...]
+    renamed_from: str | None = None
 
 
 @dataclass(slots=True)
@@ -185,8 +191,9 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
         changes.events.extend(table_events)
 
 
-#: Values that describe how the platform is read, not the object: they change no revision.
-_BOOKKEEPING = frozenset({"remote_id", "change_token"})
+#: Values that describe how the platform is read, not the object: they change no revision. (A new fingerprint
+#: that comes with no column event only learnt the columns' identities.)
+_BOOKKEEPING = frozenset({"remote_id", "change_token", "fingerprint"})
 
 
 def _recreated(current: StoredTable, table: RemoteTable) -> bool:
@@ -198,17 +205,24 @@ def _recreated(current: StoredTable, table: RemoteTable) -> bool:
 def _diff_columns(changes: SchemaChanges, current: StoredTable, table: RemoteTable,
                   path: tuple[str, ...], revision: int) -> list[ev.PlannedEvent]:
     stored_columns = current.columns or {}
-    remote_columns = {c.name: c for c in table.columns}
+    matched = match_columns(stored_columns, table.columns)
     found: list[ev.PlannedEvent] = []
     for column in table.columns:
-        old = stored_columns.get(column.name)
+        old = matched.get(column.name)
         if old is None:
             changes.column_inserts.append(ColumnInsert(table.name, column, (ev.NEW_TAG,)))
             found.append(ev.planned(ev.COLUMN_ADDED, path, revision, {
                 "column": column.name, "after": _column_dict(column)}, column.name))
             continue
+        renamed_from = old.name if old.name != column.name else None
+        if renamed_from is not None:
+            found.append(ev.planned(ev.COLUMN_RENAMED, path, revision, {
+                "column": column.name, "before": {"name": old.name}, "after": {"name": column.name}},
+                json.dumps([old.name, column.name], ensure_ascii=False)))
         before, after = _column_dict(old), _column_dict(column)
         if before == after:
+            if renamed_from is not None or (column.remote_id is not None and column.remote_id != old.remote_id):
+                changes.column_updates.append(ColumnUpdate(old.id, column, old.tags, renamed_from))
             continue
         if old.data_type != column.data_type:
             tags = old.tags if ev.NEW_TAG in old.tags else (*old.tags, ev.NEW_TAG)
@@ -216,19 +230,50 @@ def _diff_columns(changes: SchemaChanges, current: StoredTable, table: RemoteTab
         else:
             tags = old.tags
             event_type = ev.COLUMN_CHANGED
-        changes.column_updates.append(ColumnUpdate(old.id, column, tags))
+        changes.column_updates.append(ColumnUpdate(old.id, column, tags, renamed_from))
         changed = [k for k in before if before[k] != after[k]]
         found.append(ev.planned(event_type, path, revision, {
             "column": column.name,
             "before": {k: before[k] for k in changed},
             "after": {k: after[k] for k in changed},
         }, column.name))
+    kept = {old.id for old in matched.values()}
     for name, old in stored_columns.items():
-        if name not in remote_columns:
+        if old.id not in kept:
             changes.column_deletes.append(old.id)
             found.append(ev.planned(ev.COLUMN_DELETED, path, revision, {
                 "column": name, "before": _column_dict(old)}, name))
     return found
+
+
+def match_columns(stored: Mapping[str, StoredColumn], remote: Sequence[RemoteColumn]) -> dict[str, StoredColumn]:
+    """Remote column name → the stored column it is.
+
+    Identity first: a remote column whose platform identity a stored column holds is that column, whatever the
+    two names (a rename, or names swapped). The rest by name, among the stored columns no identity claimed.
+    Identities that are missing on either side or not unique prove nothing.
+    """
+    by_identity = _unique_identities(stored.values())
+    remote_identities = _unique_identities(remote)
+    matched: dict[str, StoredColumn] = {}
+    for identity, column in remote_identities.items():
+        if identity in by_identity:
+            matched[column.name] = by_identity[identity]
+    claimed = {old.name for old in matched.values()}
+    for column in remote:
+        old = stored.get(column.name)
+        if column.name not in matched and old is not None and old.name not in claimed:
+            matched[column.name] = old
+            claimed.add(old.name)
+    return matched
+
+
+def _unique_identities(columns: Iterable[_Column]) -> dict[str, _Column]:
+    seen: dict[str, list[_Column]] = {}
+    for column in columns:
+        if column.remote_id is not None:
+            seen.setdefault(column.remote_id, []).append(column)
+    return {identity: same[0] for identity, same in seen.items() if len(same) == 1}
 
 
 def _column_dict(column: RemoteColumn | StoredColumn) -> dict[str, Any]:

@@ -16,6 +16,10 @@ class RemoteColumn:
     data_type: str
     nullable: bool = True
     comment: str | None = None
+    #: The platform's identity of this column within its table, kept across a rename (PostgreSQL
+    #: `pg_attribute.attnum`, SQL Server `sys.columns.column_id`; a drop and re-add changes it). None where the
+    #: platform proves no rename. Two pictures of a column compare equal whatever their identities.
+    remote_id: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +94,11 @@ def columns_fingerprint(columns: tuple[RemoteColumn, ...] | list[RemoteColumn]) 
     """A digest of the column list, to skip unchanged tables without loading their dictionary.
 
     repr() of the field tuples is an unambiguous encoding (any text can sit in a name or comment);
-    an empty comment counts as no comment.
+    an empty comment counts as no comment. A column's identity counts where the platform has one, so a catalog
+    that has not stored it yet loads the dictionary once and learns it.
     """
     fields = tuple(
-        (c.name, c.ordinal, c.data_type, c.nullable, c.comment or "") for c in sorted(columns, key=lambda c: c.ordinal)
+        (c.name, c.ordinal, c.data_type, c.nullable, c.comment or "", *(() if c.remote_id is None else (c.remote_id,)))
+        for c in sorted(columns, key=lambda c: c.ordinal)
     )
     return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()

@@ -21,6 +21,7 @@ class StoredColumn:
     nullable: bool
     comment: str | None
     tags: tuple[str, ...] = ()
+    remote_id: str | None = None  # see RemoteColumn.remote_id
 
 
 @dataclass(slots=True)

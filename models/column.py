@@ -22,5 +22,8 @@ class Column(Base):
     nullable: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    #: The platform's identity of the column in its table, kept across a rename (PostgreSQL attnum, SQL Server
+    #: column_id); NULL where the platform has none.
+    remote_id: Mapped[str | None] = mapped_column(Text)
     first_seen_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()

@@ -38,6 +38,8 @@ class CrawlTask(CatalogTask):
     """
 
     autoretry_for = (CatalogUnavailable, RemoteUnavailable, RemoteTimeout)
+    #: Remembers the log context the message carries, for the worker's "received" line.
+    Request = "workers.logging_setup:ContextRequest"
 
     def retry(self, args: Any = None, kwargs: Any = None, exc: BaseException | None = None, throw: bool = True,
               eta: Any = None, countdown: float | None = None, max_retries: int | None = None,

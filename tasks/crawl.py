@@ -9,7 +9,7 @@ from __future__ import annotations
 import structlog
 
 from connectors import ConnectorError
-from services.crawl.log_context import job_log_context, subtask_log_context
+from services.crawl.log_context import job_log_context, log_context_header, subtask_log_context
 from services.crawl.planning import fail_crawl, plan_crawl
 from services.crawl.schema_crawl import crawl_schema as run_crawl_schema
 from services.crawl.schema_crawl import fail_subtask
@@ -37,13 +37,15 @@ class SchemaTask(CrawlTask):
 
 @app.task(name=CRAWL_CONNECTION, base=PlanningTask, bind=True)
 def crawl_connection(self: PlanningTask, job_id: int) -> int:
-    structlog.contextvars.bind_contextvars(**job_log_context(job_id))
+    context = job_log_context(job_id)
+    structlog.contextvars.bind_contextvars(**context)
     subtasks = plan_crawl(job_id)
     log.info("crawl planned", subtasks=len(subtasks))
     # A crawl asked for by hand keeps to the manual queue, so its schemas too go ahead of scheduled work.
     manual = (self.request.delivery_info or {}).get("routing_key") == MANUAL_QUEUE
     for subtask_id in subtasks:
-        crawl_schema.apply_async((subtask_id,), **({"queue": MANUAL_QUEUE} if manual else {}))
+        crawl_schema.apply_async((subtask_id,), headers=log_context_header(context),
+                                 **({"queue": MANUAL_QUEUE} if manual else {}))
     if not subtasks:
         request_relay()
     return len(subtasks)

@@ -52,6 +52,3 @@ class ScheduleEntry(CamelModel):
     next_sync_at: datetime | None
     last_sync_at: datetime | None
 
-
-class ScheduleResponse(CamelModel):
-    schedules: list[ScheduleEntry]

@@ -24,6 +24,7 @@ from domain.jobs import TERMINAL_STATUSES, JobStatus
 from domain.paths import validate_path
 from models import Job
 from services.access.permissions import Principal, owned_paths
+from services.crawl.log_context import log_context_header
 from services.enqueue import CRAWL_CONNECTION, MANUAL_QUEUE, enqueue
 
 #: The kind of the jobs the schedule creates; every other crawl was asked for by hand.
@@ -75,7 +76,8 @@ def request_crawl(
     )
     session.add(job)
     session.flush()
-    enqueue(session, CRAWL_CONNECTION, job.id, **({} if kind == SCHEDULED_KIND else {"queue": MANUAL_QUEUE}))
+    enqueue(session, CRAWL_CONNECTION, job.id, **({} if kind == SCHEDULED_KIND else {"queue": MANUAL_QUEUE}),
+            headers=log_context_header({"bulkId": str(job.bulk_id), "connectionKey": connection.key}))
     return job
 
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from catalog.job_listing_store import job_labels, subtask_labels
 from catalog.session import session_scope
+
+#: The task message header carrying a crawl's log context, so the worker's own line about the message ("Task …
+#: received", logged before the task runs) carries it too.
+LOG_CONTEXT_HEADER = "logContext"
+
+
+def log_context_header(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The `headers` option of a crawl task message carrying `context`."""
+    return {LOG_CONTEXT_HEADER: dict(context)}
 
 
 def job_log_context(job_id: int) -> dict[str, Any]:

@@ -5,10 +5,13 @@ Raised inside the schema subtask's transaction, from the column events it has ju
 belongs to the job (its `request.created` carries the job's bulkId) and is in the outbox before `job.finished`.
 A table without a data owner asks governance instead: its request lists the users holding GOVERNANCE. With
 nobody to ask (no owner, no governance user) no request is raised. Each request is keyed by the column event
-that raised it, so a redelivered subtask never raises one twice.
+that raised it, so a redelivered subtask never raises one twice. A renamed column (`column.renamed`) keeps its
+pending requests, under its new name.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from catalog import owner_request_store as store
 from catalog.principal_store import data_owner_ids, governance_user_ids
@@ -45,3 +48,12 @@ def _created(request: store.RaisedRequest, owners: list[int]) -> ev.PlannedEvent
         {"requestId": request.id, "kind": request.kind, "column": request.column_name, "owners": owners,
          "sourceEventId": source_event, "before": None, "after": {"status": PENDING}},
     )
+
+
+def follow_renamed_columns(session: Session, events: Sequence[ev.PlannedEvent],
+                           table_ids: Mapping[tuple[str, ...], int]) -> int:
+    """Move the pending requests of each column the events rename to its new name; before this crawl raises
+    its own requests, so a new column taking an old name is not given the renamed column's requests."""
+    renames = [(table_ids[e.path], e.payload["before"]["name"], e.payload["column"])
+               for e in events if e.type == ev.COLUMN_RENAMED and e.path in table_ids]
+    return store.follow_column_renames(session, renames)

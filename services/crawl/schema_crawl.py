@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -29,7 +30,7 @@ from domain.status import DISABLED, effective_status, new_child_status_setting, 
 from domain.stored_state import SchemaScope, StoredTable
 from services.crawl.connector_pool import open_connector, read_slot
 from services.crawl.guard import mass_deletion_guard
-from services.crawl.owner_requests import raise_owner_requests
+from services.crawl.owner_requests import follow_renamed_columns, raise_owner_requests
 from services.enqueue import RELAY_EVENTS, enqueue
 from settings import get_settings
 
@@ -94,7 +95,11 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
     # filters exclude (edited since the job was planned) is left alone entirely, and so is one deleted from
     # the catalog by hand since then (only a dry run meets schemas the catalog does not hold).
     read = filters.keeps_schema(task.database, task.schema) and (schema_id is not None or task.dry_run)
-    snapshot = _read_in_scope(task, filters, known) if read else SchemaSnapshot(task.database, task.schema, ())
+    read_seconds: float | None = None
+    if read:
+        snapshot, read_seconds = _read_in_scope(task, filters, known)
+    else:
+        snapshot = SchemaSnapshot(task.database, task.schema, ())
 
     with session_scope() as session:
         share_connection(session, task.connection_id)  # the lock order: see catalog/locks.py
@@ -124,12 +129,13 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
             session, subtask_id, status, summary=summarize(events, tables_not_visible=changes.tables_not_visible),
             planned=planned,
             error=changes.guard.message if changes.guard else None,
-            planned_limit=get_settings().dry_run_change_limit,
+            planned_limit=get_settings().dry_run_change_limit, read_seconds=read_seconds,
         ) or []
         if task.dry_run:
             events = []
         before = last_event_id(session)
         write_events(session, task.connection_key, events, job_id=task.job_id, object_ids=ids)
+        follow_renamed_columns(session, events, ids)  # a renamed column keeps its pending requests
         # The requests the column events raise belong to the job: written after those events, before it closes.
         requests = raise_owner_requests(session, task.job_id, before) if events and _requests_enabled() else []
         write_events(session, task.connection_key, [e for e, _ in requests] + finished, job_id=task.job_id,
@@ -155,8 +161,10 @@ def _requests_enabled() -> bool:
     return get_settings().owner_requests_enabled
 
 
-def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str, str]) -> SchemaSnapshot:
-    """The schema's tables the filters keep; nothing is read for a manual crawl of filtered-out tables only.
+def _read_in_scope(task: Subtask, filters: ConnectionFilters,
+                   known: Mapping[str, str]) -> tuple[SchemaSnapshot, float | None]:
+    """The schema's tables the filters keep, and how long the remote read took (None: nothing was read, as for a
+    manual crawl of filtered-out tables only). Waiting for a read slot is not counted.
 
     `known`: the change tokens stored per table; the columns of a table whose token has not moved are not read.
     """
@@ -164,12 +172,16 @@ def _read_in_scope(task: Subtask, filters: ConnectionFilters, known: Mapping[str
     if wanted is not None:
         wanted = frozenset(t for t in wanted if filters.tables.keeps(t))
         if not wanted:
-            return SchemaSnapshot(task.database, task.schema, ())
-    with read_slot(task.connection_id), open_connector(task.connection_id) as connector:
-        if wanted is None:
-            return filters.snapshot(connector.read_schema_changes(task.database, task.schema, known,
-                                                                  task.batch.range if task.batch else None))
-        return filters.snapshot(connector.read_schema(task.database, task.schema, wanted))
+            return SchemaSnapshot(task.database, task.schema, ()), None
+    with read_slot(task.connection_id):
+        started = time.monotonic()
+        with open_connector(task.connection_id) as connector:
+            if wanted is None:
+                snapshot = connector.read_schema_changes(task.database, task.schema, known,
+                                                         task.batch.range if task.batch else None)
+            else:
+                snapshot = connector.read_schema(task.database, task.schema, wanted)
+        return filters.snapshot(snapshot), time.monotonic() - started
 
 
 def _settle_tokens(task: Subtask, filters: ConnectionFilters, snapshot: SchemaSnapshot,

@@ -12,23 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from domain.change_types import event_type_name
 from domain.paths import format_path, format_segment
 from models import ChangeEvent
 
 SPEC_VERSION = "1.0"
-TYPE_PREFIX = "objectsync."
 CONTENT_TYPE = "application/json"  # of an event's data
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
-
-
-def event_type_name(outbox_type: str) -> str:
-    """`column.added` → `objectsync.column.added` (reverse-DNS style, as CloudEvents recommends)."""
-    return outbox_type if outbox_type.startswith(TYPE_PREFIX) else TYPE_PREFIX + outbox_type
-
-
-def outbox_type_name(type_name: str) -> str:
-    """Accept either spelling from users; the outbox stores the short one."""
-    return type_name.removeprefix(TYPE_PREFIX)
 
 
 def event_source(connection_key: str) -> str:

@@ -10,11 +10,25 @@ from catalog.object_view_store import count_events as count_stored_events
 from catalog.object_view_store import events_after
 from catalog.outbox import event_id_before, last_event_id
 from catalog.session import Session
+from domain.change_types import outbox_type_name
 from models import ChangeEvent
 from services.access.permissions import Principal, owned_paths
 from services.connections.object_views import EventRecord, event_record
+from services.delivery.contract.registry import EVENT_MODELS, UnknownEventType
 
 MAX_PAGE = 1000
+
+
+def feed_types(given: Sequence[str] | None) -> list[str] | None:
+    """The types a reader asked for, in either spelling (`column.added`, `objectsync.column.added`); an unknown
+    one is refused (`Invalid`) rather than made a filter that silently matches nothing."""
+    if not given:
+        return None
+    types = [outbox_type_name(raw.strip()) for raw in given]
+    for raw, name in zip(given, types, strict=True):
+        if name not in EVENT_MODELS:
+            raise UnknownEventType(raw)
+    return types
 
 
 def list_events(session: Session, *, visible_to: Principal | None, after_id: int = 0, before_id: int | None = None,

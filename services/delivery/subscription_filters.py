@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from domain.change_types import ChangeType
+from domain.change_types import ChangeType, outbox_type_name
 from domain.errors import Invalid
 from domain.paths import InvalidPath, parse_path
-from services.delivery.envelope import outbox_type_name
 
 EVENT_TYPES = tuple(ChangeType)
 EVENT_FAMILIES = tuple(sorted({t.split(".", 1)[0] + ".*" for t in EVENT_TYPES}))

@@ -18,6 +18,7 @@ from prometheus_client.utils import floatToGoString
 from catalog.metrics_store import (
     CRAWL_BUCKETS,
     DELIVERY_BUCKETS,
+    READ_BUCKETS,
     RELAY_BUCKETS,
     CatalogFigures,
     Observed,
@@ -85,6 +86,9 @@ def histogram(name: str, documentation: str, labels: tuple[str, ...], buckets: t
 def duration_metrics(figures: CatalogFigures) -> Iterator[Metric]:
     yield histogram("crawl_duration_seconds", "Crawls from start to close, per technology.", ("technology",),
                     CRAWL_BUCKETS, figures.crawl_durations)
+    yield histogram("schema_read_duration_seconds", "Remote reads of one schema (or name-range batch of a large "
+                    "schema) by a crawl's subtask, per technology; waiting for a read slot not counted.",
+                    ("technology",), READ_BUCKETS, figures.schema_read_durations)
     yield histogram("webhook_delivery_duration_seconds", "Webhook delivery attempts: how long the receiver "
                     "took to answer, per outcome (delivered, failed).", ("outcome",), DELIVERY_BUCKETS,
                     figures.delivery_latencies)

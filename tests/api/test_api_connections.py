@@ -153,7 +153,7 @@ def test_cron_is_validated_and_listed_in_the_schedule(admin: httpx.Client, regis
 
     updated = admin.put("/data/connection/pg", json={"cron": "30  2 * * 1"})
     assert updated.status_code == 200 and updated.json()["cron"] == "30 2 * * 1"
-    schedule = admin.get("/schedule").json()["schedules"]
+    schedule = admin.get("/schedule").json()["items"]
     assert [(s["connectionKey"], s["cron"], s["status"]) for s in schedule] == [("pg", "30 2 * * 1", "enabled")]
     assert schedule[0]["nextSyncAt"].startswith("20")
     assert " 02:30:00" in schedule[0]["nextSyncAt"].replace("T", " ")

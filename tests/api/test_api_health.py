@@ -135,6 +135,31 @@ def test_metrics_histograms_of_crawls_deliveries_and_relay_lag(users: Users) -> 
     assert sample("connection_last_crawl_duration_seconds", connection="pg") == pytest.approx(40, abs=0.01)
 
 
+@pytest.mark.usefixtures("worker", "settled_jobs")
+def test_metrics_time_each_schema_read_of_a_real_crawl(users: Users, source_db: str) -> None:
+    from tests.support.pipeline import crawl, register_source, run_sql
+
+    run_sql(source_db, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int)", "CREATE SCHEMA hr",
+            "CREATE TABLE hr.people (id int)")
+    register_source("pg", source_db)
+    assert crawl(["pg"])["status"] == "succeeded"
+    with session_scope() as session:
+        reads: dict[str, float] = dict(
+            session.execute(text("SELECT schema, read_seconds FROM job_subtasks")).tuples().all())
+    assert {"sales", "hr"} <= set(reads) and all(seconds and seconds > 0 for seconds in reads.values()), reads
+
+    found = samples(users.as_user("admin", "APPLICATION_ADMIN").get("/metrics").text)
+
+    def sample(name: str, **labels: str) -> float:
+        return found[(f"objectsync_schema_read_duration_seconds_{name}", tuple(sorted(labels.items())))]
+
+    assert sample("count", technology="postgresql") == len(reads)
+    assert sample("sum", technology="postgresql") == pytest.approx(sum(reads.values()))
+    assert sample("bucket", technology="postgresql", le="+Inf") == len(reads)
+    assert sample("bucket", technology="postgresql", le="0.01") == sum(1 for s in reads.values() if s <= 0.01)
+    assert sample("bucket", technology="postgresql", le="300.0") == len(reads)
+
+
 @pytest.fixture
 def stale_catalog() -> Iterator[str]:
     name = f"objectsync_test_stale_{RUN_ID}"

@@ -215,8 +215,8 @@ def test_data_owners_see_crawl_and_delete_only_their_subtree(users, admin: httpx
     first_job = admin.get("/jobs").json()["items"][-1]["bulkId"]
     assert olga.get(f"/jobs/{first_job}").status_code == 404
     assert [j["requestedBy"] for j in olga.get("/jobs").json()["items"]] == ["olga"]
-    assert [s["connectionKey"] for s in olga.get("/schedule").json()["schedules"]] == ["pg"]
-    assert users.as_user("stranger").get("/schedule").json()["schedules"] == []
+    assert [s["connectionKey"] for s in olga.get("/schedule").json()["items"]] == ["pg"]
+    assert users.as_user("stranger").get("/schedule").json()["items"] == []
 
     deleted = gus.delete(f"/data/object/{url_path(*owned_table)}")
     assert deleted.status_code == 200, deleted.text

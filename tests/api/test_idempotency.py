@@ -65,3 +65,23 @@ def test_errors_are_repeated_too_but_not_server_errors(admin: httpx.Client, no_w
     repeated = admin.post("/data/crawl/missing", headers={"Idempotency-Key": "missing-1"})
     assert (repeated.status_code, repeated.json()) == (404, missing.json())
     assert repeated.headers["idempotent-replayed"] == "true"
+
+
+def test_every_post_keeps_its_answer_for_24_hours_then_runs_again(admin: httpx.Client) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    key = {"Idempotency-Key": "user-1"}
+    first = admin.post("/users", json={"name": "ivy"}, headers=key)
+    assert first.status_code == 201, first.text
+    again = admin.post("/users", json={"name": "ivy"}, headers=key)
+    assert (again.status_code, again.json(), again.headers["idempotent-replayed"]) == (201, first.json(), "true")
+    with session_scope() as session:
+        expires = session.execute(text("SELECT expires_at FROM idempotent_requests WHERE key = 'user-1'")).scalar_one()
+        assert abs(expires - (datetime.now(UTC) + timedelta(hours=24))) < timedelta(minutes=1)
+        session.execute(text("UPDATE idempotent_requests SET expires_at = now() - interval '1 second' "
+                             "WHERE key = 'user-1'"))
+    expired = admin.post("/users", json={"name": "ivy"}, headers=key)
+    assert expired.status_code == 409, "after 24 hours the key is free: the request runs (and ivy exists now)"
+    assert "idempotent-replayed" not in expired.headers

@@ -90,3 +90,11 @@ def test_a_path_holding_a_newline_or_a_tab_reaches_the_object_routes(admin: http
         response = admin.get(f"/data/object/pg/db/s/{name}")
         assert response.status_code == 404
         assert "no data object at path" in response.text, response.text
+
+
+@pytest.mark.parametrize("key", [".", "..", "new\nline", "tab\tbed"])
+def test_a_connection_key_that_no_path_could_reach_is_refused_at_registration(admin: httpx.Client, key: str) -> None:
+    response = admin.post("/data/connection", json={"connectionKey": key, "connection": {"technology": "postgresql"}})
+    assert response.status_code in (400, 422), response.text
+    assert "connectionKey" in response.text, response.text
+    assert admin.get("/data/connection").json()["total"] == 0

@@ -85,8 +85,8 @@ def test_errors_are_one_clear_line() -> None:
     missing = cli("remove", "4242")
     assert missing.returncode == 3 and "no webhook subscription with id 4242" in missing.stderr
     assert "Traceback" not in missing.stderr
-    bad_type = cli("add", "http://127.0.0.1:9/h", "--type", "column.renamed")
-    assert bad_type.returncode == 2 and "unknown event type 'column.renamed'" in bad_type.stderr
+    bad_type = cli("add", "http://127.0.0.1:9/h", "--type", "column.moved")
+    assert bad_type.returncode == 2 and "unknown event type 'column.moved'" in bad_type.stderr
     no_secret = cli("add", "http://127.0.0.1:9/h", "--secret-env", "NOT_SET_ANYWHERE")
     assert no_secret.returncode == 2 and "NOT_SET_ANYWHERE is not set" in no_secret.stderr
     unknown_event = cli("replay", "1", "--from", "nope")

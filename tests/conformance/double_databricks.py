@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import ClassVar
 
@@ -82,6 +83,11 @@ class DatabricksDouble:
     def drop_column(self, schema: str, table: str, column: str) -> None:
         target = self.server.table(self.database, schema, table)
         target.columns = [c for c in target.columns if c.name != column]
+        target.touch()
+
+    def rename_column(self, schema: str, table: str, column: str, new_name: str) -> None:
+        target = self.server.table(self.database, schema, table)
+        target.columns = [dataclasses.replace(c, name=new_name) if c.name == column else c for c in target.columns]
         target.touch()
 
     def retype_column(self, schema: str, table: str, column: str, type_: str) -> None:

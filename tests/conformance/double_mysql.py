@@ -109,6 +109,9 @@ class MySQLDouble:
     def drop_column(self, schema: str, table: str, column: str) -> None:
         self._execute(f"ALTER TABLE {quote(schema)}.{quote(table)} DROP COLUMN {quote(column)}")
 
+    def rename_column(self, schema: str, table: str, column: str, new_name: str) -> None:
+        self._execute(f"ALTER TABLE {quote(schema)}.{quote(table)} RENAME COLUMN {quote(column)} TO {quote(new_name)}")
+
     def retype_column(self, schema: str, table: str, column: str, type_: str) -> None:
         self._execute(f"ALTER TABLE {quote(schema)}.{quote(table)} MODIFY COLUMN {quote(column)} "
                       f"{self.type_ddl(type_)}")

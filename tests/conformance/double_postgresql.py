@@ -35,6 +35,7 @@ class PostgresDouble:
     revoked_schema: Revocation = "refused"
     revoked_database: Revocation = "failed"  # the connection's own database refuses the connection
     has_identity = True  # pg_class.oid
+    proves_column_renames = True  # pg_attribute.attnum
 
     def __init__(self) -> None:
         suffix = uuid.uuid4().hex[:10]
@@ -100,6 +101,9 @@ class PostgresDouble:
 
     def drop_column(self, schema: str, table: str, column: str) -> None:
         self._execute("ALTER TABLE {}.{} DROP COLUMN {}", schema, table, column)
+
+    def rename_column(self, schema: str, table: str, column: str, new_name: str) -> None:
+        self._execute("ALTER TABLE {}.{} RENAME COLUMN {} TO {}", schema, table, column, new_name)
 
     def retype_column(self, schema: str, table: str, column: str, type_: str) -> None:
         self._execute("ALTER TABLE {}.{} ALTER COLUMN {} TYPE {}", schema, table, column,

@@ -83,6 +83,10 @@ class SnowflakeDouble:
     def drop_column(self, schema: str, table: str, column: str) -> None:
         self.server.execute(f"ALTER TABLE {self._qualified(schema, table)} DROP COLUMN {quote_identifier(column)}")
 
+    def rename_column(self, schema: str, table: str, column: str, new_name: str) -> None:
+        self.server.execute(f"ALTER TABLE {self._qualified(schema, table)} RENAME COLUMN {quote_identifier(column)} "
+                            f"TO {quote_identifier(new_name)}")
+
     def retype_column(self, schema: str, table: str, column: str, type_: str) -> None:
         self.server.execute(
             f"ALTER TABLE {self._qualified(schema, table)} ALTER COLUMN {quote_identifier(column)} "

@@ -10,6 +10,7 @@ from tests.conformance.double_postgresql import PostgresDouble
 class SqlAlchemyDouble(PostgresDouble):
     technology = "sqlalchemy"
     has_identity = False  # the Inspector reports no object identity
+    proves_column_renames = False  # nor a column identity
     special_kinds = None  # type: ignore[assignment]  # the Inspector lists tables and views only
 
     def connector(self) -> Connector:

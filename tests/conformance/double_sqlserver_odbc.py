@@ -22,6 +22,7 @@ class SqlServerOdbcDouble(PostgresDouble):
     hides_revoked_tables = True
     revoked_schema: Revocation = "hidden"
     has_identity = False  # INFORMATION_SCHEMA has no object ids (the T-SQL path reads sys.objects.object_id)
+    proves_column_renames = False  # nor column ids (the T-SQL path reads sys.columns.column_id)
     special_kinds = None  # type: ignore[assignment]  # INFORMATION_SCHEMA.TABLES knows BASE TABLE and VIEW only
     skips: Mapping[str, str] = {
         "permission_denied": (

@@ -68,6 +68,8 @@ class SourceDouble(Protocol):
 #   special_kinds(schema) -> [(name, kind, remote kind)] - objects of the platform's other kinds, created
 #   expected_validation_warning: str - what the validation warns about with the double's credentials
 #   reset_grants() - give the crawler back every right the double started with (after each scenario)
+#   rename_column(schema, table, column, new_name), with `proves_column_renames: bool` - whether the connector
+#       reads a column identity that proves the rename (else it is a deletion and an addition)
 
 
 def _lazy(target: str) -> Callable[[], SourceDouble]:

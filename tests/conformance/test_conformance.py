@@ -162,6 +162,21 @@ def test_drop_column(double: SourceDouble, schema_name: str) -> None:
     assert set(types) <= {ev.COLUMN_DELETED, ev.COLUMN_CHANGED} and types.count(ev.COLUMN_DELETED) == 1
 
 
+def test_rename_column(double: SourceDouble, schema_name: str) -> None:
+    rename = capability(double, "rename_column")
+    double.create_schema(schema_name)
+    double.create_table(schema_name, "a", [("id", "int"), ("old_name", "text")])
+    register(double, schema_name)
+    crawl()
+    rename(schema_name, "a", "old_name", "new_name")  # type: ignore[operator]
+    result = crawl()
+    assert [name for name, _, _ in columns((double.database, schema_name, "a"))] == ["id", "new_name"]
+    if getattr(double, "proves_column_renames", False):
+        assert result.event_types == [ev.COLUMN_RENAMED]
+    else:  # nothing proves it is the same column
+        assert sorted(result.event_types) == [ev.COLUMN_ADDED, ev.COLUMN_DELETED]
+
+
 def test_retype_column(double: SourceDouble, schema_name: str) -> None:
     double.create_schema(schema_name)
     double.create_table(schema_name, "a", [("id", "int"), ("amount", "int")])

@@ -492,3 +492,77 @@ def test_tsql_change_tokens_follow_modify_date_and_column_comments() -> None:
     assert change_tokens(objects, [("orders", "id", "a new text")])["orders"] != before["orders"]
     altered = change_tokens([("orders", "dbo", 7, tuesday), ("items", "dbo", 8, monday)], comments)
     assert altered["orders"] != before["orders"] and altered["items"] == before["items"]
+
+
+# --- column renames: sys.columns.column_id proves them ---------------------------------------------------------
+
+RECORDED_COLUMN_IDS = [  # _COLUMN_IDS_TSQL: table, column, column_id (Line No was added after a dropped column)
+    *[("Customer", row[1], row[2]) for row in RECORDED_COLUMNS if row[0] == "Customer"],
+    ("Order Lines", "CustomerID", 1), ("Order Lines", "Line No", 3), ("vTopCustomers", "Name", 1),
+]
+
+
+class RecordedTsqlCursor:
+    """A pyodbc cursor answering the T-SQL path's queries with recorded rows."""
+
+    def __init__(self, columns: list[tuple], column_ids: list[tuple], comments: list[tuple]) -> None:
+        self.answers: list[tuple[str, list[tuple]]] = [  # matched on a fragment of each query, in this order
+            ("HAS_PERMS_BY_NAME(QUOTENAME", [(5, 1, 1, 3, 1, 0)]), ("INFORMATION_SCHEMA.TABLES", RECORDED_TABLES),
+            ("MS_Description", comments), ("modify_date", []), ("sys.columns AS c", column_ids),
+            ("INFORMATION_SCHEMA.COLUMNS", columns),
+        ]
+        self.rows: list[tuple] = []
+        self.queries: list[str] = []
+
+    def execute(self, sql: str, *params: object) -> RecordedTsqlCursor:
+        self.queries.append(sql)
+        self.rows = next(rows for fragment, rows in self.answers if fragment in sql)
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        return list(self.rows)
+
+    def fetchone(self) -> tuple | None:
+        return self.rows[0] if self.rows else None
+
+
+def tsql_read(monkeypatch: pytest.MonkeyPatch, renamed: dict[str, str] | None = None) -> RemoteTable:
+    """The Customer table as the T-SQL path reads it, with its columns renamed (old → new) if asked."""
+    from contextlib import contextmanager
+
+    def name(table: str, column: str | None) -> str | None:
+        return (renamed or {}).get(column, column) if table == "Customer" and column else column
+
+    columns = [(r[0], name(r[0], r[1]), *r[2:]) for r in RECORDED_COLUMNS]
+    column_ids = [(t, name(t, c), i) for t, c, i in RECORDED_COLUMN_IDS]
+    comments = [(t, name(t, c), text) for t, c, text in RECORDED_COMMENTS]  # properties follow the column_id
+    connector = SqlServerConnector({"hostname": "h", "database": "Sales"}, {"username": "u", "password": "p"})
+    cursor = RecordedTsqlCursor(columns, column_ids, comments)
+    monkeypatch.setattr(connector, "_cursor", contextmanager(lambda database=None: iter([cursor])))
+    snapshot = connector.read_schema("Sales", "dbo")
+    assert any("sys.columns AS c" in sql for sql in cursor.queries), "the T-SQL path reads column ids"
+    return {t.name: t for t in snapshot.tables}["Customer"]
+
+
+def test_tsql_columns_carry_their_column_id_and_a_rename_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from domain import change_types as ev
+    from domain.schema_diff import diff_schema
+    from domain.snapshot import SchemaSnapshot
+    from domain.stored_state import SchemaScope, StoredColumn, StoredTable
+
+    before = tsql_read(monkeypatch)
+    assert {c.name: c.remote_id for c in before.columns}["Balance"] == "4"
+    # EXEC sp_rename 'dbo.Customer.Balance', 'OpenBalance', 'COLUMN': the column keeps column_id 4
+    after = tsql_read(monkeypatch, {"Balance": "OpenBalance"})
+
+    stored = StoredTable(
+        7, "Customer", "table", "inherit", "enabled", remote_kind=before.remote_kind, comment=before.comment,
+        fingerprint=before.fingerprint,
+        columns={c.name: StoredColumn(100 + c.ordinal, c.name, c.ordinal, c.data_type, c.nullable, c.comment,
+                                      remote_id=c.remote_id) for c in before.columns})
+    scope = SchemaScope(("mssql", "Sales", "dbo"), "enabled", "enabled")
+    changes = diff_schema({"Customer": stored}, SchemaSnapshot("Sales", "dbo", (after,)), scope)
+
+    assert [(e.type, e.payload) for e in changes.events] == [(ev.COLUMN_RENAMED, {
+        "column": "OpenBalance", "before": {"name": "Balance"}, "after": {"name": "OpenBalance"}})]
+    assert [(u.id, u.renamed_from) for u in changes.column_updates] == [(104, "Balance")]

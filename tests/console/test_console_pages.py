@@ -130,3 +130,26 @@ def test_events_api_and_console_agree(console: httpx.Client, admin: httpx.Client
     assert all(f'<td class="num">{i}</td>' in page for i in ids)
     nothing = users.as_user("nobody").get("/events").json()
     assert (nothing["items"], nothing["total"], nothing["nextCursor"]) == ([], 0, "0")
+
+
+def test_a_broker_refusing_the_crawl_message_is_a_503_page(console: httpx.Client,
+                                                           register: Callable[..., dict[str, Any]]) -> None:
+    """The console's unit of work commits before the page answers: a refused task message is the broker's 503,
+    not an internal error."""
+    from kombu.exceptions import OperationalError
+
+    from services.enqueue import install_sender
+    from workers.celery_app import install_enqueue_sender
+
+    register("pg")
+
+    def refuse(task: str, args: tuple[Any, ...], options: dict[str, Any]) -> None:
+        raise OperationalError("Error 111 connecting to redis")
+
+    install_sender(refuse)
+    try:
+        answer = console.post("/console/crawl/pg", data={"csrf_token": csrf_of(console)}, follow_redirects=False)
+    finally:
+        install_enqueue_sender()
+    assert answer.status_code == 503, answer.text[:500]
+    assert "the task broker (Redis) is unavailable" in answer.text

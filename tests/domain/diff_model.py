@@ -59,7 +59,8 @@ def synced_table(table_id: int, table: RemoteTable, ids: IdSource, **overrides: 
         "id": table_id, "name": table.name, "kind": table.kind, "status_setting": "inherit",
         "effective_status": "enabled", "remote_kind": table.remote_kind, "comment": table.comment,
         "owner": table.owner, "fingerprint": table.fingerprint, "remote_id": table.remote_id,
-        "columns": {c.name: StoredColumn(ids(), c.name, c.ordinal, c.data_type, c.nullable, c.comment)
+        "columns": {c.name: StoredColumn(ids(), c.name, c.ordinal, c.data_type, c.nullable, c.comment,
+                                         remote_id=c.remote_id)
                     for c in table.columns},
     }
     values.update(overrides)
@@ -99,17 +100,25 @@ def apply_schema(catalog: Catalog, changes: SchemaChanges, ids: IdSource) -> Cat
         assert table.columns is not None
         (name,) = [n for n, c in table.columns.items() if c.id == column_id]
         del table.columns[name]
+    for update in changes.column_updates:  # all taken out first: renamed columns may trade names
+        table = owner_of[update.id]
+        assert table.columns is not None
+        (name,) = [n for n, c in table.columns.items() if c.id == update.id]
+        assert name == (update.renamed_from or update.column.name)
+        del table.columns[name]
     for update in changes.column_updates:
         table = owner_of[update.id]
         assert table.columns is not None
         c = update.column
+        assert c.name not in table.columns, f"two columns named {c.name!r}"
         table.columns[c.name] = StoredColumn(update.id, c.name, c.ordinal, c.data_type, c.nullable, c.comment,
-                                             update.tags)
+                                             update.tags, c.remote_id)
     for table_name, c, tags in changes.inserted_columns():
         table = result[table_name]
         assert table.columns is not None
         assert c.name not in table.columns, f"column inserted twice: {c.name!r}"
-        table.columns[c.name] = StoredColumn(ids(), c.name, c.ordinal, c.data_type, c.nullable, c.comment, tags)
+        table.columns[c.name] = StoredColumn(ids(), c.name, c.ordinal, c.data_type, c.nullable, c.comment, tags,
+                                             c.remote_id)
     return result
 
 

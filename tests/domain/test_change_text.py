@@ -16,6 +16,11 @@ def test_a_type_change_reads_before_and_after() -> None:
     assert change_details(payload, "column.type_changed") == "quantity: dataType integer → numeric(10,2)"
 
 
+def test_a_rename_reads_old_name_to_new() -> None:
+    payload = {"column": "total", "before": {"name": "amount"}, "after": {"name": "total"}}
+    assert change_details(payload, "column.renamed") == "total: name amount → total"
+
+
 def test_an_added_column_and_a_removed_one() -> None:
     assert change_details({"column": "tier", "after": {"dataType": "text", "comment": None}}, "column.added") == \
         "tier: added dataType=text"

@@ -302,7 +302,7 @@ def test_event_ids_are_unique_and_deterministic(s: Scenario) -> None:
     evented = {e.path[-1] for e in first.events if e.type != ev.SYNC_GUARD_TRIPPED}
     silent = {"fingerprint", "revision"}  # refreshing a stale fingerprint is bookkeeping, not a change
     assert evented <= written, "every event describes a written table"
-    assert written - evented <= {u.name for u in first.table_updates if set(u.values) == silent}, \
+    assert written - evented <= {u.name for u in first.table_updates if set(u.values) <= silent}, \
         "every real change has an event"
 
 

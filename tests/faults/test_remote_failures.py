@@ -139,15 +139,26 @@ def test_schema_permission_revoked(remote_stack: Stack, crawled: tuple[str, str,
     assert f"user {role!r} has no USAGE privilege on schema 'sales'" in error_text(job)
 
 
+def register_generic_source(key: str, source_url: str) -> None:
+    """The same database through the generic SQLAlchemy connector (postgresql+psycopg URL)."""
+    from services.connections.connection_records import store_connection
+
+    with session_scope() as session:
+        store_connection(session, key=key, technology="sqlalchemy", activate_new_children=True, config={
+            "url": source_url.replace("postgresql://", "postgresql+psycopg://")}, credentials={})
+
+
+@pytest.mark.parametrize("register", [register_source, register_generic_source], ids=["postgresql", "sqlalchemy"])
 def test_a_network_that_goes_silent_after_connect_cannot_hold_a_crawl(remote_stack: Stack, source_db: str,
-                                                                       record_property) -> None:
+                                                                       record_property, register) -> None:
     """Through a proxy that accepts and then passes nothing on, even on the worker's kept session: the crawl
-    ends within its deadlines, changes nothing, and says why; once the network is back the next crawl works."""
+    ends within its deadlines, changes nothing, and says why; once the network is back the next crawl works.
+    For the PostgreSQL connector and for the generic one reading PostgreSQL."""
     remote_stack.activate()
     run_sql(source_db, *SOURCE)
     with silent_proxy("127.0.0.1", 5432) as proxy:
         key = f"pg{uuid.uuid4().hex[:6]}"
-        register_source(key, source_db.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
+        register(key, source_db.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
         first = wait_for_job_end(remote_stack.catalog_url, start_crawl_now([key]), timeout=60)
         assert first["status"] == "succeeded", first  # the worker now keeps a session through the proxy
         proxy.silence()

@@ -38,7 +38,7 @@ def last_event_id() -> int:
 
 
 def events_after(event_id: int, *, include_jobs: bool = False) -> list[ChangeEvent]:
-    """Events the crawls wrote; owner-request events (written later by the outbox relay) are left out."""
+    """Events the crawls wrote about the data; the owner requests they raise are left out."""
     with session_factory()() as session:
         query = (select(ChangeEvent).where(ChangeEvent.id > event_id, ~ChangeEvent.type.startswith("request."))
                  .order_by(ChangeEvent.id))

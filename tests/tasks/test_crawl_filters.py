@@ -203,8 +203,12 @@ def test_a_manual_crawl_of_a_filtered_out_path_succeeds_with_nothing_to_do(sourc
 
     schema = crawl(["pg", db, "staging"])
     assert schema["status"] == "succeeded" and schema["subtasks"]["total"] == 0 and schema["errors"] == []
+    assert schema["nothingCrawled"] == {"reason": "filtered", "message": "schema 'staging' is excluded by the "
+                                        "connection's filters: filters.schemas matches the exclude pattern 'staging'"}
     table = crawl(["pg", db, "sales", "tmp_load"])
     assert table["status"] == "succeeded" and table["subtasks"]["total"] == 1 and table["errors"] == []
+    assert table["nothingCrawled"] == {"reason": "filtered", "message": "table 'tmp_load' is excluded by the "
+                                       "connection's filters: filters.tables matches the exclude pattern 'tmp_.*'"}
     new_table = crawl(["pg", db, "sales", "tmp_fresh"], include_disabled=True)
     assert new_table["status"] == "succeeded"
     assert crawl_events(mark) == []

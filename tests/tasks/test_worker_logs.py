@@ -60,6 +60,46 @@ def test_json_lines_carry_the_crawl_context_and_idle_ticks_stay_quiet(json_worke
     every = log_lines(json_worker)
     assert any("Task objectsync.crawl_schema" in line.get("event", "") and "received" in line.get("event", "")
                for line in every), "task announcements are logged at INFO"
+    for task in ("crawl_connection", "crawl_schema"):  # Celery's own lines, before and after the task runs
+        for announced in ("received", "succeeded in"):
+            own = [line for line in every if f"objectsync.{task}[" in line.get("event", "")
+                   and announced in line["event"]]
+            assert own and all(line.get("bulkId") == bulk_id and line.get("connectionKey") == "pg" for line in own), \
+                (task, announced, own)
     ticks = [line for line in every if RELAY_EVENTS in line.get("event", "")
              or DELIVER_WEBHOOKS in line.get("event", "")]
     assert ticks == [], "idle ticks are DEBUG, below the worker's INFO level"
+
+
+def test_text_is_the_default_and_carries_the_context_too(worker: WorkerProcess, source_db: str) -> None:
+    run_sql(source_db, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int)")
+    register_source("pg", source_db)
+    bulk_id = crawl(["pg"])["bulkId"]
+
+    def crawl_lines() -> list[str]:
+        text = worker.log_path.read_text(encoding="utf-8", errors="replace")
+        return [line for line in text.splitlines() if f"bulkId={bulk_id}" in line]
+
+    lines = wait_until(lambda: [line for line in crawl_lines() if "schema crawled" in line and "schema=sales" in line],
+                       30, what="the sales schema's text line")
+    assert not lines[0].lstrip().startswith("{") and "connectionKey=pg" in lines[0]
+    assert any("objectsync.crawl_schema[" in line and "received" in line for line in crawl_lines())
+
+
+def test_text_lines_carry_the_received_message_context_once() -> None:
+    import logging
+
+    from workers.logging_setup import RECEIVED, ContextText, ReceivedContext
+
+    RECEIVED.remember("t-1", {"bulkId": "b-1", "connectionKey": "pg", "name": "not a context key"})
+    data = {"id": "t-1", "name": "objectsync.crawl_schema", "args": "(7,)", "kwargs": "{}", "eta": None}
+
+    def received() -> logging.LogRecord:
+        record = logging.LogRecord("celery.worker.strategy", logging.INFO, __file__, 1,
+                                   "Task %(name)s[%(id)s] received", (data,), None)
+        assert ReceivedContext().filter(record)
+        return record
+
+    text = ContextText(logging.Formatter("%(message)s"))
+    assert text.format(received()) == "Task objectsync.crawl_schema[t-1] received bulkId=b-1 connectionKey=pg"
+    assert text.format(received()) == "Task objectsync.crawl_schema[t-1] received", "taken by its one line"

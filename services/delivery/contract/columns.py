@@ -1,4 +1,5 @@
-"""Events about the data dictionary: columns added, deleted, retyped or otherwise changed on a known table."""
+"""Events about the data dictionary: columns added, deleted, renamed, retyped or otherwise changed on a known
+table."""
 
 from __future__ import annotations
 
@@ -101,3 +102,27 @@ class ColumnChangedEvent(CloudEvent):
 
     type: Literal["objectsync.column.changed"]
     data: ColumnChanged
+
+
+class ColumnNameState(Strict):
+    name: ColumnName
+
+
+class ColumnRenamed(Strict):
+    objectPath: TablePath
+    objectId: ObjectId
+    jobId: JobId
+    bulkId: BulkId
+    column: ColumnName = Field(description="The column's new name")
+    before: ColumnNameState
+    after: ColumnNameState
+
+
+class ColumnRenamedEvent(CloudEvent):
+    """A crawl saw a column renamed, proven by the platform's own identity of the column (PostgreSQL `attnum`,
+    SQL Server `column_id`); elsewhere a rename arrives as `column.deleted` plus `column.added`. The column keeps
+    its catalog row: its tags and its pending owner requests. Any other change to it comes as its own event
+    (`column.type_changed`, `column.changed`) under the new name."""
+
+    type: Literal["objectsync.column.renamed"]
+    data: ColumnRenamed

@@ -8,11 +8,13 @@ from typing import Annotated, Any, Union, get_args
 
 from pydantic import Field, TypeAdapter
 
+from domain.change_types import TYPE_PREFIX, outbox_type_name
 from domain.errors import Invalid
 from services.delivery.contract.columns import (
     ColumnAddedEvent,
     ColumnChangedEvent,
     ColumnDeletedEvent,
+    ColumnRenamedEvent,
     ColumnTypeChangedEvent,
 )
 from services.delivery.contract.envelope import CloudEvent
@@ -27,14 +29,13 @@ from services.delivery.contract.objects import (
     ObjectRestoredEvent,
 )
 from services.delivery.contract.requests import RequestCreatedEvent, RequestResolvedEvent
-from services.delivery.envelope import TYPE_PREFIX, outbox_type_name
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _MODELS: tuple[type[CloudEvent], ...] = (
     ObjectCreatedEvent, ObjectChangedEvent, ObjectDeletedRemotelyEvent, ObjectRestoredEvent, ObjectDeletedEvent,
     DataSourceEnabledEvent, DataSourceDisabledEvent,
-    ColumnAddedEvent, ColumnDeletedEvent, ColumnTypeChangedEvent, ColumnChangedEvent,
+    ColumnAddedEvent, ColumnDeletedEvent, ColumnTypeChangedEvent, ColumnChangedEvent, ColumnRenamedEvent,
     RequestCreatedEvent, RequestResolvedEvent, JobFinishedEvent, SyncGuardTrippedEvent,
 )
 

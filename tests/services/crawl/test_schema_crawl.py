@@ -137,3 +137,29 @@ def test_a_crawl_that_reads_nothing_says_why(source_db: str) -> None:
     assert "table 'ghost' is neither on the platform" in ghost.nothing_crawled["message"]
     assert _finished_payload(ghost)["nothingCrawled"] == ghost.nothing_crawled
     assert _crawl_in_process(["pg", db, "sales", "orders"]).nothing_crawled is None
+
+
+def test_a_late_subtask_never_rewrites_a_job_that_was_closed_meanwhile(source_db: str) -> None:
+    """The job failed (planning's task gave up after the plan committed) while a subtask's message was still on
+    its way: the subtask, delivered late, finds its job closed and neither runs nor touches the job."""
+    from services.crawl.planning import fail_crawl
+
+    run_sql(source_db, "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int)")
+    register_source("pg", source_db)
+    with task_messages_lost(), session_factory()() as session, session.begin():
+        job = request_crawl(session, ["pg"])
+    subtasks = plan_crawl(job.id)
+    fail_crawl(job.id, "internal error: SoftTimeLimitExceeded")
+    with session_factory()() as session:
+        closed = session.scalar(select(Job).where(Job.id == job.id))
+    assert closed is not None and closed.status == "failed"
+
+    for subtask in subtasks:
+        assert crawl_schema(subtask)[0] != "succeeded"
+    with session_factory()() as session:
+        after = session.scalar(select(Job).where(Job.id == job.id))
+        tables = session.scalars(select(DataObject.path).where(DataObject.kind == "table")).all()
+    assert after is not None
+    assert (after.status, after.subtasks_succeeded, after.summary, after.finished_at) == (
+        "failed", 0, closed.summary, closed.finished_at)
+    assert tables == []

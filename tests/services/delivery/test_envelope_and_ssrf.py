@@ -7,14 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.change_types import event_type_name, outbox_type_name
 from models import ChangeEvent
-from services.delivery.envelope import (
-    event_source,
-    event_type_name,
-    outbox_type_name,
-    serialize,
-    to_cloudevent,
-)
+from services.delivery.envelope import event_source, serialize, to_cloudevent
 from services.delivery.ssrf import UnsafeWebhookUrl, check_webhook_url
 from settings import Settings
 

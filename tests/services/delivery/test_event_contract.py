@@ -123,6 +123,7 @@ def produce_every_event_type(db: str, source: str, owner: int) -> None:
             "ALTER TABLE sales.notes DROP COLUMN body",  # column.deleted → request.created
             "ALTER TABLE sales.orders ALTER COLUMN customer_id TYPE bigint",  # column.type_changed
             "ALTER TABLE sales.orders ALTER COLUMN placed_at SET NOT NULL",  # column.changed
+            "ALTER TABLE sales.customers RENAME COLUMN email TO email_address",  # column.renamed
             "COMMENT ON TABLE sales.orders IS 'what people buy'",  # object.changed
             "DROP TABLE sales.returns",  # object.deleted_remotely (a table)
             "DROP SCHEMA archive CASCADE")  # object.deleted_remotely (a schema), data_source.disabled by crawl
@@ -236,8 +237,8 @@ def test_drift_from_the_contract_is_refused(change: dict[str, Any], where: str) 
 
 def test_types_are_looked_up_in_either_spelling_and_unknown_ones_refused() -> None:
     assert event_model("column.added") is event_model("objectsync.column.added")
-    with pytest.raises(UnknownEventType, match="unknown event type 'column.renamed'"):
-        event_model("column.renamed")
+    with pytest.raises(UnknownEventType, match="unknown event type 'column.moved'"):
+        event_model("column.moved")
     with pytest.raises(ValueError, match="not an objectsync CloudEvent"):
         parse_event({**cloudevent("column.added", ADDED), "type": "com.example.other"})
 
@@ -284,10 +285,10 @@ def test_the_cli_prints_the_schema_of_one_type_or_of_all() -> None:
     every = json.loads(events_cli("schema").stdout)
     assert set(every["discriminator"]["mapping"]) == {f"objectsync.{t}" for t in EVENT_TYPES}
 
-    unknown = events_cli("schema", "column.renamed")
+    unknown = events_cli("schema", "column.moved")
     assert unknown.returncode == 2 and unknown.stdout == ""
     assert unknown.stderr.splitlines() == [unknown.stderr.strip()]
-    assert unknown.stderr.startswith("objectsync: error: unknown event type 'column.renamed'; known: object.created")
+    assert unknown.stderr.startswith("objectsync: error: unknown event type 'column.moved'; known: object.created")
 
 
 def test_the_events_command_still_lists_events() -> None:

@@ -141,3 +141,29 @@ def test_validating_a_type_changed_request_removes_new() -> None:
         validate_request(session, request.id, user_id=users["ana"])
     with session_scope() as session:
         assert session.scalar(text("SELECT tags FROM columns WHERE table_id = :t"), {"t": table_id}) == []
+
+
+def test_renamed_columns_keep_their_pending_requests_even_when_names_swap() -> None:
+    from services.crawl.owner_requests import follow_renamed_columns
+
+    hierarchy = build_hierarchy(tables={"Orders": "enabled"})
+    make_owners(hierarchy.ids)
+    orders = hierarchy.ids[ORDERS]
+    crawl_outbox("pg", [*column_events(ORDERS, 2), *column_events(ORDERS, 1, start=2, event_type=ev.COLUMN_DELETED)],
+                 object_ids={ORDERS: orders})
+    with session_scope() as session:
+        validated = next(r for r in list_requests(session) if r.column_name == "c1")
+        session.execute(text("UPDATE owner_requests SET status = 'validated' WHERE id = :id"), {"id": validated.id})
+
+    def renamed(old: str, new: str) -> ev.PlannedEvent:
+        return ev.planned(ev.COLUMN_RENAMED, ORDERS, 3, {"column": new, "before": {"name": old},
+                                                         "after": {"name": new}}, f"{old}>{new}")
+
+    with session_scope() as session:  # c0 and c2 trade names; c1 (validated) becomes c9
+        moved = follow_renamed_columns(session, [renamed("c0", "c2"), renamed("c2", "c0"), renamed("c1", "c9")],
+                                       {ORDERS: orders})
+    with session_scope() as session:
+        kinds = {(r.kind, r.status): r.column_name for r in list_requests(session)}
+    assert moved == 1, "only the pending request about a living column moves"
+    assert kinds == {("column_added", "pending"): "c2", ("column_added", "validated"): "c1",
+                     ("column_deleted", "pending"): "c2"}

@@ -248,7 +248,7 @@ def test_invalid_subscriptions_are_refused(receiver: Receiver, monkeypatch: pyte
 
     with session_scope() as session:
         with pytest.raises(InvalidSubscriptionFilter, match="unknown event type"):
-            create_subscription(session, url=receiver.url, event_types=["column.renamed"])
+            create_subscription(session, url=receiver.url, event_types=["column.moved"])
         with pytest.raises(InvalidSubscriptionFilter, match="path prefix"):
             create_subscription(session, url=receiver.url, path_prefix=["a", "b", "c", "d", "e"])
         with pytest.raises(InvalidSecret):
