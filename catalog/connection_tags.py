@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.session import raw_cursor
 from connectors.registry import DISPLAY_NAMES
+from domain.schema_batches import TableRange
 
 CONNECTION_TAG_ROOT = "Immuta Connections"
 #: The root connection tags had before; such system tags are replaced by the current ones.
@@ -41,6 +42,8 @@ _DESIRED = f"""
     FROM data_objects o JOIN connections c ON c.id = o.connection_id
     WHERE o.connection_id = %(connection)s AND o.kind IN ('table', 'view') AND o.effective_status = 'enabled'
       AND (%(schema)s::bigint IS NULL OR o.parent_id = %(schema)s::bigint)
+      AND (%(start)s::text IS NULL OR o.name COLLATE "C" >= %(start)s::text)
+      AND (%(stop)s::text IS NULL OR o.name COLLATE "C" < %(stop)s::text)
 """
 
 _REMOVE_STALE = f"""
@@ -48,6 +51,8 @@ _REMOVE_STALE = f"""
     WHERE t.object_id = o.id AND t.system
       AND (t.name LIKE '{CONNECTION_TAG_ROOT}.%%' OR t.name LIKE '{LEGACY_TAG_ROOT}.%%')
       AND o.connection_id = %(connection)s AND (%(schema)s::bigint IS NULL OR o.parent_id = %(schema)s::bigint)
+      AND (%(start)s::text IS NULL OR o.name COLLATE "C" >= %(start)s::text)
+      AND (%(stop)s::text IS NULL OR o.name COLLATE "C" < %(stop)s::text)
       AND NOT EXISTS (SELECT 1 FROM ({_DESIRED}) d WHERE d.object_id = t.object_id AND d.name = t.name)
 """
 
@@ -58,13 +63,16 @@ _ADD_MISSING = f"""
 """
 
 
-def refresh_connection_tags(session: Session, connection_id: int, *, schema_id: int | None = None) -> None:
-    """Make the connection tags of one connection (or one schema of it) match its data sources.
+def refresh_connection_tags(session: Session, connection_id: int, *, schema_id: int | None = None,
+                            table_range: TableRange | None = None) -> None:
+    """Make the connection tags of one connection (or one schema of it, or one name range of its tables) match
+    its data sources.
 
     Two statements whatever the size, in the caller's transaction: stale tags (object no longer a data
     source, or renamed) go, missing ones come.
     """
-    params = {"connection": connection_id, "schema": schema_id}
+    within = table_range or TableRange()
+    params = {"connection": connection_id, "schema": schema_id, "start": within.start, "stop": within.stop}
     cur = raw_cursor(session)
     for statement in (_REMOVE_STALE, _ADD_MISSING):
         cur.execute(statement, params)

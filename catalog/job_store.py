@@ -16,7 +16,7 @@ from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.change_types import PlannedEvent
 from domain.jobs import OPEN_STATUSES, TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
-from domain.schema_batches import Batch
+from domain.schema_batches import Batch, TableRange
 from models import Job
 
 SUBTASK_COUNTERS = {SubtaskStatus.SUCCEEDED: "subtasks_succeeded", SubtaskStatus.HELD: "subtasks_held",
@@ -152,6 +152,27 @@ def create_subtasks(session: Session, job_id: int, schemas: list[tuple[str, str]
     cur.execute("UPDATE jobs SET subtasks_total = (SELECT count(*) FROM job_subtasks WHERE job_id = %s) WHERE id = %s",
                 (job_id, job_id))
     return pending_subtask_ids(session, job_id)
+
+
+def in_flight_partition(session: Session, connection_id: int, database: str, schema: str) -> list[TableRange]:
+    """The name ranges of the newest open job with a batch of this schema still pending (none: an empty list).
+
+    Batches lock their own range (catalog/locks.py), so every job in flight for a schema must split it alike:
+    planning (under the connection's lock) reuses this partition rather than one whose ranges could overlap.
+    """
+    cur = raw_cursor(session)
+    cur.execute(
+        """SELECT s.batch_range FROM job_subtasks s
+           WHERE s.job_id = (SELECT max(p.job_id) FROM job_subtasks p JOIN jobs j ON j.id = p.job_id
+                             WHERE j.connection_id = %(connection)s AND j.status = ANY(%(open)s)
+                               AND p.database = %(database)s
+                               AND p.schema = %(schema)s AND p.status = %(pending)s AND p.batch_range IS NOT NULL)
+             AND s.database = %(database)s AND s.schema = %(schema)s
+           ORDER BY s.batch""",
+        {"connection": connection_id, "database": database, "schema": schema, "pending": SubtaskStatus.PENDING,
+         "open": list(OPEN_STATUSES)},
+    )
+    return [Batch.from_dict(row[0]).range for row in cur.fetchall() if row[0]]
 
 
 def pending_subtask_ids(session: Session, job_id: int) -> list[int]:

@@ -11,7 +11,10 @@ the same key for the same thing. The locks:
   schema), exclusive for deregistering it, which so waits for the crawl transactions under way and is waited
   for by the next ones (which then find their job cancelled);
 - **connection** (transaction): planning a crawl reconciles the connection's databases and schemas;
-- **schema** (transaction): one schema's crawl is applied by one transaction at a time;
+- **schema** (transaction): one schema's crawl is applied by one transaction at a time, exclusively; the
+  name-range batches of a large schema hold it shared, each with an exclusive **schema range** lock of its own,
+  so the batches of one partition apply side by side (planning gives every job in flight for a schema the same
+  partition, see `in_flight_partition`), and a whole-schema crawl waits for them and they for it;
 - **outbox** (transaction): taken right before change events are inserted and held to commit, so outbox ids
   become visible in increasing order and a consumer may read `id > cursor`;
 - **webhook endpoint** (session): one worker sends an endpoint's deliveries, in order; held on a connection
@@ -38,6 +41,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from catalog.session import get_engine, raw_cursor
+from domain.schema_batches import TableRange
 
 SEPARATOR = "\x1f"
 
@@ -93,9 +97,21 @@ def lock_connection(session: Session, connection_id: int) -> None:
     _hold_for_transaction(session, lock_key("connection", connection_id))
 
 
-def lock_schema(session: Session, connection_id: int, database: str, schema: str) -> None:
-    """Wait for and hold, until the transaction ends, the lock on one schema of a connection."""
-    _hold_for_transaction(session, lock_key("schema", connection_id, database, schema))
+def lock_schema(session: Session, connection_id: int, database: str, schema: str,
+                table_range: TableRange | None = None) -> None:
+    """Wait for and hold, until the transaction ends, the lock on one schema of a connection; with
+    `table_range`, the schema shared and that name range of it exclusively."""
+    key = lock_key("schema", connection_id, database, schema)
+    if table_range is None:
+        _hold_for_transaction(session, key)
+        return
+    raw_cursor(session).execute("SELECT pg_advisory_xact_lock_shared(%s)", (key,))
+    _hold_for_transaction(session, lock_key("schema-range", connection_id, database, schema,
+                                            *(_range_end(end) for end in (table_range.start, table_range.stop))))
+
+
+def _range_end(end: str | None) -> str:
+    return "open" if end is None else f"={end}"
 
 
 def lock_outbox(session: Session) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from domain.nothing_crawled import PathStatus
 from domain.paths import ObjectKind
 from domain.schema_batches import TableRange
 from domain.schema_diff import SchemaChanges
-from domain.snapshot import RemoteTable
+from domain.snapshot import RemoteColumn, RemoteTable
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
 
 _TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_state, remote_kind, comment, owner, "
@@ -133,8 +133,10 @@ def load_containers(session: Session, connection_id: int) -> dict[tuple[str, ...
 
 
 def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection_id: int, schema_id: int,
-                         schema_path: tuple[str, ...], stored: Mapping[str, StoredTable]) -> dict[tuple[str, ...], int]:
-    """Write the changes; returns object ids by path for every table the changes touch."""
+                         schema_path: tuple[str, ...], stored: Mapping[str, StoredTable],
+                         table_range: TableRange | None = None) -> dict[tuple[str, ...], int]:
+    """Write the changes (of one name range of the schema, when given); returns object ids by path for every
+    table the changes touch."""
     cur = raw_cursor(session)
     ids = {(*schema_path, name): t.id for name, t in stored.items()}
     ids.update(_insert_tables(cur, changes, connection_id, schema_id, schema_path))
@@ -144,14 +146,11 @@ def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection
     if changes.column_updates:
         _update_columns(cur, changes)
     if changes.new_tables or changes.column_inserts:
+        table_ids = {path[-1]: id_ for path, id_ in ids.items()}
         with cur.copy("COPY columns (table_id, name, ordinal, data_type, nullable, comment, tags, remote_id) "
-                      "FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "text", "int4", "text", "bool", "text", "text[]", "text"])
-            no_tags: list[str] = []
-            for table_name, c, tags in changes.inserted_columns():
-                copy.write_row((ids[(*schema_path, table_name)], c.name, c.ordinal, c.data_type, c.nullable,
-                                c.comment, list(tags) if tags else no_tags, c.remote_id))
-    refresh_connection_tags(session, connection_id, schema_id=schema_id)
+                      "FROM STDIN") as copy:
+            copy.write(_column_rows(table_ids, changes.inserted_columns()))
+    refresh_connection_tags(session, connection_id, schema_id=schema_id, table_range=table_range)
     return ids
 
 
@@ -168,6 +167,32 @@ def _update_columns(cur: Cursor[Any], changes: SchemaChanges) -> None:
         [(u.column.name, u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment, list(u.tags),
           u.column.remote_id, u.id) for u in changes.column_updates],
     )
+
+
+#: COPY's text format: these characters of a value are written as escapes (PostgreSQL text never holds NUL).
+_COPY_NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    return value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
+
+
+def _copy_array(values: Sequence[str]) -> str:
+    """A text[] literal, as a COPY text field."""
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return _copy_text("{" + ",".join(quoted) + "}")
+
+
+def _column_rows(table_ids: Mapping[str, int], columns: Iterable[tuple[str, RemoteColumn, Sequence[str]]]) -> bytes:
+    """The columns to insert as one COPY text-format buffer: several times cheaper to build than binary rows
+    written one by one, and the largest part of a first sync's work in this process."""
+    return "".join([
+        f"{table_ids[table_name]}\t{_copy_text(c.name)}\t{c.ordinal}\t{_copy_text(c.data_type)}\t"
+        f"{'t' if c.nullable else 'f'}\t{_COPY_NULL if c.comment is None else _copy_text(c.comment)}\t"
+        f"{_copy_array(tags) if tags else '{}'}\t{_COPY_NULL if c.remote_id is None else _copy_text(c.remote_id)}\n"
+        for table_name, c, tags in columns
+    ]).encode()
 
 
 def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int, schema_id: int,

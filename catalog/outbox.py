@@ -78,16 +78,16 @@ def write_events(
     )
     with cur.copy("COPY outbox_staging FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["int4", "uuid", "text", "text[]", "int8", "jsonb"])
-        for position, e in enumerate(rows):
+        for position, e in enumerate(rows):  # the bulkId joins the payload here, not in SQL (no jsonb rewrite)
             copy.write_row((position, namespaced_event_id(e.event_id, namespace), e.type, list(e.path),
-                            ids.get(e.path), Jsonb(e.payload)))
+                            ids.get(e.path), Jsonb({**e.payload, "bulkId": bulk_id})))
     lock_outbox(session)
     cur.execute(
         """INSERT INTO change_events (event_id, type, connection_key, object_path, object_id, job_id, payload)
-           SELECT event_id, type, %s, object_path, object_id, %s, payload || jsonb_build_object('bulkId', %s::text)
+           SELECT event_id, type, %s, object_path, object_id, %s, payload
            FROM outbox_staging ORDER BY position
            ON CONFLICT (event_id) DO NOTHING""",
-        (connection_key, job_id, bulk_id),
+        (connection_key, job_id),
     )
     inserted = cur.rowcount
     if inserted:

@@ -55,10 +55,13 @@ def name_ranges(names: Iterable[str], tables_per_batch: int) -> list[TableRange]
 
 
 def plan_batches(remote_names: Sequence[str], stored: Mapping[str, StoredTable], tables_per_batch: int, *,
-                 include_disabled: bool) -> list[Batch]:
+                 include_disabled: bool, in_flight: Sequence[TableRange] = ()) -> list[Batch]:
     """The batches of one schema; the guard's counts follow the diff's own scope rule (enabled tables, or all
-    when disabled ones are included; present ones only)."""
-    ranges = name_ranges(remote_names, tables_per_batch)
+    when disabled ones are included; present ones only). `in_flight`: the partition of the batches another job
+    still has to apply, kept so that no two ranges in flight overlap."""
+    if len(set(remote_names)) <= tables_per_batch:
+        return []
+    ranges = list(in_flight) or name_ranges(remote_names, tables_per_batch)
     if len(ranges) == 1:
         return []
     listed = set(remote_names)

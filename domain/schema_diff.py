@@ -179,7 +179,9 @@ def _update_table(changes: SchemaChanges, current: StoredTable, table: RemoteTab
     if fingerprint is not None and fingerprint != current.fingerprint:
         if current.columns is None:
             raise ValueError(f"columns of {table.name!r} must be loaded: its fingerprint changed")
-        table_events.extend(_diff_columns(changes, current, table, path, revision))
+        # Column identities mean something within one object only: not across a drop and re-create of the table.
+        same_object = table.remote_id is not None and table.remote_id == current.remote_id
+        table_events.extend(_diff_columns(changes, current, table, path, revision, same_object))
         values["fingerprint"] = fingerprint
     if table.change_token != current.change_token:
         values["change_token"] = table.change_token
@@ -203,9 +205,9 @@ def _recreated(current: StoredTable, table: RemoteTable) -> bool:
 
 
 def _diff_columns(changes: SchemaChanges, current: StoredTable, table: RemoteTable,
-                  path: tuple[str, ...], revision: int) -> list[ev.PlannedEvent]:
+                  path: tuple[str, ...], revision: int, same_object: bool) -> list[ev.PlannedEvent]:
     stored_columns = current.columns or {}
-    matched = match_columns(stored_columns, table.columns)
+    matched = match_columns(stored_columns, table.columns, by_identity=same_object)
     found: list[ev.PlannedEvent] = []
     for column in table.columns:
         old = matched.get(column.name)
@@ -246,25 +248,30 @@ def _diff_columns(changes: SchemaChanges, current: StoredTable, table: RemoteTab
     return found
 
 
-def match_columns(stored: Mapping[str, StoredColumn], remote: Sequence[RemoteColumn]) -> dict[str, StoredColumn]:
+def match_columns(stored: Mapping[str, StoredColumn], remote: Sequence[RemoteColumn], *,
+                  by_identity: bool = True) -> dict[str, StoredColumn]:
     """Remote column name → the stored column it is.
 
-    Identity first: a remote column whose platform identity a stored column holds is that column, whatever the
-    two names (a rename, or names swapped). The rest by name, among the stored columns no identity claimed.
-    Identities that are missing on either side or not unique prove nothing.
+    With `by_identity` (the table is the same object on the platform), identity first: a remote column whose
+    platform identity a stored column holds is that column, whatever the two names (a rename, or names swapped);
+    then by name, among the stored columns no identity claimed, unless the two identities differ (a column
+    dropped and added again under its name is another column). Identities missing on either side, or not
+    unique, prove nothing. Without `by_identity`, by name only.
     """
-    by_identity = _unique_identities(stored.values())
-    remote_identities = _unique_identities(remote)
+    stored_identities = _unique_identities(stored.values()) if by_identity else {}
     matched: dict[str, StoredColumn] = {}
-    for identity, column in remote_identities.items():
-        if identity in by_identity:
-            matched[column.name] = by_identity[identity]
+    for identity, column in (_unique_identities(remote) if by_identity else {}).items():
+        if identity in stored_identities:
+            matched[column.name] = stored_identities[identity]
     claimed = {old.name for old in matched.values()}
     for column in remote:
         old = stored.get(column.name)
-        if column.name not in matched and old is not None and old.name not in claimed:
-            matched[column.name] = old
-            claimed.add(old.name)
+        if column.name in matched or old is None or old.name in claimed:
+            continue
+        if by_identity and None not in (old.remote_id, column.remote_id) and old.remote_id != column.remote_id:
+            continue
+        matched[column.name] = old
+        claimed.add(old.name)
     return matched
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 from api.schemas.objects import CrawlRequest, CrawlResponse
 from api.support.auth import CurrentPrincipal
 from api.support.deps import DbSession, raw_object_path
-from api.support.error_responses import ERROR_RESPONSES
+from api.support.error_responses import accepted
 from api.support.locations import job_location
 from services.access.permissions import require_object_access
 from services.crawl import jobs
@@ -17,7 +17,7 @@ PREFIX = "/data/crawl/"
 
 
 @router.post("/{objectPath:path}", response_model=CrawlResponse, status_code=status.HTTP_202_ACCEPTED,
-             responses=ERROR_RESPONSES)
+             responses=accepted("The job: `/jobs/{bulkId}`"))
 def request_crawl(
     objectPath: str, request: Request, response: Response, principal: CurrentPrincipal, session: DbSession,
     body: CrawlRequest | None = None,

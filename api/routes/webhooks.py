@@ -12,7 +12,7 @@ from pydantic import Field
 from api.schemas.common import CamelModel, Page
 from api.support.auth import CurrentPrincipal
 from api.support.deps import DbSession
-from api.support.error_responses import ERROR_RESPONSES
+from api.support.error_responses import ERROR_RESPONSES, accepted
 from api.support.paging import PageParams
 from domain.paths import format_path
 from models import ChangeEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
@@ -199,7 +199,8 @@ def rotate_webhook_secret(subscriptionId: int, body: SecretRotation, principal: 
 
 
 @router.post("/webhooks/{subscriptionId}/replay", response_model=ReplayQueued,
-             status_code=status.HTTP_202_ACCEPTED, responses=ERROR_RESPONSES)
+             status_code=status.HTTP_202_ACCEPTED,
+             responses=accepted("The endpoint's deliveries: `/webhooks/{subscriptionId}/deliveries`"))
 def replay_webhook(subscriptionId: int, body: ReplayRequest, principal: CurrentPrincipal,
                    session: DbSession, background: BackgroundTasks, response: Response) -> ReplayQueued:
     """Send every matching event from `fromEvent` on again, oldest first (delivered and dead ones too);

@@ -16,6 +16,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def accepted(where: str) -> dict[int | str, dict[str, Any]]:
+    """A 202's documented `Location` header (where to follow the work), with the error responses."""
+    return {202: {"headers": {"Location": {"description": where, "schema": {"type": "string"}}}},
+            **ERROR_RESPONSES}
+
+
 def install_problem_openapi(app: FastAPI) -> None:
     """Document error responses as `application/problem+json`, the media type they are sent with, and the
     event schemas open for additions."""

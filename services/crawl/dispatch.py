@@ -11,6 +11,7 @@ from domain.connection_status import RECURRING_STATUSES, ConnectionStatus
 from domain.schedule import next_run
 from models import Job
 from services.crawl.jobs import SCHEDULED_KIND, request_crawl
+from services.crawl.log_context import job_log_context, log_context_header, subtask_log_context
 from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, send_now
 
 #: Object sync runs for every settled connection, whatever its objects' isActive ("disabled": an older status
@@ -33,8 +34,8 @@ def requeue_stalled_work(stale_after_seconds: float | None = None) -> StalledWor
     """Send again the messages of jobs that stopped making progress; returns what was re-sent."""
     work = find_stalled_work(stale_after_seconds)
     for job_id in work.jobs_to_plan:
-        send_now(CRAWL_CONNECTION, job_id)
+        send_now(CRAWL_CONNECTION, job_id, headers=log_context_header(job_log_context(job_id)))
     for subtask_id in work.subtasks:
-        send_now(CRAWL_SCHEMA, subtask_id)
+        send_now(CRAWL_SCHEMA, subtask_id, headers=log_context_header(subtask_log_context(subtask_id)))
     return work
 

@@ -11,6 +11,7 @@ from catalog.job_store import (
     close_job_if_done,
     create_subtasks,
     fail_job,
+    in_flight_partition,
     job_is_open,
     load_crawl_job,
     make_full_read_if_due,
@@ -226,8 +227,9 @@ def _batches(session: Session, job: CrawlJob, schemas: list[tuple[str, str]],
             continue
         schema_id = ids.get((job.connection_key, database, schema))
         stored = filters.stored_tables(load_tables(session, schema_id)) if schema_id is not None else {}
+        in_flight = in_flight_partition(session, job.connection_id, database, schema)
         batches[(database, schema)] = plan_batches(names, stored, tables_per_batch,
-                                                   include_disabled=job.include_disabled)
+                                                   include_disabled=job.include_disabled, in_flight=in_flight)
     return batches
 
 

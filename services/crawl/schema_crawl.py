@@ -103,7 +103,7 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
 
     with session_scope() as session:
         share_connection(session, task.connection_id)  # the lock order: see catalog/locks.py
-        lock_schema(session, task.connection_id, task.database, task.schema)
+        lock_schema(session, task.connection_id, task.database, task.schema, task.batch.range if task.batch else None)
         if lock_subtask_status(session, subtask_id) != SubtaskStatus.PENDING:
             return "duplicate", False
         schema_id, scope = _schema_scope(session, task)
@@ -120,7 +120,8 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         # A held run still applies everything but the held deletions (the diff left those out).
         if schema_id is not None and not task.dry_run and not changes.is_empty:
             ids |= apply_schema_changes(session, changes, connection_id=task.connection_id, schema_id=schema_id,
-                                        schema_path=scope.schema_path, stored=stored)
+                                        schema_path=scope.schema_path, stored=stored,
+                                        table_range=task.batch.range if task.batch else None)
         status = SubtaskStatus.HELD if changes.guard else SubtaskStatus.SUCCEEDED
         events = list(changes.events)
         planned = [e.as_dict() for e in events] if task.dry_run else None

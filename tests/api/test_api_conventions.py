@@ -49,3 +49,9 @@ def test_every_list_answers_one_page_envelope(path: str) -> None:
     page = resolve(operation["responses"]["200"]["content"]["application/json"]["schema"])
     assert {"items", "total", "nextCursor"} <= set(page["properties"]), page
     assert {"cursor", "limit"} <= {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+
+
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, op in OPERATIONS if "202" in op["responses"]])
+def test_every_202_documents_its_location(method: str, path: str) -> None:
+    accepted = DOCUMENT["paths"][path][method]["responses"]["202"]
+    assert "Location" in accepted.get("headers", {}), accepted

@@ -508,7 +508,8 @@ class RecordedTsqlCursor:
     def __init__(self, columns: list[tuple], column_ids: list[tuple], comments: list[tuple]) -> None:
         self.answers: list[tuple[str, list[tuple]]] = [  # matched on a fragment of each query, in this order
             ("HAS_PERMS_BY_NAME(QUOTENAME", [(5, 1, 1, 3, 1, 0)]), ("INFORMATION_SCHEMA.TABLES", RECORDED_TABLES),
-            ("MS_Description", comments), ("modify_date", []), ("sys.columns AS c", column_ids),
+            ("MS_Description", comments), ("modify_date", [("Customer", "dbo", 901578250, None)]),
+            ("sys.columns AS c", column_ids),
             ("INFORMATION_SCHEMA.COLUMNS", columns),
         ]
         self.rows: list[tuple] = []
@@ -551,13 +552,13 @@ def test_tsql_columns_carry_their_column_id_and_a_rename_keeps_it(monkeypatch: p
     from domain.stored_state import SchemaScope, StoredColumn, StoredTable
 
     before = tsql_read(monkeypatch)
-    assert {c.name: c.remote_id for c in before.columns}["Balance"] == "4"
+    assert {c.name: c.remote_id for c in before.columns}["Balance"] == "4" and before.remote_id == "901578250"
     # EXEC sp_rename 'dbo.Customer.Balance', 'OpenBalance', 'COLUMN': the column keeps column_id 4
     after = tsql_read(monkeypatch, {"Balance": "OpenBalance"})
 
     stored = StoredTable(
         7, "Customer", "table", "inherit", "enabled", remote_kind=before.remote_kind, comment=before.comment,
-        fingerprint=before.fingerprint,
+        owner=before.owner, remote_id=before.remote_id, fingerprint=before.fingerprint,
         columns={c.name: StoredColumn(100 + c.ordinal, c.name, c.ordinal, c.data_type, c.nullable, c.comment,
                                       remote_id=c.remote_id) for c in before.columns})
     scope = SchemaScope(("mssql", "Sales", "dbo"), "enabled", "enabled")

@@ -153,3 +153,18 @@ def test_a_broker_refusing_the_crawl_message_is_a_503_page(console: httpx.Client
         install_enqueue_sender()
     assert answer.status_code == 503, answer.text[:500]
     assert "the task broker (Redis) is unavailable" in answer.text
+
+
+def test_the_requests_page_names_each_kind_of_change(console: httpx.Client) -> None:
+    from domain import change_types as ev
+    from tests.support.events import build_hierarchy, column_events, crawl_outbox
+
+    orders = ("pg", "app", "Sales", "Orders")
+    hierarchy = build_hierarchy()
+    raised = crawl_outbox("pg", [*column_events(orders, 1),
+                                 *column_events(orders, 1, start=1, event_type=ev.COLUMN_DELETED),
+                                 *column_events(orders, 1, start=2, event_type=ev.COLUMN_TYPE_CHANGED)],
+                          object_ids={orders: hierarchy.ids[orders]})
+    assert raised == 3, "the operator (GOVERNANCE) is asked: the table has no owner"
+    kinds = re.findall(r'<td class="num">\d+</td>\s*<td>([^<]+)</td>', console.get("/console/requests").text)
+    assert sorted(kinds) == ["Column added", "Column deleted", "Column type changed"]

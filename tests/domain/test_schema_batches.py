@@ -46,3 +46,12 @@ def test_the_guard_counts_cover_the_whole_schema() -> None:
     assert plan_batches(["a", "b", "x", "y"], tables, 2, include_disabled=True)[0].schema_present == 5
     assert plan_batches(["a"], tables, 2, include_disabled=False) == []  # small enough: no batches
     assert Batch.from_dict(batches[1].as_dict()) == batches[1]
+
+
+def test_a_partition_in_flight_is_kept_whatever_the_listing() -> None:
+    from domain.schema_batches import TableRange, plan_batches
+
+    in_flight = [TableRange(None, "m"), TableRange("m", None)]
+    batches = plan_batches([f"t{i}" for i in range(10)], {}, 3, include_disabled=False, in_flight=in_flight)
+    assert [b.range for b in batches] == in_flight
+    assert plan_batches(["a", "b"], {}, 3, include_disabled=False, in_flight=in_flight) == []  # small now: whole

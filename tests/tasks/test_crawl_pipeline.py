@@ -391,6 +391,8 @@ def test_jobs_whose_task_messages_were_lost_are_resumed(sales_source: str) -> No
     from services.crawl.dispatch import requeue_stalled_work
     from services.crawl.jobs import request_crawl
     from services.crawl.planning import plan_crawl
+    from services.enqueue import install_sender
+    from workers.celery_app import install_enqueue_sender
 
     with task_messages_lost(), session_factory()() as session, session.begin():
         never_sent = request_crawl(session, ["pg"])  # its crawl_connection message was lost
@@ -399,8 +401,19 @@ def test_jobs_whose_task_messages_were_lost_are_resumed(sales_source: str) -> No
     assert len(plan_crawl(half_done.id)) == 3  # planned, but its crawl_schema messages were lost
 
     assert requeue_stalled_work(stale_after_seconds=3600).subtasks == [], "fresh jobs are left alone"
-    work = requeue_stalled_work(stale_after_seconds=0)
+    sent: list[dict] = []
+    send = install_sender(None)
+    assert send is not None
+    install_sender(lambda task, args, options: (sent.append(options["headers"]["logContext"]),
+                                                send(task, args, options))[-1])
+    try:
+        work = requeue_stalled_work(stale_after_seconds=0)
+    finally:
+        install_enqueue_sender()
     assert work.jobs_to_plan == [never_sent.id] and len(work.subtasks) == 3
+    assert sorted(c["bulkId"] for c in sent) == sorted([str(never_sent.bulk_id)] + [str(half_done.bulk_id)] * 3), \
+        "a message sent again carries its crawl's log context too"
+    assert {c.get("schema") for c in sent} >= {"sales"}
     for job in (never_sent, half_done):
         assert wait_for_job(job.bulk_id)["status"] == "succeeded"
     assert len({e.event_id for e in events_after(0)}) == len(events_after(0))

@@ -61,8 +61,8 @@ def test_a_crawl_stuck_past_the_soft_limit_fails_with_the_reason(limited_worker:
         proxy.silence()
         register_source("stuck", source_db.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
         started = time.monotonic()
-        job = wait_for_job(start_crawl(session_factory(), ["stuck"]), 60)
+        job = wait_for_job(start_crawl(session_factory(), ["stuck"]), 110)
         took = time.monotonic() - started
     assert job["status"] == "failed", job
     assert any("TimeLimit" in e["message"] or "time limit" in e["message"] for e in job["errors"]), job["errors"]
-    assert took < 30, f"the job ended {took:.1f} s after it started; the platform timeout was 120 s"
+    assert took < 90, f"the job ended {took:.1f} s after it started; the platform timeout was 120 s"

@@ -110,3 +110,21 @@ def test_hand_asked_crawls_travel_on_the_manual_queue(source_db: str) -> None:
         session.rollback()
     assert [(m.task, m.options.get("queue")) for m in sent] == [(CRAWL_CONNECTION, MANUAL_QUEUE),
                                                                  (CRAWL_CONNECTION, None)]
+
+
+def test_names_and_comments_with_copy_escapes_are_stored_as_read(source_db: str) -> None:
+    """Columns are written as one COPY text buffer: tabs, newlines, backslashes and a literal \\N survive."""
+    from sqlalchemy import text
+
+    odd = ["tab\there", "new\nline", "back\\slash", "\\N", "cr\rhere", "quote\"d {x,y}", "ünïcode"]
+    quoted = {name: '"' + name.replace('"', '""') + '"' for name in odd}
+    columns = ", ".join(f"{quoted[name]} int" for name in odd)
+    comments = [f"COMMENT ON COLUMN s.odd.{quoted[name]} IS $c${name}|\\.$c$" for name in odd]
+    run_sql(source_db, "CREATE SCHEMA s", f"CREATE TABLE s.odd ({columns})", *comments)
+    register_source("pg", source_db)
+    crawl_here()
+    with session_factory()() as session:
+        stored = dict(session.execute(text(
+            "SELECT c.name, c.comment FROM columns c JOIN data_objects o ON o.id = c.table_id "
+            "WHERE o.name = 'odd'")).all())
+    assert stored == {name: f"{name}|\\." for name in odd}
