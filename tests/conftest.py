@@ -68,6 +68,8 @@ def reset_settings() -> None:
     # Drop the references only: kombu keeps one pool per broker URL and options, reused when switching back.
     app._pool = None
     app.amqp._producer_pool = None
+    for cached in ("send_task_message", "_event_dispatcher"):  # built once, holding the first broker's objects
+        app.amqp.__dict__.pop(cached, None)
     if os.environ.get("REDIS_URL"):
         app.conf.update(celery_config())
 
