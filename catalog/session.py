@@ -34,13 +34,15 @@ def sqlalchemy_url(database_url: str) -> str:
 
 
 def get_engine() -> Engine:
-    url = get_settings().database_url
+    settings = get_settings()
+    url = settings.database_url
     if not url:
         raise CatalogNotConfigured("DATABASE_URL is not set")
     key = (os.getpid(), url)
     engine = _engines.get(key)
     if engine is None:
-        engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5,
+                               max_overflow=settings.catalog_max_connections - 5)
         _engines[key] = engine
     return engine
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     schema_batch_tables: int = Field(default=1000, ge=1)
     #: At most this many remote reads of one connection at a time, over all workers (protects a warehouse).
     remote_reads_per_connection: int = Field(default=4, ge=1)
+    #: Catalog connections one process may hold at once. A running subtask holds up to three (its session, its
+    #: claim, a read slot), so a `--pool threads` worker needs about three per thread; idle ones beyond five close.
+    catalog_max_connections: int = Field(default=40, ge=5)
     #: A worker's kept platform session unused for longer than this is closed, not reused.
     remote_session_max_idle_seconds: float = Field(default=60.0, ge=0)
     #: Redis broker only: an unacknowledged task of a killed worker is redelivered after this (kombu looks for
