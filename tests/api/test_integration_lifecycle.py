@@ -5,12 +5,11 @@ createError and disabled."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from catalog.session import session_factory, session_scope
 from models import Integration
@@ -26,28 +25,29 @@ ALL_STATUSES = {"creating", "enabled", "recurringValidationError", "editing", "e
 
 
 class StatusRecorder:
-    """Every status any integration is seen in, polled from the catalog while the requests run."""
+    """Every status any integration is written with while the requests run, recorded by a trigger in the
+    catalog (a poller could miss a status that lasted less than its period on a loaded machine)."""
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            with session_scope() as session:
-                self.seen.update(session.scalars(select(Integration.status)))
-            self._stop.wait(0.01)
 
     def __enter__(self) -> StatusRecorder:
-        self._thread.start()
+        with session_scope() as session:
+            session.execute(text("CREATE TABLE test_integration_statuses (status text NOT NULL)"))
+            session.execute(text("""
+                CREATE FUNCTION test_record_integration_status() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO test_integration_statuses VALUES (NEW.status); RETURN NEW; END $$"""))
+            session.execute(text("""
+                CREATE TRIGGER test_record_integration_status AFTER INSERT OR UPDATE OF status ON integrations
+                FOR EACH ROW EXECUTE FUNCTION test_record_integration_status()"""))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
         with session_scope() as session:
-            self.seen.update(session.scalars(select(Integration.status)))
+            self.seen.update(session.scalars(text("SELECT DISTINCT status FROM test_integration_statuses")))
+            session.execute(text("DROP TRIGGER test_record_integration_status ON integrations"))
+            session.execute(text("DROP FUNCTION test_record_integration_status()"))
+            session.execute(text("DROP TABLE test_integration_statuses"))
 
 
 @pytest.fixture
