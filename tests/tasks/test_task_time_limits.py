@@ -18,6 +18,7 @@ from catalog.session import session_factory
 from services.crawl.jobs import start_crawl
 from tests.support.pipeline import register_source, wait_for_job
 from tests.support.silent_proxy import silent_proxy
+from tests.support.sole_worker import sole_worker
 from workers.process import WorkerProcess
 
 pytestmark = pytest.mark.usefixtures("catalog", "redis_env")
@@ -31,14 +32,8 @@ def limited_worker(catalog_url: str, worker: WorkerProcess, tmp_path: Path) -> I
     as not, both waiting on the same queues."""
     env = dict(os.environ, OBJECTSYNC_TASK_SOFT_TIME_LIMIT_SECONDS=str(SOFT_LIMIT),
                OBJECTSYNC_TASK_TIME_LIMIT_SECONDS=str(SOFT_LIMIT + 3), OBJECTSYNC_REMOTE_TIMEOUT_SECONDS="120")
-    worker.stop()
-    process = WorkerProcess(env, tmp_path / "worker.log")
-    try:
-        process.start()
+    with sole_worker(worker, env, tmp_path / "worker.log") as process:
         yield process
-    finally:
-        process.stop()
-        worker.start(timeout=120)
 
 
 def test_every_task_keeps_the_configured_limits() -> None:

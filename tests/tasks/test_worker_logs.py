@@ -12,6 +12,7 @@ import pytest
 
 from services.enqueue import DELIVER_WEBHOOKS, RELAY_EVENTS, send_now
 from tests.support.pipeline import crawl, register_source, run_sql, wait_until
+from tests.support.sole_worker import sole_worker
 from workers.process import WorkerProcess
 
 pytestmark = pytest.mark.usefixtures("catalog")
@@ -20,14 +21,9 @@ pytestmark = pytest.mark.usefixtures("catalog")
 @pytest.fixture
 def json_worker(worker: WorkerProcess, tmp_path: Path) -> Iterator[WorkerProcess]:
     """The only worker while the test runs (the session's is stopped meanwhile), logging JSON."""
-    worker.stop()
-    process = WorkerProcess({**os.environ, "OBJECTSYNC_LOG_FORMAT": "json"}, tmp_path / "worker.log", name="json")
-    try:
-        process.start()
+    with sole_worker(worker, {**os.environ, "OBJECTSYNC_LOG_FORMAT": "json"}, tmp_path / "worker.log",
+                     name="json") as process:
         yield process
-    finally:
-        process.stop()
-        worker.start(timeout=120)
 
 
 def log_lines(process: WorkerProcess) -> list[dict]:
