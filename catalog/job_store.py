@@ -56,6 +56,11 @@ class Subtask:
     full_read: bool = False  # read every column, whatever the change tokens say
     batch: Batch | None = None  # one name-range batch of a large schema
 
+    @property
+    def table_range(self) -> TableRange | None:
+        """The names of the batch's tables (None: the whole schema)."""
+        return self.batch.range if self.batch else None
+
 
 def lock_job(session: Session, job_id: int) -> Job | None:
     """The job row, locked until the transaction ends."""

@@ -103,13 +103,13 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
 
     with session_scope() as session:
         share_connection(session, task.connection_id)  # the lock order: see catalog/locks.py
-        lock_schema(session, task.connection_id, task.database, task.schema, task.batch.range if task.batch else None)
+        lock_schema(session, task.connection_id, task.database, task.schema, task.table_range)
         if lock_subtask_status(session, subtask_id) != SubtaskStatus.PENDING:
             return "duplicate", False
         schema_id, scope = _schema_scope(session, task)
         stored: dict[str, StoredTable] = {}
         if read and schema_id is not None:
-            stored = filters.stored_tables(load_tables(session, schema_id, task.batch.range if task.batch else None))
+            stored = filters.stored_tables(load_tables(session, schema_id, task.table_range))
             snapshot = _settle_tokens(task, filters, snapshot, stored)
         load_columns(session, stored, tables_needing_columns(stored, snapshot))
         if read and task.tables is not None:
@@ -121,7 +121,7 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         if schema_id is not None and not task.dry_run and not changes.is_empty:
             ids |= apply_schema_changes(session, changes, connection_id=task.connection_id, schema_id=schema_id,
                                         schema_path=scope.schema_path, stored=stored,
-                                        table_range=task.batch.range if task.batch else None)
+                                        table_range=task.table_range)
         status = SubtaskStatus.HELD if changes.guard else SubtaskStatus.SUCCEEDED
         events = list(changes.events)
         planned = [e.as_dict() for e in events] if task.dry_run else None
@@ -178,7 +178,7 @@ def _read_in_scope(task: Subtask, filters: ConnectionFilters,
         with open_connector(task.connection_id) as connector:
             if wanted is None:
                 snapshot = connector.read_schema_changes(task.database, task.schema, known,
-                                                         task.batch.range if task.batch else None)
+                                                         task.table_range)
             else:
                 snapshot = connector.read_schema(task.database, task.schema, wanted)
         return filters.snapshot(snapshot), time.monotonic() - started
