@@ -181,12 +181,10 @@ def _why_nothing_crawled(session: Session, job: CrawlJob, filters: ConnectionFil
     """Why the job will read nothing: no schema to crawl, or a table path that is filtered out or disabled.
     (A table missing on the platform is told by its subtask.) None when something is read, or when a database's
     listing failed (the job's errors say so)."""
-    if remote.failed_databases:
+    if remote.failed_databases or (wanted and len(job.scope) < 4):
         return None
     statuses = path_statuses(session, job.scope)
     if wanted:
-        if len(job.scope) < 4:
-            return None
         return path_filtered(job.scope, filters) or (None if job.include_disabled else path_disabled(job.scope,
                                                                                                    statuses))
     in_scope = sum(1 for database, schemas in remote.databases.items() for schema in schemas
