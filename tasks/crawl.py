@@ -60,18 +60,20 @@ def crawl_connection(self: PlanningTask, job_id: int) -> int:
 
 def _crawled_here(subtask_id: int) -> bool:
     """Run the subtask in this task; False when it raised (the caller then sends it as its own task)."""
-    structlog.contextvars.bind_contextvars(**subtask_log_context(subtask_id))
     try:
-        status, closed_job = run_crawl_schema(subtask_id)  # its events are relayed when they commit
+        _crawl_one_schema(subtask_id)
     except Exception:  # its own task retries it or records the failure, as for any subtask
         log.warning("schema crawl in the planning task failed; sending it as its own task", exc_info=True)
         return False
-    log.info("schema crawled", status=status, closedJob=closed_job)
     return True
 
 
 @app.task(name=CRAWL_SCHEMA, base=SchemaTask)
 def crawl_schema(subtask_id: int) -> str:
+    return _crawl_one_schema(subtask_id)
+
+
+def _crawl_one_schema(subtask_id: int) -> str:
     structlog.contextvars.bind_contextvars(**subtask_log_context(subtask_id))
     status, closed_job = run_crawl_schema(subtask_id)  # its events are relayed when they commit
     log.info("schema crawled", status=status, closedJob=closed_job)
