@@ -24,6 +24,9 @@ from domain.stored_state import StoredColumn, StoredContainer, StoredTable
 
 _TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_state, remote_kind, comment, owner, "
                   "fingerprint, revision, status_before_deletion, remote_id, change_token")
+#: A name range of a schema's children (start <= name < stop in code-point order; NULL leaves an end open).
+_IN_RANGE = """AND (%(start)s::text IS NULL OR name COLLATE "C" >= %(start)s::text)
+               AND (%(stop)s::text IS NULL OR name COLLATE "C" < %(stop)s::text)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,25 +84,29 @@ def schema_object_id(session: Session, path: Sequence[str]) -> int | None:
     return row[0] if row else None
 
 
-def load_change_tokens(session: Session, schema_id: int) -> dict[str, str]:
-    """The change token stored per table of the schema (tables without one are not listed)."""
+def load_change_tokens(session: Session, schema_id: int, table_range: TableRange | None = None) -> dict[str, str]:
+    """The change token stored per table of the schema, or of one name range of it (tables without one are not
+    listed)."""
     cur = raw_cursor(session)
-    cur.execute("SELECT name, change_token FROM data_objects WHERE parent_id = %s AND change_token IS NOT NULL",
-                (schema_id,))
+    cur.execute(
+        "SELECT name, change_token FROM data_objects WHERE parent_id = %(schema)s AND change_token IS NOT NULL "
+        + _IN_RANGE,
+        _range_params(schema_id, table_range),
+    )
     return dict(cur.fetchall())
 
 
 def load_tables(session: Session, schema_id: int, table_range: TableRange | None = None) -> dict[str, StoredTable]:
     """The schema's tables and views (of one name range only, when given)."""
-    within = table_range or TableRange()
     cur = raw_cursor(session)
-    cur.execute(
-        f"""SELECT {_TABLE_COLUMNS} FROM data_objects WHERE parent_id = %(schema)s
-              AND (%(start)s::text IS NULL OR name COLLATE "C" >= %(start)s::text)
-              AND (%(stop)s::text IS NULL OR name COLLATE "C" < %(stop)s::text)""",
-        {"schema": schema_id, "start": within.start, "stop": within.stop},
-    )
+    cur.execute(f"SELECT {_TABLE_COLUMNS} FROM data_objects WHERE parent_id = %(schema)s {_IN_RANGE}",
+                _range_params(schema_id, table_range))
     return {row[1]: StoredTable(*row) for row in cur.fetchall()}
+
+
+def _range_params(schema_id: int, table_range: TableRange | None) -> dict[str, Any]:
+    within = table_range or TableRange()
+    return {"schema": schema_id, "start": within.start, "stop": within.stop}
 
 
 def load_columns(session: Session, tables: Mapping[str, StoredTable], names: set[str]) -> None:

@@ -88,7 +88,10 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         if task is None or task.status != SubtaskStatus.PENDING:
             return (task.status if task else "missing"), False
         schema_id = schema_object_id(session, (task.connection_key, task.database, task.schema))
-        known = {} if task.full_read or schema_id is None else load_change_tokens(session, schema_id)
+        # The batch's own range only: a batch of a schema's first sync, run beside batches that already stored
+        # their tables, knows none of its own and reads them at once rather than listing tokens first.
+        known = ({} if task.full_read or schema_id is None
+                 else load_change_tokens(session, schema_id, task.table_range))
     filters = parse_filters(task.filters)
     # Both sides are filtered before the diff: a table outside the connection's filters is out of scope,
     # neither created nor marked deleted remotely (nor counted by the mass-deletion guard). A schema the
