@@ -310,7 +310,8 @@ class PostgresConnector(Connector):
         """
         with read_deadline(self.timeout + READ_DEADLINE_GRACE_SECONDS, lambda: [connection]) as expired:
             try:
-                return self._guarded(database, lambda: connection.execute(query, params).fetchall())
+                # Binary results: the columns' arrays decode several times faster than their text form.
+                return self._guarded(database, lambda: connection.execute(query, params, binary=True).fetchall())
             except RemoteUnavailable:
                 if not expired.is_set():
                     raise
