@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from catalog.locks import lock_outbox
 from catalog.session import raw_cursor
 from domain.change_types import PlannedEvent
+from domain.json_text import dumps
 from models import ChangeEvent
 
 NOTIFY_CHANNEL = "objectsync_events"
@@ -80,7 +81,7 @@ def write_events(
         copy.set_types(["int4", "uuid", "text", "text[]", "int8", "jsonb"])
         for position, e in enumerate(rows):  # the bulkId joins the payload here, not in SQL (no jsonb rewrite)
             copy.write_row((position, namespaced_event_id(e.event_id, namespace), e.type, list(e.path),
-                            ids.get(e.path), Jsonb({**e.payload, "bulkId": bulk_id})))
+                            ids.get(e.path), Jsonb({**e.payload, "bulkId": bulk_id}, dumps)))
     lock_outbox(session)
     cur.execute(
         """INSERT INTO change_events (event_id, type, connection_key, object_path, object_id, job_id, payload)

@@ -142,7 +142,9 @@ def _add_table(changes: SchemaChanges, table: RemoteTable, scope: SchemaScope) -
     changes.events.append(ev.planned(ev.OBJECT_CREATED, _path(scope, table.name), 1, {
         "kind": table.kind, "remoteKind": table.remote_kind, "status": status, "columns": len(table.columns),
         "comment": table.comment or None, "owner": table.owner or None,
-        "dictionary": [{"name": c.name, **_column_dict(c)} for c in table.columns],
+        # _column_dict's fields, spelt out: a first sync builds one entry per column of every table
+        "dictionary": [{"name": c.name, "ordinal": c.ordinal, "dataType": c.data_type, "nullable": c.nullable,
+                        "comment": c.comment or None} for c in table.columns],
     }))
 
 
@@ -284,7 +286,8 @@ def _unique_identities(columns: Iterable[_Column]) -> dict[str, _Column]:
 
 
 def _column_dict(column: RemoteColumn | StoredColumn) -> dict[str, Any]:
-    """Compared like the fingerprint compares them: an empty comment is no comment."""
+    """Compared like the fingerprint compares them: an empty comment is no comment. (Spelt out again in the
+    dictionary of object.created.)"""
     return {"ordinal": column.ordinal, "dataType": column.data_type, "nullable": column.nullable,
             "comment": column.comment or None}
 
