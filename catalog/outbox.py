@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -73,20 +73,20 @@ def write_events(
         found = cur.fetchone()
         bulk_id = str(found[0]) if found else None
     cur.execute(
-        """CREATE TEMP TABLE IF NOT EXISTS outbox_staging (
-               position int, event_id uuid, type text, object_path text[], object_id bigint, payload jsonb
+        """CREATE TEMP TABLE IF NOT EXISTS staged_events (
+               position int, event_id uuid, type text, object_path text[], object_id bigint, payload json
            ) ON COMMIT DELETE ROWS"""
     )
-    with cur.copy("COPY outbox_staging FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["int4", "uuid", "text", "text[]", "int8", "jsonb"])
-        for position, e in enumerate(rows):  # the bulkId joins the payload here, not in SQL (no jsonb rewrite)
+    with cur.copy("COPY staged_events FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["int4", "uuid", "text", "text[]", "int8", "json"])
+        for position, e in enumerate(rows):  # the bulkId joins the payload here, not in SQL (no rewrite in SQL)
             copy.write_row((position, namespaced_event_id(e.event_id, namespace), e.type, list(e.path),
-                            ids.get(e.path), Jsonb({**e.payload, "bulkId": bulk_id}, dumps)))
+                            ids.get(e.path), Json({**e.payload, "bulkId": bulk_id}, dumps)))
     lock_outbox(session)
     cur.execute(
         """INSERT INTO change_events (event_id, type, connection_key, object_path, object_id, job_id, payload)
            SELECT event_id, type, %s, object_path, object_id, %s, payload
-           FROM outbox_staging ORDER BY position
+           FROM staged_events ORDER BY position
            ON CONFLICT (event_id) DO NOTHING""",
         (connection_key, job_id),
     )

@@ -60,7 +60,8 @@ def raise_requests_for_job_events(session: Session, job_id: int, after_id: int,
         JOIN data_objects o ON o.id = e.object_id AND o.kind IN ('table', 'view')
                            AND o.effective_status = 'enabled' AND o.remote_state = 'present'
         WHERE e.id > :after AND e.job_id = :job
-          AND e.type IN ('column.added', 'column.deleted', 'column.type_changed') AND e.payload ? 'column'
+          AND e.type IN ('column.added', 'column.deleted', 'column.type_changed')
+          AND e.payload->>'column' IS NOT NULL
     """), {"after": after_id, "job": job_id}).all()
     asked = {table_id: addressed(table_id) for table_id in {t for _, t in candidates}}
     event_ids = [e for e, table_id in candidates if asked[table_id]]

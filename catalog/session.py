@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, CursorResult, Engine, Result, create_engin
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import Unavailable
+from domain.json_text import loads
 from settings import get_settings
 
 _engines: dict[tuple[int, str], Engine] = {}
@@ -42,7 +43,8 @@ def get_engine() -> Engine:
     engine = _engines.get(key)
     if engine is None:
         engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5,
-                               max_overflow=settings.catalog_max_connections - 5)
+                               max_overflow=settings.catalog_max_connections - 5,
+                               json_deserializer=loads)  # event payloads: a relay pass reads thousands
         _engines[key] = engine
     return engine
 

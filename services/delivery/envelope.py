@@ -7,12 +7,12 @@ the body with `content-type: application/cloudevents+json`, or binary mode, the 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from domain.change_types import event_type_name
+from domain.json_text import dumps
 from domain.paths import format_path, format_segment
 from models import ChangeEvent
 
@@ -52,7 +52,7 @@ def to_cloudevent(event: ChangeEvent) -> dict[str, Any]:
 
 def serialize(cloudevent: Any) -> str:
     """Compact, key-ordered JSON: the exact bytes that get signed and sent."""
-    return json.dumps(cloudevent, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+    return dumps(cloudevent, sort_keys=True).decode()
 
 
 def structured_message(cloudevent: dict[str, Any]) -> tuple[dict[str, str], str]:

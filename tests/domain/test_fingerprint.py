@@ -46,3 +46,25 @@ def test_json_of_texts_orjson_refuses_falls_back_to_escaped_json() -> None:
     assert dumps({"name": "ünïcode\t\x01"}) == json.dumps({"name": "ünïcode\t\x01"}, ensure_ascii=False,
                                                           separators=(",", ":")).encode()
     assert dumps({1: "integer keys"}) == b'{"1":"integer keys"}'
+
+
+def test_json_text_writes_what_the_standard_library_wrote() -> None:
+    import dataclasses
+    import uuid
+    from datetime import UTC, datetime
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    value = {"b": [1, 2.5, None, True], "a": {"z": "ünï\"code\n", "y": uuid.UUID(int=7)},
+             "when": datetime(2026, 11, 29, 12, 0, tzinfo=UTC), "point": Point(1), "big": 2**70}
+    for sort_keys in (False, True):
+        assert dumps(value, sort_keys=sort_keys) == json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys, default=str).encode()
+
+
+def test_json_text_reads_integers_beyond_64_bits() -> None:
+    from domain.json_text import loads
+
+    assert loads(b'{"n": 1180591620717411303424}') == {"n": 2**70}
