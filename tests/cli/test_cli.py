@@ -377,7 +377,7 @@ def test_events_label_by_type_and_start_at_an_id_or_a_time() -> None:
 
     lines = objectsync("events", "--since", str(first - 1), "--path", "lbl").stdout.splitlines()
     assert [line.split()[3:] for line in lines] == [
-        ["request.created", "lbl/db/s/t", "c:", "kind=column_deleted,", "requestId=7,", "status=pending"],
+        ["request.created", "lbl/db/s/t", "c:", "requestId=7,", "kind=column_deleted,", "status=pending"],
         ["data_source.disabled", "lbl/db/s/t", "kind=table,", "status=disabled"]]
     assert not any("added" in line for line in lines)
     prefixed = objectsync("events", "--since", str(first - 1), "--type", "objectsync.data_source.disabled")

@@ -59,8 +59,10 @@ def test_demo_runs_on_embedded_servers_and_reruns_cleanly(tmp_path: Path) -> Non
 
     first_sync = first.stdout.split("2. The source changes", 1)[0]
     assert first_sync.count("succeeded: 3 of 3 schemas succeeded") == 1
-    order_items = f"object.created           {SOURCE}/sales/Order Items  kind=table, owner=postgres, status=enabled"
-    assert order_items in first_sync
+    # the payload's fields in the order the diff wrote them
+    order_items = (f"object.created           {SOURCE}/sales/Order Items  kind=table, remoteKind=BASE TABLE, "
+                   "status=enabled, columns=")
+    assert order_items in first_sync and "owner=postgres" in first_sync.split(order_items, 1)[1].split("\n", 1)[0]
     assert f"object.created           {SOURCE}/sales/order_totals  kind=view" in first_sync
     assert "objectsync_demo_source/" in first_sync and "demo/objectsync/" not in first_sync, \
         "the catalog database is internal and never ingested"
