@@ -110,22 +110,29 @@ def _range_params(schema_id: int, table_range: TableRange | None) -> dict[str, A
 
 
 def load_columns(session: Session, tables: Mapping[str, StoredTable], names: set[str]) -> None:
-    """Fill in the dictionary of the named tables (those whose fingerprint changed)."""
+    """Fill in the dictionary of the named tables (those whose fingerprint changed). Each column gets a handle
+    for the changes to name it by, unique among the columns loaded (`column_keys` maps handles back)."""
     if not names:
         return
     by_id = {tables[n].id: tables[n] for n in names}
     columns: dict[int, dict[str, StoredColumn]] = {table_id: {} for table_id in by_id}
     cur = raw_cursor(session)
     cur.execute(
-        "SELECT table_id, id, name, ordinal, data_type, nullable, comment, tags, remote_id FROM columns "
+        "SELECT table_id, name, ordinal, data_type, nullable, comment, tags, remote_id FROM columns "
         "WHERE table_id = ANY(%s)",
         (list(by_id),),
     )
-    for table_id, id_, name, ordinal, data_type, nullable, comment, tags, remote_id in cur.fetchall():
-        columns[table_id][name] = StoredColumn(id_, name, ordinal, data_type, nullable, comment, tuple(tags or ()),
-                                               remote_id)
+    for handle, (table_id, name, ordinal, data_type, nullable, comment, tags, remote_id) in enumerate(
+            cur.fetchall(), start=1):
+        columns[table_id][name] = StoredColumn(handle, name, ordinal, data_type, nullable, comment,
+                                               tuple(tags or ()), remote_id)
     for table_id, table in by_id.items():
         table.columns = columns[table_id]
+
+
+def column_keys(tables: Mapping[str, StoredTable]) -> dict[int, tuple[int, str]]:
+    """(table id, name) of each loaded column, by its handle."""
+    return {c.id: (t.id, c.name) for t in tables.values() if t.columns for c in t.columns.values()}
 
 
 def load_containers(session: Session, connection_id: int) -> dict[tuple[str, ...], StoredContainer]:
@@ -148,10 +155,15 @@ def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection
     ids = {(*schema_path, name): t.id for name, t in stored.items()}
     ids.update(_insert_tables(cur, changes, connection_id, schema_id, schema_path))
     _update_objects(cur, [(u.id, u.values) for u in changes.table_updates])
-    if changes.column_deletes:
-        cur.execute("DELETE FROM columns WHERE id = ANY(%s)", (changes.column_deletes,))
-    if changes.column_updates:
-        _update_columns(cur, changes)
+    if changes.column_deletes or changes.column_updates:
+        keys = column_keys(stored)
+        deleted = [keys[handle] for handle in changes.column_deletes]
+        if deleted:
+            cur.execute("DELETE FROM columns c USING unnest(%s::bigint[], %s::text[]) AS d(table_id, name) "
+                        "WHERE c.table_id = d.table_id AND c.name = d.name",
+                        ([t for t, _ in deleted], [n for _, n in deleted]))
+        if changes.column_updates:
+            _update_columns(cur, changes, keys)
     if changes.new_tables or changes.column_inserts:
         table_ids = {path[-1]: id_ for path, id_ in ids.items()}
         with cur.copy("COPY columns (table_id, name, ordinal, data_type, nullable, comment, tags, remote_id) "
@@ -161,19 +173,30 @@ def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection
     return ids
 
 
-def _update_columns(cur: Cursor[Any], changes: SchemaChanges) -> None:
-    """Update columns in place, so a renamed one keeps its row (id, tags). Renamed columns first take a name no
-    column can have (a renamed table never holds two columns of one name, not even while names are swapped), then
-    their new one; new columns are inserted after this, so one may take a name a rename freed."""
-    renamed = [u.id for u in changes.column_updates if u.renamed_from is not None]
+def _update_columns(cur: Cursor[Any], changes: SchemaChanges, keys: Mapping[int, tuple[int, str]]) -> None:
+    """Update columns in place, so a renamed one keeps its row (tags). Renamed columns first take a name no column
+    can have (a renamed table never holds two columns of one name, not even while names are swapped), then their
+    new one; new columns are inserted after this, so one may take a name a rename freed."""
+    renamed = [keys[u.id] for u in changes.column_updates if u.renamed_from is not None]
     if renamed:
-        cur.execute("UPDATE columns SET name = chr(1) || 'renaming ' || id WHERE id = ANY(%s)", (renamed,))
+        cur.execute("UPDATE columns c SET name = %s || c.name "
+                    "FROM unnest(%s::bigint[], %s::text[]) AS r(table_id, name) "
+                    "WHERE c.table_id = r.table_id AND c.name = r.name",
+                    (_RENAMING, [t for t, _ in renamed], [n for _, n in renamed]))
+    rows = []
+    for u in changes.column_updates:
+        table_id, name = keys[u.id]
+        rows.append((u.column.name, u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment,
+                     list(u.tags), u.column.remote_id, table_id, _RENAMING + name if u.renamed_from else name))
     cur.executemany(
         """UPDATE columns SET name = %s, ordinal = %s, data_type = %s, nullable = %s, comment = %s, tags = %s,
-                  remote_id = %s, updated_at = now() WHERE id = %s""",
-        [(u.column.name, u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment, list(u.tags),
-          u.column.remote_id, u.id) for u in changes.column_updates],
+                  remote_id = %s, updated_at = now() WHERE table_id = %s AND name = %s""",
+        rows,
     )
+
+
+#: The prefix a renamed column's name takes while names move (no platform's column name starts with U+0001).
+_RENAMING = "\x01renaming "
 
 
 #: COPY's text format: these characters of a value are written as escapes (PostgreSQL text never holds NUL).

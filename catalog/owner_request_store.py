@@ -148,8 +148,8 @@ def remove_column_tag(session: Session, table_id: int, column: str, tag: str) ->
     """Drop `tag` from a column; its tags before and after (None when the column is gone)."""
     tagged = session.execute(text("""
         UPDATE columns c SET tags = array_remove(c.tags, :tag), updated_at = now()
-        FROM (SELECT id, tags FROM columns WHERE table_id = :t AND name = :n FOR UPDATE) old
-        WHERE c.id = old.id RETURNING old.tags, c.tags
+        FROM (SELECT table_id, name, tags FROM columns WHERE table_id = :t AND name = :n FOR UPDATE) old
+        WHERE c.table_id = old.table_id AND c.name = old.name RETURNING old.tags, c.tags
     """), {"tag": tag, "t": table_id, "n": column}).first()
     return None if tagged is None else (list(tagged[0]), list(tagged[1]))
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class StoredColumn:
+    #: The handle the changes name this column by (the catalog's loader numbers the columns it loads).
     id: int
     name: str
     ordinal: int

@@ -62,8 +62,12 @@ def test_a_renamed_column_keeps_its_row_tags_owners_and_requests(source_db: str)
 
     after = columns_of(path)
     assert set(after) == {"id", "email_address", "phone", "cell"}
-    assert (after["email_address"].id, after["email_address"].tags) == (before["email"].id, ["PII"])
-    assert (after["cell"].id, after["cell"].tags) == (before["mobile"].id, ["New"])
+    # the same rows, updated in place: a row inserted by this crawl would have been first seen now
+    assert (after["email_address"].first_seen_at, after["email_address"].tags) == (before["email"].first_seen_at,
+                                                                                    ["PII"])
+    assert (after["cell"].first_seen_at, after["cell"].tags) == (before["mobile"].first_seen_at, ["New"])
+    assert after["phone"].updated_at == before["phone"].updated_at  # untouched
+    assert after["cell"].updated_at > before["mobile"].updated_at
     assert after["email_address"].remote_id == before["email"].remote_id == "2"
     with session_scope() as session:
         assert data_owners_of(session, table_id) == [ana]
