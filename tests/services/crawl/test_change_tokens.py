@@ -128,3 +128,23 @@ def test_names_and_comments_with_copy_escapes_are_stored_as_read(source_db: str)
             "SELECT c.name, c.comment FROM columns c JOIN data_objects o ON o.id = c.table_id "
             "WHERE o.name = 'odd'")).all())
     assert stored == {name: f"{name}|\\." for name in odd}
+
+
+def test_fingerprints_of_an_older_encoding_are_relearnt_silently_on_a_full_read(source_db: str) -> None:
+    """A catalog upgraded across a change of the fingerprint's encoding: each table's dictionary is loaded once,
+    found unchanged and the new digest stored, with no event and no new revision."""
+    db = source_db.rsplit("/", 1)[1]
+    run_sql(source_db, "CREATE SCHEMA s", "CREATE TABLE s.orders (id int NOT NULL, note text)",
+            "COMMENT ON COLUMN s.orders.note IS 'free text'")
+    register_source("pg", source_db)
+    crawl_here()
+    path = ["pg", db, "s", "orders"]
+    with session_factory()() as session:
+        fingerprint, revision = session.execute(select(DataObject.fingerprint, DataObject.revision)
+                                                .where(DataObject.path == path)).one()
+    with session_scope() as session:
+        session.execute(update(DataObject).where(DataObject.path == path).values(fingerprint="an-older-digest"))
+    assert crawl_here(full_read=True) == []
+    with session_factory()() as session:
+        assert session.execute(select(DataObject.fingerprint, DataObject.revision)
+                               .where(DataObject.path == path)).one() == (fingerprint, revision)
