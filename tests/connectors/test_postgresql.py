@@ -495,3 +495,17 @@ def test_change_token_moves_with_every_column_change_and_only_then(source_db: st
         assert all(moved[n] != tokens[n] for n in "abcde")
         assert connector.read_schema_changes(database, "tok", {}).tables == connector.read_schema(
             database, "tok").tables  # nothing known: everything read
+
+
+def test_change_token_covers_typmods_swapped_names_and_tables_without_columns(source_db: str) -> None:
+    database = database_name(source_db)
+    run(source_db, "CREATE SCHEMA tok2", "CREATE TABLE tok2.v (code varchar(10))",
+        "CREATE TABLE tok2.s (a integer, b integer)", "CREATE TABLE tok2.empty ()", "CREATE TABLE tok2.void ()")
+    with connector_for(source_db) as connector:
+        tokens = {t.name: t.change_token for t in connector.read_schema(database, "tok2").tables}
+        assert tokens["empty"] == tokens["void"] and tokens["empty"]  # no columns: a token all the same
+        run(source_db, "ALTER TABLE tok2.v ALTER COLUMN code TYPE varchar(20)",
+            "ALTER TABLE tok2.s RENAME COLUMN a TO tmp", "ALTER TABLE tok2.s RENAME COLUMN b TO a",
+            "ALTER TABLE tok2.s RENAME COLUMN tmp TO b", "ALTER TABLE tok2.void ADD COLUMN x int")
+        moved = {t.name: t.change_token for t in connector.read_schema_changes(database, "tok2", tokens).tables}
+        assert {n for n in tokens if moved[n] != tokens[n]} == {"v", "s", "void"}
