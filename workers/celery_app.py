@@ -3,9 +3,16 @@
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, celeryd_init, task_prerun, worker_process_init
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    celeryd_init,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+)
 
-from services.enqueue import install_sender
+from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, install_sender
 from workers.config import celery_config
 
 TASK_MODULES = ["tasks.crawl", "tasks.schedule", "tasks.status_propagation", "tasks.validation", "tasks.delivery",
@@ -56,6 +63,16 @@ def _fresh_log_context(**_: Any) -> None:
     import structlog
 
     structlog.contextvars.clear_contextvars()
+
+
+@task_postrun.connect
+def _release_crawl_memory(task: Any = None, **_: Any) -> None:
+    """A crawl's snapshot and events are gone when its task returns: hand their pages back to the system, so a
+    worker process's resident size does not stay at its largest schema's peak."""
+    if task is not None and task.name in (CRAWL_SCHEMA, CRAWL_CONNECTION):
+        from workers.memory_release import release_freed_memory
+
+        release_freed_memory()
 
 
 @worker_process_init.connect
