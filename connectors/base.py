@@ -117,9 +117,10 @@ class Connector(ABC):
             return snapshot
         return replace(snapshot, tables=tuple(t for t in snapshot.tables if table_range.holds(t.name)))
 
-    def list_table_names(self, database: str, schema: str) -> list[str] | None:
-        """The schema's table and view names, if the platform lists them cheaply (a large schema is then crawled
-        in name-range batches); None reads the schema as one."""
+    def list_table_names(self, database: str, schemas: Collection[str]) -> dict[str, list[str]] | None:
+        """The table and view names of each named schema of the database, if the platform lists them cheaply (a
+        large schema is then crawled in name-range batches); None, or a schema left out (missing, or not to be
+        looked into), reads that schema as one."""
         return None
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -210,9 +210,11 @@ class PostgresConnector(Connector):
             )
         return int(namespace)
 
-    def list_table_names(self, database: str, schema: str) -> list[str] | None:
-        return [row[0] for row in self._fetch(database, queries.TABLE_NAMES_IN_SCHEMA,
-                                              {"namespace": self._namespace(database, schema)})]
+    def list_table_names(self, database: str, schemas: Collection[str]) -> dict[str, list[str]] | None:
+        names: dict[str, list[str]] = {}
+        for schema, table in self._fetch(database, queries.TABLE_NAMES_IN_SCHEMAS, {"schemas": list(schemas)}):
+            names.setdefault(schema, []).append(table)
+        return names
 
     def _tables(self, database: str, namespace: int, tables: Collection[str] | None,
                 bounds: Mapping[str, str | None] | None = None) -> tuple[RemoteTable, ...]:

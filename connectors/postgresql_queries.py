@@ -118,7 +118,14 @@ _IN_RANGE: LiteralString = """
 
 TABLES_IN_SCHEMA: LiteralString = _TABLES_WITH_COLUMNS + _IN_RANGE + " ORDER BY c.relname"
 
-TABLE_NAMES_IN_SCHEMA: LiteralString = "SELECT c.relname::text FROM pg_catalog.pg_class c" + _IN_SCHEMA
+#: The table and view names of the named schemas the user may look into, in one pass over pg_class (which has no
+#: index on relnamespace: one query per schema scanned all of it once per schema).
+TABLE_NAMES_IN_SCHEMAS: LiteralString = """
+    SELECT n.nspname::text, c.relname::text
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s::text[]) AND has_schema_privilege(n.oid, 'USAGE')
+      AND c.relkind IN ('r', 'p', 'f', 'v', 'm') AND NOT c.relispartition
+"""
 
 NAMED_TABLES_IN_SCHEMA: LiteralString = (
     _TABLES_WITH_COLUMNS + " AND c.relname = ANY(%(tables)s::name[]) ORDER BY c.relname"

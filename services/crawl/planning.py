@@ -196,21 +196,23 @@ def _why_nothing_crawled(session: Session, job: CrawlJob, filters: ConnectionFil
 def _table_names(connector: Connector, job: CrawlJob, remote: RemoteHierarchy,
                  filters: ConnectionFilters) -> dict[tuple[str, str], list[str]]:
     """The tables each schema in the job's scope lists now, where the platform lists them cheaply (to split a
-    large schema into batches); a schema whose listing fails is read as one."""
+    large schema into batches); one listing per database. The schemas of a database whose listing fails, and
+    any schema it leaves out, are read as one."""
     if len(job.scope) > 3:
         return {}
     names: dict[tuple[str, str], list[str]] = {}
     for database, schemas in remote.databases.items():
-        for schema in schemas:
-            if (job.connection_key, database, schema)[: len(job.scope)] != job.scope:
-                continue
-            try:
-                listed = connector.list_table_names(database, schema)
-            except ConnectorError:
-                continue
-            if listed is None:
-                return {}
-            names[(database, schema)] = [n for n in listed if filters.tables.keeps(n)]
+        in_scope = [s for s in schemas if (job.connection_key, database, s)[: len(job.scope)] == job.scope]
+        if not in_scope:
+            continue
+        try:
+            listed = connector.list_table_names(database, in_scope)
+        except ConnectorError:
+            continue
+        if listed is None:
+            return {}
+        names |= {(database, schema): [n for n in tables if filters.tables.keeps(n)]
+                  for schema, tables in listed.items() if schema in in_scope}
     return names
 
 

@@ -463,6 +463,21 @@ def test_wide_schema_with_unique_column_names(source_db: str) -> None:
     assert [c.name for c in tables["t00002"].columns] == ["t00002_c001", "t00002_c002"]
 
 
+def test_table_names_of_several_schemas_in_one_listing(source_db: str, role: str) -> None:
+    """For batch planning: one pass over pg_class whatever the number of schemas; a schema missing or not to be
+    looked into is left out (and read as one, where its read says why)."""
+    run(source_db, "CREATE SCHEMA a", "CREATE SCHEMA b", "CREATE SCHEMA closed", "CREATE SCHEMA \"Odd.Name\"",
+        "CREATE TABLE a.t1 (id int)", "CREATE VIEW a.v1 AS SELECT 1 AS one", "CREATE TABLE b.t2 (id int)",
+        "CREATE TABLE b.p (id int, at date) PARTITION BY RANGE (at)",
+        "CREATE TABLE b.p_2024 PARTITION OF b.p FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+        "CREATE TABLE closed.secret (id int)", "CREATE TABLE \"Odd.Name\".\"T 1\" (id int)",
+        f'GRANT USAGE ON SCHEMA a, b, "Odd.Name" TO "{role}"')
+    with connector_for(source_db, username=role) as connector:
+        listed = connector.list_table_names(database_name(source_db), ["a", "b", "closed", "Odd.Name", "nowhere"])
+    assert {schema: sorted(names) for schema, names in (listed or {}).items()} == {
+        "a": ["t1", "v1"], "b": ["p", "t2"], "Odd.Name": ["T 1"]}  # partitions belong to their parent
+
+
 # -- change tokens ------------------------------------------------------------------------------------------
 
 
