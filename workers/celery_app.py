@@ -9,6 +9,7 @@ from celery.signals import (
     celeryd_init,
     task_postrun,
     task_prerun,
+    worker_init,
     worker_process_init,
 )
 
@@ -63,6 +64,16 @@ def _fresh_log_context(**_: Any) -> None:
     import structlog
 
     structlog.contextvars.clear_contextvars()
+
+
+@worker_init.connect
+def _freeze_imported_objects(**_: Any) -> None:
+    """Before the pool forks: what the worker imported moves out of the collector's reach, so collections in a
+    pool process never write to those shared pages (each write copies a page into that process alone)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 @task_postrun.connect

@@ -1,4 +1,5 @@
-"""After a crawl task, a worker process hands the memory the crawl freed back to the system (glibc)."""
+"""Worker memory: after a crawl task a pool process hands what the crawl freed back to the system (glibc), and
+the collector never touches the objects the pool processes share with the main process."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import pytest
 
 from workers.memory_release import release_freed_memory
 
-pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+glibc_only = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
 
 
+@glibc_only
 def test_freed_heap_pages_go_back_to_the_system() -> None:
     process = psutil.Process()
     blocks = [bytearray(64 * 1024) for _ in range(3000)]  # ~190 MiB below the mmap threshold: heap pages
@@ -22,3 +24,16 @@ def test_freed_heap_pages_go_back_to_the_system() -> None:
     after = process.memory_info().rss
     assert before - after > 100 * 2**20, (before, after)
     assert len(keep) == 64 * 1024
+
+
+def test_the_worker_freezes_what_it_imported_before_the_pool_forks() -> None:
+    import gc
+
+    from workers.celery_app import _freeze_imported_objects
+
+    before = gc.get_freeze_count()
+    try:
+        _freeze_imported_objects()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
