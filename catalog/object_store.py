@@ -187,7 +187,8 @@ def _update_columns(cur: Cursor[Any], changes: SchemaChanges, keys: Mapping[int,
     for u in changes.column_updates:
         table_id, name = keys[u.id]
         rows.append((u.column.name, u.column.ordinal, u.column.data_type, u.column.nullable, u.column.comment,
-                     list(u.tags), u.column.remote_id, table_id, _RENAMING + name if u.renamed_from else name))
+                     list(u.tags), u.column.remote_id, table_id,
+                     name if u.renamed_from is None else _RENAMING + name))
     cur.executemany(
         """UPDATE columns SET name = %s, ordinal = %s, data_type = %s, nullable = %s, comment = %s, tags = %s,
                   remote_id = %s, updated_at = now() WHERE table_id = %s AND name = %s""",

@@ -79,7 +79,7 @@ def write_events(
     )
     with cur.copy("COPY staged_events FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["int4", "uuid", "text", "text[]", "int8", "json"])
-        for position, e in enumerate(rows):  # the bulkId joins the payload here, not in SQL (no rewrite in SQL)
+        for position, e in enumerate(rows):  # the bulkId joins the payload here: SQL never rewrites it
             copy.write_row((position, namespaced_event_id(e.event_id, namespace), e.type, list(e.path),
                             ids.get(e.path), Json({**e.payload, "bulkId": bulk_id}, dumps)))
     lock_outbox(session)
