@@ -106,14 +106,8 @@ def columns_fingerprint(columns: tuple[RemoteColumn, ...] | list[RemoteColumn]) 
     it yet loads the dictionary once and learns it. (A catalog holding digests of another encoding loads each
     table's dictionary once, finds it unchanged and stores the new digest.)
     """
-    ordered = columns if _in_ordinal_order(columns) else sorted(columns, key=lambda c: c.ordinal)
     fields = [
-        (c.name, c.ordinal, c.data_type, c.nullable, c.comment or "") if c.remote_id is None
-        else (c.name, c.ordinal, c.data_type, c.nullable, c.comment or "", c.remote_id)
-        for c in ordered
+        (c.name, c.ordinal, c.data_type, c.nullable, c.comment or "", *(() if c.remote_id is None else (c.remote_id,)))
+        for c in sorted(columns, key=lambda c: c.ordinal)
     ]
     return hashlib.blake2b(dumps(fields), digest_size=16).hexdigest()
-
-
-def _in_ordinal_order(columns: tuple[RemoteColumn, ...] | list[RemoteColumn]) -> bool:
-    return all(a.ordinal < b.ordinal for a, b in zip(columns, columns[1:], strict=False))
