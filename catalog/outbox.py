@@ -48,6 +48,13 @@ def renew_event_namespace(session: Session, connection_id: int) -> None:
         (connection_id,))
 
 
+#: The connection's event namespace (0 without the connection), and whether the outbox compresses payloads with lz4.
+_NAMESPACE_AND_COMPRESSION = """
+    SELECT coalesce((SELECT event_namespace FROM connections WHERE key = %s), 0),
+           (SELECT attcompression = 'l' FROM pg_attribute
+            WHERE attrelid = 'change_events'::regclass AND attname = 'payload')"""
+
+
 def write_events(
     session: Session,
     connection_key: str,
@@ -64,14 +71,15 @@ def write_events(
         return 0
     ids = object_ids or {}
     cur = raw_cursor(session)
-    cur.execute("SELECT event_namespace FROM connections WHERE key = %s", (connection_key,))
-    row = cur.fetchone()
-    namespace = row[0] if row else 0
+    cur.execute(_NAMESPACE_AND_COMPRESSION, (connection_key,))
+    namespace, lz4 = cur.fetchone()  # type: ignore[misc]  # a SELECT without FROM returns one row
     bulk_id = None
     if job_id is not None:
         cur.execute("SELECT bulk_id FROM jobs WHERE id = %s", (job_id,))
         found = cur.fetchone()
         bulk_id = str(found[0]) if found else None
+    if lz4:  # staged payloads are compressed once, as the outbox keeps them (INSERT … SELECT copies them as they are)
+        cur.execute("SET LOCAL default_toast_compression = lz4")
     cur.execute(
         """CREATE TEMP TABLE IF NOT EXISTS staged_events (
                position int, event_id uuid, type text, object_path text[], object_id bigint, payload json

@@ -26,7 +26,8 @@ class ChangeEvent(Base):
     object_path: Mapped[list[str]] = mapped_column(ARRAY(Text))
     object_id: Mapped[int | None] = mapped_column(BigInteger)
     job_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    #: json, not jsonb: passed on as written, never queried beyond one key (migration 0016).
+    #: json, not jsonb: passed on as written, never queried beyond one key (migration 0016); lz4-compressed where the
+    #: server has it (migration 0018).
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
