@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg import Cursor
 from sqlalchemy.orm import Session
 
+from catalog.column_copy import copy_new_columns
 from catalog.connection_tags import refresh_connection_tags
 from catalog.session import raw_cursor
 from domain.hierarchy_diff import HierarchyChanges
@@ -19,7 +20,7 @@ from domain.nothing_crawled import PathStatus
 from domain.paths import ObjectKind
 from domain.schema_batches import TableRange
 from domain.schema_diff import SchemaChanges
-from domain.snapshot import RemoteColumn, RemoteTable
+from domain.snapshot import RemoteTable
 from domain.stored_state import StoredColumn, StoredContainer, StoredTable
 
 _TABLE_COLUMNS = ("id, name, kind, status_setting, effective_status, remote_state, remote_kind, comment, owner, "
@@ -166,9 +167,7 @@ def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection
             _update_columns(cur, changes, keys)
     if changes.new_tables or changes.column_inserts:
         table_ids = {path[-1]: id_ for path, id_ in ids.items()}
-        with cur.copy("COPY columns (table_id, name, ordinal, data_type, nullable, comment, tags, remote_id) "
-                      "FROM STDIN") as copy:
-            copy.write(_column_rows(table_ids, changes.inserted_columns()))
+        copy_new_columns(cur, table_ids, changes)
     refresh_connection_tags(session, connection_id, schema_id=schema_id, table_range=table_range)
     return ids
 
@@ -198,32 +197,6 @@ def _update_columns(cur: Cursor[Any], changes: SchemaChanges, keys: Mapping[int,
 
 #: The prefix a renamed column's name takes while names move (no platform's column name starts with U+0001).
 _RENAMING = "\x01renaming "
-
-
-#: COPY's text format: these characters of a value are written as escapes (PostgreSQL text never holds NUL).
-_COPY_NULL = "\\N"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: str) -> str:
-    return value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
-
-
-def _copy_array(values: Sequence[str]) -> str:
-    """A text[] literal, as a COPY text field."""
-    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
-    return _copy_text("{" + ",".join(quoted) + "}")
-
-
-def _column_rows(table_ids: Mapping[str, int], columns: Iterable[tuple[str, RemoteColumn, Sequence[str]]]) -> bytes:
-    """The columns to insert as one COPY text-format buffer: several times cheaper to build than binary rows
-    written one by one, and the largest part of a first sync's work in this process."""
-    return "".join([
-        f"{table_ids[table_name]}\t{_copy_text(c.name)}\t{c.ordinal}\t{_copy_text(c.data_type)}\t"
-        f"{'t' if c.nullable else 'f'}\t{_COPY_NULL if c.comment is None else _copy_text(c.comment)}\t"
-        f"{_copy_array(tags) if tags else '{}'}\t{_COPY_NULL if c.remote_id is None else _copy_text(c.remote_id)}\n"
-        for table_name, c, tags in columns
-    ]).encode()
 
 
 def _insert_tables(cur: Cursor[Any], changes: SchemaChanges, connection_id: int, schema_id: int,

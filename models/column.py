@@ -20,7 +20,7 @@ class Column(Base):
     data_type: Mapped[str] = mapped_column(Text)
     nullable: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
-    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     #: The platform's identity of the column in its table, kept across a rename (PostgreSQL attnum, SQL Server
     #: column_id); NULL where the platform has none.
     remote_id: Mapped[str | None] = mapped_column(Text)

@@ -1,30 +1,46 @@
-"""The columns a crawl inserts travel as one COPY text-format buffer: every value arrives as it was."""
+"""The columns a crawl inserts travel by binary COPY: every value arrives as it was, tags included."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from catalog.object_store import _column_rows
+import pytest
+from psycopg import Cursor
+
+from catalog.column_copy import copy_new_columns
 from catalog.session import raw_cursor, session_scope
-from domain.snapshot import RemoteColumn
+from domain.schema_diff import ColumnInsert, NewTable, SchemaChanges
+from domain.snapshot import RemoteColumn, RemoteTable
 
 pytestmark = pytest.mark.usefixtures("catalog")
 
-ODD = ["tab\there", "new\nline", "back\\slash", "\\N", "cr\rhere", 'quote"d', "comma,{brace}", "ünïcode", "\\."]
+ODD = ["tab\there", "new\nline", "back\\slash", "\\N", "cr\rhere", 'quote"d', "comma,{brace}", "ünïcode", "\\.",
+       "\x01control", "emoji 🧊"]
 
 
-def test_odd_names_comments_and_tags_survive_the_copy_buffer() -> None:
-    rows = [("t", RemoteColumn(name, ordinal, "text", ordinal % 2 == 0, name if ordinal % 3 else None,
-                               remote_id=name if ordinal % 2 else None), tuple(ODD[: ordinal % 4]))
+def _columns() -> list[RemoteColumn]:
+    return [RemoteColumn(name, ordinal, f"type {name}", ordinal % 2 == 0, name if ordinal % 3 else None,
+                         remote_id=name if ordinal % 2 else None)
             for ordinal, name in enumerate(ODD, start=1)]
-    with session_scope() as session:
+
+
+def _stored(cur: Cursor[Any], table_id: int) -> list[tuple[Any, ...]]:
+    cur.execute("SELECT name, ordinal, data_type, nullable, comment, tags, remote_id FROM columns "
+                "WHERE table_id = %s ORDER BY ordinal", (table_id,))
+    return cur.fetchall()
+
+
+def test_odd_names_comments_and_tags_survive_the_copy() -> None:
+    columns = _columns()
+    changes = SchemaChanges(
+        new_tables=[NewTable(RemoteTable("new", "table", tuple(columns)), "inherit", "enabled")],
+        column_inserts=[ColumnInsert("stored", c, tuple(ODD[: c.ordinal % 4])) for c in columns],
+    )
+    with session_scope() as session:  # rolled back below: no data object owns these ids (columns have no FK)
         cur = raw_cursor(session)
-        cur.execute("CREATE TEMP TABLE copied (table_id bigint, name text, ordinal int, data_type text, "
-                    "nullable bool, comment text, tags text[], remote_id text)")
-        with cur.copy("COPY copied FROM STDIN") as copy:
-            copy.write(_column_rows({"t": 7}, rows))
-        cur.execute("SELECT table_id, name, ordinal, data_type, nullable, comment, tags, remote_id FROM copied "
-                    "ORDER BY ordinal")
-        copied = cur.fetchall()
-    assert copied == [(7, c.name, c.ordinal, c.data_type, c.nullable, c.comment, list(tags), c.remote_id)
-                      for _, c, tags in rows]
+        copy_new_columns(cur, {"new": -7, "stored": -8}, changes)
+        new, inserted = _stored(cur, -7), _stored(cur, -8)
+        session.rollback()
+    assert new == [(c.name, c.ordinal, c.data_type, c.nullable, c.comment, [], c.remote_id) for c in columns]
+    assert inserted == [(c.name, c.ordinal, c.data_type, c.nullable, c.comment, list(ODD[: c.ordinal % 4]),
+                         c.remote_id) for c in columns]
