@@ -13,7 +13,7 @@ from celery.signals import (
     worker_process_init,
 )
 
-from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, install_sender
+from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, RELAY_EVENTS, install_sender
 from workers.config import celery_config
 
 TASK_MODULES = ["tasks.crawl", "tasks.schedule", "tasks.status_propagation", "tasks.validation", "tasks.delivery",
@@ -76,11 +76,15 @@ def _freeze_imported_objects(**_: Any) -> None:
     gc.freeze()
 
 
+#: Tasks that hold large batches while they run: a crawl's snapshot and events, a relay's pages of outbox payloads.
+_LARGE_BATCH_TASKS = frozenset({CRAWL_SCHEMA, CRAWL_CONNECTION, RELAY_EVENTS})
+
+
 @task_postrun.connect
-def _release_crawl_memory(task: Any = None, **_: Any) -> None:
-    """A crawl's snapshot and events are gone when its task returns: hand their pages back to the system, so a
-    worker process's resident size does not stay at its largest schema's peak."""
-    if task is not None and task.name in (CRAWL_SCHEMA, CRAWL_CONNECTION):
+def _release_batch_memory(task: Any = None, **_: Any) -> None:
+    """A crawl's snapshot or a relay's events are gone when its task returns: hand their pages back to the system,
+    so a worker process's resident size does not stay at its largest batch's peak."""
+    if task is not None and task.name in _LARGE_BATCH_TASKS:
         from workers.memory_release import release_freed_memory
 
         release_freed_memory()

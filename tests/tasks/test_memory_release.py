@@ -37,3 +37,17 @@ def test_the_worker_freezes_what_it_imported_before_the_pool_forks() -> None:
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def test_crawls_and_relays_hand_their_pages_back_after_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    import workers.memory_release
+    from services.enqueue import CRAWL_CONNECTION, CRAWL_SCHEMA, DELIVER_WEBHOOKS, RELAY_EVENTS
+    from workers.celery_app import _release_batch_memory
+
+    trimmed_after: list[str] = []
+    for name in (CRAWL_CONNECTION, CRAWL_SCHEMA, RELAY_EVENTS, DELIVER_WEBHOOKS):
+        monkeypatch.setattr(workers.memory_release, "release_freed_memory", lambda n=name: trimmed_after.append(n))
+        _release_batch_memory(task=SimpleNamespace(name=name))
+    assert trimmed_after == [CRAWL_CONNECTION, CRAWL_SCHEMA, RELAY_EVENTS]
