@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from psycopg.types.json import Json
 from sqlalchemy import func, select
@@ -48,13 +49,6 @@ def renew_event_namespace(session: Session, connection_id: int) -> None:
         (connection_id,))
 
 
-#: The connection's event namespace (0 without the connection), and whether the outbox compresses payloads with lz4.
-_NAMESPACE_AND_COMPRESSION = """
-    SELECT coalesce((SELECT event_namespace FROM connections WHERE key = %s), 0),
-           (SELECT attcompression = 'l' FROM pg_attribute
-            WHERE attrelid = 'change_events'::regclass AND attname = 'payload')"""
-
-
 def write_events(
     session: Session,
     connection_key: str,
@@ -63,42 +57,47 @@ def write_events(
     job_id: int | None = None,
     object_ids: Mapping[tuple[str, ...], int] | None = None,
 ) -> int:
-    """Insert events; returns how many were new. Call last in the transaction, just before commit.
+    """Insert events; returns how many were new (an event whose id the outbox holds already is left out, as is the
+    second of two with one id). Call last in the transaction, just before commit.
 
     Every event's payload carries the bulkId of its job (null without one), the id its requester holds."""
-    rows = list(events)
-    if not rows:
+    planned = list(events)
+    if not planned:
         return 0
     ids = object_ids or {}
     cur = raw_cursor(session)
-    cur.execute(_NAMESPACE_AND_COMPRESSION, (connection_key,))
-    namespace, lz4 = cur.fetchone()  # type: ignore[misc]  # a SELECT without FROM returns one row
+    cur.execute("SELECT event_namespace FROM connections WHERE key = %s", (connection_key,))
+    row = cur.fetchone()
+    namespace = row[0] if row else 0
     bulk_id = None
     if job_id is not None:
         cur.execute("SELECT bulk_id FROM jobs WHERE id = %s", (job_id,))
         found = cur.fetchone()
         bulk_id = str(found[0]) if found else None
-    if lz4:  # staged payloads are compressed once, as the outbox keeps them (INSERT … SELECT copies them as they are)
-        cur.execute("SET LOCAL default_toast_compression = lz4")
-    cur.execute(
-        """CREATE TEMP TABLE IF NOT EXISTS staged_events (
-               position int, event_id uuid, type text, object_path text[], object_id bigint, payload json
-           ) ON COMMIT DELETE ROWS"""
-    )
-    with cur.copy("COPY staged_events FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["int4", "uuid", "text", "text[]", "int8", "json"])
-        for position, e in enumerate(rows):  # the bulkId joins the payload here: SQL never rewrites it
-            copy.write_row((position, namespaced_event_id(e.event_id, namespace), e.type, list(e.path),
-                            ids.get(e.path), Json({**e.payload, "bulkId": bulk_id}, dumps)))
+    # Serialized before the outbox lock is taken: under it, only the copy into the outbox.
+    rows: dict[uuid.UUID, tuple[Any, ...]] = {}
+    for e in planned:  # the bulkId joins the payload here: SQL never rewrites it
+        event_id = namespaced_event_id(e.event_id, namespace)
+        if event_id not in rows:
+            rows[event_id] = (event_id, e.type, connection_key, list(e.path), ids.get(e.path), job_id,
+                              Json(dumps({**e.payload, "bulkId": bulk_id}), _serialized))
     lock_outbox(session)
-    cur.execute(
-        """INSERT INTO change_events (event_id, type, connection_key, object_path, object_id, job_id, payload)
-           SELECT event_id, type, %s, object_path, object_id, %s, payload
-           FROM staged_events ORDER BY position
-           ON CONFLICT (event_id) DO NOTHING""",
-        (connection_key, job_id),
-    )
-    inserted = cur.rowcount
-    if inserted:
-        cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, connection_key))
-    return inserted
+    cur.execute("SELECT event_id FROM change_events WHERE event_id = ANY(%s)", (list(rows),))
+    for (known,) in cur.fetchall():
+        del rows[known]
+    if not rows:
+        return 0
+    # Straight into the outbox, in the diff's order (ids are taken as the rows arrive); the payload column's own
+    # compression applies (lz4 where the server has it, migration 0018).
+    with cur.copy("COPY change_events (event_id, type, connection_key, object_path, object_id, job_id, payload) "
+                  "FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["uuid", "text", "text", "text[]", "int8", "int8", "json"])
+        for values in rows.values():
+            copy.write_row(values)
+    cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, connection_key))
+    return len(rows)
+
+
+def _serialized(payload: bytes) -> bytes:
+    """The `dumps` of a payload serialized already."""
+    return payload

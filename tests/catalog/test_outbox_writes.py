@@ -1,4 +1,5 @@
-"""Large outbox payloads (a first sync's dictionaries) are stored lz4-compressed, and read back as written."""
+"""Writing the outbox: events go in in the diff's order, each id once, and large payloads (a first sync's
+dictionaries) are stored lz4-compressed and read back as written."""
 
 from __future__ import annotations
 
@@ -28,3 +29,21 @@ def test_a_dictionary_payload_is_stored_lz4_compressed_and_reads_back_whole() ->
         compression, payload = cur.fetchone()  # type: ignore[misc]
     assert compression == "lz4"
     assert payload == {"dictionary": dictionary, "bulkId": None}
+
+
+def _stored(path_prefix: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    with session_scope() as session:
+        cur = raw_cursor(session)
+        cur.execute("SELECT type, object_path FROM change_events WHERE object_path[1] = %s ORDER BY id",
+                    (path_prefix[0],))
+        return cur.fetchall()
+
+
+def test_events_go_in_in_the_order_given_and_each_id_once() -> None:
+    root = ("order-source", "app", "Sales")
+    events = [planned(OBJECT_CREATED, (*root, name), 1, {"n": i}) for i, name in enumerate(["b", "a", "c"])]
+    with session_scope() as session:
+        assert write_events(session, root[0], [*events, events[1]]) == 3  # the repeated one is left out
+    with session_scope() as session:  # a retry of the same changes adds nothing
+        assert write_events(session, root[0], [events[2], planned(OBJECT_CREATED, (*root, "d"), 1, {})]) == 1
+    assert [path[-1] for _, path in _stored(root)] == ["b", "a", "c", "d"]
