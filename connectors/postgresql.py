@@ -394,7 +394,7 @@ def _remote_tables(rows: list[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
         columns = shared.get(token)
         if columns is None or [c.name for c in columns] != names:  # the token covers the type by oid only
             # attnum is the column's identity: RENAME COLUMN keeps it, a drop and re-add gets a new one
-            identities = [str(attnum) for attnum in ordinals]
+            identities = map(str, ordinals)
             columns = shared[token] = tuple(map(RemoteColumn, names, ordinals, types, nullables, comments, identities))
         tables.append(RemoteTable(name, kind, columns, remote_kind, comment, owner, oid,  # type: ignore[arg-type]
                                   change_token=token))
