@@ -23,6 +23,8 @@ SWEEP_MARGIN_SECONDS = 0.02
 @app.task(name=RELAY_EVENTS)
 def relay() -> dict[str, int | str | None]:
     result = relay_outbox(on_new_deliveries=request_delivery)  # each as soon as its fan-out commits
+    if result.more:  # the rest in a pass of its own, behind whatever was queued meanwhile
+        relay.delay()
     if result.events_relayed or result.stream_error:
         log.info("relayed %d events: %d deliveries, stream %s", result.events_relayed,
                  result.deliveries_created, result.stream_error or "ok")

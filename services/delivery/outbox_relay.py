@@ -1,8 +1,8 @@
 """One relay pass over the outbox: webhook fan-out, the Redis stream; each its own transaction.
 
-Consumers are independent: the stream being down never holds up webhooks, and each loops over batches
-until it has caught up (bounded, so one task never runs forever). Webhooks go first, and each endpoint that
-got a delivery is handed to `on_new_deliveries` as soon as the fan-out commits (the relay task sends it its
+Consumers are independent: the stream being down never holds up webhooks, and each loops over batches until it
+has caught up or reached the pass's bound (then the pass says there is more). Webhooks go first, and each endpoint
+that got a delivery is handed to `on_new_deliveries` as soon as the fan-out commits (the relay task sends it its
 delivery task): a change reaches a receiver without waiting for the rest of the pass or for the beat's sweep.
 """
 
@@ -20,7 +20,10 @@ from services.delivery.webhook_fanout import relay_to_webhooks
 from settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
-MAX_BATCHES_PER_PASS = 50
+#: A pass stops after this many batches per consumer and says there is more (the relay task then sends itself
+#: again): a large backlog, such as a first sync's dictionaries, goes out in passes of about a second, between
+#: which a crawl asked for by hand (its queue is served first) gets a worker.
+MAX_BATCHES_PER_PASS = 10
 
 
 @dataclass(slots=True)
@@ -29,6 +32,8 @@ class RelayPass:
     deliveries_created: int = 0
     stream_published: int = 0
     stream_error: str | None = None
+    #: A consumer stopped at the pass's bound with events left to relay.
+    more: bool = False
 
 
 def relay_outbox(event_settings: Settings | None = None, *,
@@ -54,6 +59,8 @@ def _relay_webhooks(result: RelayPass, batch: int, on_new_deliveries: Callable[[
                 on_new_deliveries(endpoint)
         if relayed.events_read < batch:
             break
+    else:
+        result.more = True
 
 
 def _relay_stream(result: RelayPass, event_settings: Settings) -> None:
@@ -65,6 +72,8 @@ def _relay_stream(result: RelayPass, event_settings: Settings) -> None:
             result.stream_published += published
             if read < event_settings.relay_batch_size:
                 break
+        else:
+            result.more = True
     except redis.RedisError as exc:  # the cursor did not move: the next pass publishes these again
         result.stream_error = f"{type(exc).__name__}: {exc}"
         log.warning("publishing change events to the Redis stream failed: %s", result.stream_error)

@@ -157,3 +157,31 @@ def test_the_example_consumer_stops_on_ctrl_c_without_a_traceback(client: redis.
         process.kill()
     assert "Traceback" not in stderr, stderr
     assert process.returncode == 130 and stderr.strip() == "stopped"
+
+
+def test_a_backlog_goes_out_in_bounded_passes_each_saying_whether_more_is_left(
+        client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.delivery.outbox_relay as outbox_relay
+
+    build_hierarchy()
+    settings = Settings(relay_batch_size=2)
+    write_outbox("pg", column_events(TABLE, 5))
+    monkeypatch.setattr(outbox_relay, "MAX_BATCHES_PER_PASS", 2)
+    first = outbox_relay.relay_outbox(settings)
+    assert (first.events_relayed, first.stream_published, first.more) == (4, 4, True)
+    second = outbox_relay.relay_outbox(settings)
+    assert (second.events_relayed, second.stream_published, second.more) == (1, 1, False)
+    assert client.xlen(stream_key(settings)) == 5
+
+
+def test_the_relay_task_sends_itself_again_while_a_pass_leaves_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tasks.delivery
+    from services.delivery.outbox_relay import RelayPass
+
+    sent: list[str] = []
+    monkeypatch.setattr(tasks.delivery.relay, "delay", lambda: sent.append("relay"))
+    for more in (True, False):
+        passed = RelayPass(events_relayed=1, more=more)
+        monkeypatch.setattr(tasks.delivery, "relay_outbox", lambda passed=passed, **_: passed)
+        tasks.delivery.relay()
+    assert sent == ["relay"]
