@@ -174,7 +174,7 @@ def bench_size(size: str, repeat: int, first_repeat: int, worker_pid: int, datah
         sampler = MemorySampler(worker_pid)
         sampler.start()
         # Each first sync is a real one (a connection of its own on the same source), with the floor measured
-        # just before it; the medians of both are compared.
+        # just before it; their median is compared with the floor of the median read and the median COPY.
         floors, firsts, key, events = [], [], "", 0
         for attempt in range(first_repeat):
             wait_for_relay()
@@ -187,8 +187,8 @@ def bench_size(size: str, repeat: int, first_repeat: int, worker_pid: int, datah
         floor = Floor(median([f.read_seconds for f in floors]), median([f.copy_seconds for f in floors]),
                       floors[0].columns)
         read_seconds = min(measure_read(source, schemas) for _ in range(2))
-        results = [Result(label, "first", median(firsts), median([f.first_sync_seconds for f in floors]),
-                          "read + COPY", events, TARGETS.get((label, "first")), firsts)]
+        results = [Result(label, "first", median(firsts), floor.first_sync_seconds, "read + COPY", events,
+                          TARGETS.get((label, "first")), firsts)]
         wait_for_relay()
         time.sleep(0.5)  # let the pool settle before measuring it at rest
         rss_after, pss_after = tree_rss(worker_pid), tree_pss(worker_pid)
