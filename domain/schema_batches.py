@@ -14,6 +14,9 @@ from typing import Any
 from domain.status import ENABLED, RemoteState
 from domain.stored_state import StoredTable
 
+#: How many ranges the last batch's share of a schema is split into.
+TAIL_PARTS = 4
+
 
 @dataclass(frozen=True, slots=True)
 class TableRange:
@@ -45,12 +48,21 @@ class Batch:
 
 
 def name_ranges(names: Iterable[str], tables_per_batch: int) -> list[TableRange]:
-    """About `tables_per_batch` listed names per range; one open range when the schema is small enough."""
+    """About `tables_per_batch` listed names per range, the last range's share split in quarters; one open range
+    when the schema is small enough.
+
+    The workers take the ranges in this order: small ones at the end keep one worker from finishing a whole
+    batch alone while the others idle.
+    """
     ordered = sorted(set(names))
     if len(ordered) <= tables_per_batch:
         return [TableRange()]
     count = -(-len(ordered) // tables_per_batch)  # batches of equal size, none much smaller than the rest
-    bounds = [ordered[len(ordered) * i // count] for i in range(1, count)]
+    last = len(ordered) * (count - 1) // count
+    tail = len(ordered) - last
+    cuts = [len(ordered) * i // count for i in range(1, count)]
+    cuts += [last + tail * i // TAIL_PARTS for i in range(1, TAIL_PARTS) if tail * i // TAIL_PARTS]
+    bounds = [ordered[i] for i in sorted(set(cuts))]
     return [TableRange(start, stop) for start, stop in zip([None, *bounds], [*bounds, None], strict=True)]
 
 

@@ -19,11 +19,18 @@ def test_a_small_schema_is_one_open_range() -> None:
     assert name_ranges(["a", "b"], 2) == [TableRange()]
 
 
-def test_ranges_split_the_listed_names_evenly() -> None:
+def test_ranges_split_the_listed_names_evenly_and_the_last_share_in_quarters() -> None:
     names = [f"t{i:02d}" for i in range(10)]
     ranges = name_ranges(names, 4)
-    assert ranges == [TableRange(None, "t03"), TableRange("t03", "t06"), TableRange("t06", None)]
-    assert [sum(r.holds(n) for n in names) for r in ranges] == [3, 3, 4]
+    assert ranges == [TableRange(None, "t03"), TableRange("t03", "t06"), TableRange("t06", "t07"),
+                      TableRange("t07", "t08"), TableRange("t08", "t09"), TableRange("t09", None)]
+    assert [sum(r.holds(n) for n in names) for r in ranges] == [3, 3, 1, 1, 1, 1]
+
+
+def test_the_ranges_of_a_large_schema_end_in_quarter_batches() -> None:
+    names = [f"t{i:05d}" for i in range(10_000)]
+    sizes = [sum(r.holds(n) for n in names) for r in name_ranges(names, 1_000)]
+    assert sizes == [1_000] * 9 + [250] * 4
 
 
 @given(st.lists(st.text(min_size=1, max_size=6), max_size=60), st.integers(min_value=1, max_value=9),
@@ -41,7 +48,7 @@ def test_the_guard_counts_cover_the_whole_schema() -> None:
     tables["e"] = stored("e", status=DISABLED)
     tables["f"] = stored("f", state=RemoteState.DELETED)
     batches = plan_batches(["a", "b", "x", "y"], tables, 2, include_disabled=False)
-    assert len(batches) == 2
+    assert len(batches) == 3  # a–b, then x and y apart (the last share split)
     assert {(b.schema_vanished, b.schema_present) for b in batches} == {(2, 4)}  # c, d gone of a–d
     assert plan_batches(["a", "b", "x", "y"], tables, 2, include_disabled=True)[0].schema_present == 5
     assert plan_batches(["a"], tables, 2, include_disabled=False) == []  # small enough: no batches
