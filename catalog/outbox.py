@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -61,9 +62,25 @@ def write_events(
     second of two with one id). Call last in the transaction, just before commit.
 
     Every event's payload carries the bulkId of its job (null without one), the id its requester holds."""
+    return insert_outbox_rows(session, outbox_rows(session, connection_key, events, job_id=job_id,
+                                                   object_ids=object_ids))
+
+
+@dataclass(frozen=True)
+class OutboxRows:
+    """Events serialized for the outbox, not yet inserted."""
+
+    connection_key: str
+    rows: dict[uuid.UUID, tuple[Any, ...]] = field(default_factory=dict)
+
+
+def outbox_rows(session: Session, connection_key: str, events: Iterable[PlannedEvent], *,
+                job_id: int | None = None, object_ids: Mapping[tuple[str, ...], int] | None = None) -> OutboxRows:
+    """The events as outbox rows, payloads serialized, without taking a lock: a caller that holds a lock other
+    writers wait for (a job's row) prepares its events first, then takes it."""
     planned = list(events)
     if not planned:
-        return 0
+        return OutboxRows(connection_key)
     ids = object_ids or {}
     cur = raw_cursor(session)
     cur.execute("SELECT event_namespace FROM connections WHERE key = %s", (connection_key,))
@@ -74,27 +91,36 @@ def write_events(
         cur.execute("SELECT bulk_id FROM jobs WHERE id = %s", (job_id,))
         found = cur.fetchone()
         bulk_id = str(found[0]) if found else None
-    # Serialized before the outbox lock is taken: under it, only the copy into the outbox.
     rows: dict[uuid.UUID, tuple[Any, ...]] = {}
     for e in planned:  # the bulkId joins the payload here: SQL never rewrites it
         event_id = namespaced_event_id(e.event_id, namespace)
         if event_id not in rows:
             rows[event_id] = (event_id, e.type, connection_key, list(e.path), ids.get(e.path), job_id,
                               Json(dumps({**e.payload, "bulkId": bulk_id}), _serialized))
+    return OutboxRows(connection_key, rows)
+
+
+def insert_outbox_rows(session: Session, prepared: OutboxRows) -> int:
+    """Insert prepared events under the outbox lock; returns how many were new (see `write_events`)."""
+    if not prepared.rows:
+        return 0
+    rows = dict(prepared.rows)
+    cur = raw_cursor(session)
     lock_outbox(session)
     cur.execute("SELECT event_id FROM change_events WHERE event_id = ANY(%s)", (list(rows),))
     for (known,) in cur.fetchall():
         del rows[known]
     if not rows:
         return 0
-    # Straight into the outbox, in the diff's order (ids are taken as the rows arrive); the payload column's own
-    # compression applies (lz4 where the server has it, migration 0018).
+    # Straight into the outbox, in the diff's order (ids are taken as the rows arrive). The payload's bytes go as
+    # they are (json's binary form is its text) into the text column, which neither parses nor validates them
+    # (migration 0020), compressed as the column says (lz4 where the server has it).
     with cur.copy("COPY change_events (event_id, type, connection_key, object_path, object_id, job_id, payload) "
                   "FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["uuid", "text", "text", "text[]", "int8", "int8", "json"])
         for values in rows.values():
             copy.write_row(values)
-    cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, connection_key))
+    cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, prepared.connection_key))
     return len(rows)
 
 

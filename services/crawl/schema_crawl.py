@@ -17,7 +17,7 @@ from catalog.object_store import (
     load_tables,
     schema_object_id,
 )
-from catalog.outbox import last_event_id, write_events
+from catalog.outbox import insert_outbox_rows, last_event_id, outbox_rows, write_events
 from catalog.session import Session, session_scope
 from connectors import ConnectorError
 from domain.gc import paused_gc
@@ -126,18 +126,19 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
                                         schema_path=scope.schema_path, stored=stored,
                                         table_range=task.table_range)
         status = SubtaskStatus.HELD if changes.guard else SubtaskStatus.SUCCEEDED
-        events = list(changes.events)
-        planned = [e.as_dict() for e in events] if task.dry_run else None
+        events = [] if task.dry_run else list(changes.events)
+        planned = [e.as_dict() for e in changes.events] if task.dry_run else None
+        # Serialized before complete_subtask locks the job's row, which the job's other subtasks wait for.
+        prepared = outbox_rows(session, task.connection_key, events, job_id=task.job_id, object_ids=ids)
         finished = complete_subtask(
-            session, subtask_id, status, summary=summarize(events, tables_not_visible=changes.tables_not_visible),
+            session, subtask_id, status,
+            summary=summarize(changes.events, tables_not_visible=changes.tables_not_visible),
             planned=planned,
             error=changes.guard.message if changes.guard else None,
             planned_limit=get_settings().dry_run_change_limit, read_seconds=read_seconds,
         ) or []
-        if task.dry_run:
-            events = []
         before = last_event_id(session)
-        write_events(session, task.connection_key, events, job_id=task.job_id, object_ids=ids)
+        insert_outbox_rows(session, prepared)
         follow_renamed_columns(session, events, ids)  # a renamed column keeps its pending requests
         # The requests the column events raise belong to the job: written after those events, before it closes.
         requests = raise_owner_requests(session, task.job_id, before) if events and _requests_enabled() else []
