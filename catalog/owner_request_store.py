@@ -61,7 +61,7 @@ def raise_requests_for_job_events(session: Session, job_id: int, after_id: int,
                            AND o.effective_status = 'enabled' AND o.remote_state = 'present'
         WHERE e.id > :after AND e.job_id = :job
           AND e.type IN ('column.added', 'column.deleted', 'column.type_changed')
-          AND e.payload->>'column' IS NOT NULL
+          AND e.payload::json->>'column' IS NOT NULL
     """), {"after": after_id, "job": job_id}).all()
     asked = {table_id: addressed(table_id) for table_id in {t for _, t in candidates}}
     event_ids = [e for e, table_id in candidates if asked[table_id]]
@@ -71,7 +71,7 @@ def raise_requests_for_job_events(session: Session, job_id: int, after_id: int,
         INSERT INTO owner_requests (kind, table_id, column_name, event_id, status)
         SELECT CASE e.type WHEN 'column.added' THEN 'column_added' WHEN 'column.deleted' THEN 'column_deleted'
                            ELSE 'column_type_changed' END,
-               e.object_id, e.payload->>'column', e.event_id, 'pending'
+               e.object_id, e.payload::json->>'column', e.event_id, 'pending'
         FROM change_events e WHERE e.id = ANY(:ids)
         ORDER BY e.id
         ON CONFLICT (event_id) DO NOTHING

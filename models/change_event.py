@@ -5,10 +5,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, BigInteger, DateTime, Index, Text, func
-from sqlalchemy.dialects.postgresql import JSON, UUID
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.json_text_type import JsonText
 
 
 class ChangeEvent(Base):
@@ -26,9 +27,9 @@ class ChangeEvent(Base):
     object_path: Mapped[list[str]] = mapped_column(ARRAY(Text))
     object_id: Mapped[int | None] = mapped_column(BigInteger)
     job_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    #: json, not jsonb: passed on as written, never queried beyond one key (migration 0016); lz4-compressed where the
-    #: server has it (migration 0018).
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: JSON as the service wrote it, in a text column: passed on as written, never queried beyond one key, and not
+    #: parsed by PostgreSQL on insert (migration 0020); lz4-compressed where the server has it.
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonText, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

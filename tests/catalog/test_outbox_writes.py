@@ -1,5 +1,5 @@
 """Writing the outbox: events go in in the diff's order, each id once, and large payloads (a first sync's
-dictionaries) are stored lz4-compressed and read back as written."""
+dictionaries) are stored lz4-compressed, as the text written, and read back whole."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 from catalog.outbox import write_events
 from catalog.session import raw_cursor, session_scope
 from domain.change_types import OBJECT_CREATED, planned
+from domain.json_text import dumps, loads
+from models import ChangeEvent
 
 pytestmark = pytest.mark.usefixtures("catalog")
 
@@ -26,9 +28,11 @@ def test_a_dictionary_payload_is_stored_lz4_compressed_and_reads_back_whole() ->
         cur = raw_cursor(session)
         cur.execute("SELECT pg_column_compression(payload), payload FROM change_events WHERE object_path = %s",
                     (list(path),))
-        compression, payload = cur.fetchone()  # type: ignore[misc]
+        compression, stored = cur.fetchone()  # type: ignore[misc]
+        event = session.query(ChangeEvent).filter(ChangeEvent.object_path == list(path)).one()
     assert compression == "lz4"
-    assert payload == {"dictionary": dictionary, "bulkId": None}
+    assert stored == dumps({"dictionary": dictionary, "bulkId": None}).decode()  # the text the service wrote
+    assert loads(stored) == event.payload == {"dictionary": dictionary, "bulkId": None}
 
 
 def _stored(path_prefix: tuple[str, ...]) -> list[tuple[str, list[str]]]:

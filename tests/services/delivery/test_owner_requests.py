@@ -85,7 +85,7 @@ def test_a_table_without_owners_asks_governance_and_without_anyone_raises_nothin
     assert created.payload["owners"] == [gina] and created.payload["column"] == "c1"
     with session_scope() as session:
         assert session.scalar(text(
-            "SELECT count(*) FROM change_events WHERE type = :t AND (payload->'owners')::jsonb = '[]'"),
+            "SELECT count(*) FROM change_events WHERE type = :t AND (payload::json->'owners')::jsonb = '[]'"),
             {"t": ev.REQUEST_CREATED}) == 0
 
 
