@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Literal
 
 from domain.json_text import dumps
@@ -98,6 +99,9 @@ class RemoteHierarchy:
         return hidden_may_exist is None or schema in hidden_may_exist
 
 
+_ORDINAL = itemgetter(1)
+
+
 def columns_fingerprint(columns: tuple[RemoteColumn, ...] | list[RemoteColumn]) -> str:
     """A digest of the column list, to skip unchanged tables without loading their dictionary.
 
@@ -106,8 +110,7 @@ def columns_fingerprint(columns: tuple[RemoteColumn, ...] | list[RemoteColumn]) 
     it yet loads the dictionary once and learns it. (A catalog holding digests of another encoding loads each
     table's dictionary once, finds it unchanged and stores the new digest.)
     """
-    fields = [
-        (c.name, c.ordinal, c.data_type, c.nullable, c.comment or "", *(() if c.remote_id is None else (c.remote_id,)))
-        for c in sorted(columns, key=lambda c: c.ordinal)
-    ]
+    fields = [(c.name, c.ordinal, c.data_type, c.nullable, c.comment or "", c.remote_id) if c.remote_id is not None
+              else (c.name, c.ordinal, c.data_type, c.nullable, c.comment or "") for c in columns]
+    fields.sort(key=_ORDINAL)  # stable, and linear on columns listed in order already
     return hashlib.blake2b(dumps(fields), digest_size=16).hexdigest()

@@ -68,3 +68,10 @@ def test_json_text_reads_integers_beyond_64_bits() -> None:
     from domain.json_text import loads
 
     assert loads(b'{"n": 1180591620717411303424}') == {"n": 2**70}
+
+
+def test_the_digest_of_a_stored_column_list_does_not_change() -> None:
+    """Catalogs hold these digests: a new encoding would make every re-read table load its dictionary once."""
+    columns = [RemoteColumn("b", 2, "text", True, "", "2"), RemoteColumn("a", 1, "int", False, "id"),
+               RemoteColumn('c\t"', 3, "numeric(12,2)", True, None, "7")]
+    assert columns_fingerprint(columns) == "3e7c3c6776b6fd0defdc12cf9ba0566a"
