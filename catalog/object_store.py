@@ -13,7 +13,6 @@ from psycopg import Cursor
 from sqlalchemy.orm import Session
 
 from catalog.column_copy import copy_new_columns
-from catalog.connection_tags import refresh_connection_tags
 from catalog.session import raw_cursor
 from domain.hierarchy_diff import HierarchyChanges
 from domain.nothing_crawled import PathStatus
@@ -148,10 +147,9 @@ def load_containers(session: Session, connection_id: int) -> dict[tuple[str, ...
 
 
 def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection_id: int, schema_id: int,
-                         schema_path: tuple[str, ...], stored: Mapping[str, StoredTable],
-                         table_range: TableRange | None = None) -> dict[tuple[str, ...], int]:
-    """Write the changes (of one name range of the schema, when given); returns object ids by path for every
-    table the changes touch."""
+                         schema_path: tuple[str, ...], stored: Mapping[str, StoredTable]) -> dict[tuple[str, ...], int]:
+    """Write the changes of a schema (or of one name range of it); returns object ids by path for every table the
+    changes touch."""
     cur = raw_cursor(session)
     ids = {(*schema_path, name): t.id for name, t in stored.items()}
     ids.update(_insert_tables(cur, changes, connection_id, schema_id, schema_path))
@@ -168,7 +166,6 @@ def apply_schema_changes(session: Session, changes: SchemaChanges, *, connection
     if changes.new_tables or changes.column_inserts:
         table_ids = {path[-1]: id_ for path, id_ in ids.items()}
         copy_new_columns(cur, table_ids, changes)
-    refresh_connection_tags(session, connection_id, schema_id=schema_id, table_range=table_range)
     return ids
 
 

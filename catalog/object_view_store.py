@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlalchemy import Select, any_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from catalog.connection_tags import connection_tag_of
 from models import ChangeEvent, Column, DataObject, Job, ObjectTag
 
 NEW_TAG = "New"
@@ -44,9 +45,11 @@ def new_column_counts(session: Session, table_ids: Sequence[int]) -> dict[int, i
 
 
 def object_tags(session: Session, object_id: int) -> list[tuple[str, bool]]:
-    return [(name, system) for name, system in session.execute(
-        select(ObjectTag.name, ObjectTag.system).where(ObjectTag.object_id == object_id).order_by(ObjectTag.name)
-    ).tuples()]
+    """The object's tags by name, (name, system): those stored, and its connection tag if it is a data source."""
+    stored = session.execute(select(ObjectTag.name, ObjectTag.system).where(ObjectTag.object_id == object_id)).tuples()
+    tags = [(name, system) for name, system in stored]
+    derived = connection_tag_of(session, object_id)
+    return sorted(tags + [(derived, True)] if derived else tags)
 
 
 def table_columns(session: Session, table_id: int) -> list[Column]:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog.connection_tags import refresh_connection_tags
 from catalog.data_object_store import object_at_path
 from catalog.job_store import lock_job
 from catalog.outbox import write_events
@@ -163,8 +162,6 @@ def propagate_status(session: Session, job_id: int) -> dict[str, int] | None:
                      [_settings_job_finished(job, {"status": "failed", "error": "object was deleted"})], job_id=job.id)
         return None
     flips = refresh_effective_status(session, [root.id])
-    if flips:
-        refresh_connection_tags(session, root.connection_id)  # the connection tag marks data sources only
     events = data_source_events(flips, f"settings:{job.bulk_id}")
     for event in events:
         event.payload["bulkId"] = str(job.bulk_id)

@@ -123,8 +123,7 @@ def _crawl_schema_now(subtask_id: int) -> tuple[str, bool]:
         # A held run still applies everything but the held deletions (the diff left those out).
         if schema_id is not None and not task.dry_run and not changes.is_empty:
             ids |= apply_schema_changes(session, changes, connection_id=task.connection_id, schema_id=schema_id,
-                                        schema_path=scope.schema_path, stored=stored,
-                                        table_range=task.table_range)
+                                        schema_path=scope.schema_path, stored=stored)
         status = SubtaskStatus.HELD if changes.guard else SubtaskStatus.SUCCEEDED
         events = [] if task.dry_run else list(changes.events)
         planned = [e.as_dict() for e in changes.events] if task.dry_run else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from catalog.object_view_store import object_tags
 from catalog.session import session_scope
 from models import ChangeEvent, WebhookDelivery
 from services.delivery.webhook_subscriptions import create_subscription
@@ -32,9 +33,8 @@ def test_crawl_tags_requests_and_webhooks(worker: WorkerProcess, receiver: Recei
 
     assert crawl(["pg"])["status"] == "succeeded"
     with session_scope() as session:
-        tagged = dict(session.execute(text(
-            "SELECT o.path[4], t.name FROM object_tags t JOIN data_objects o ON o.id = t.object_id "
-            "WHERE t.system")).all())
+        tables = session.execute(text("SELECT path[4], id FROM data_objects WHERE kind = 'table'")).all()
+        tagged = {name: tag for name, object_id in tables for tag, system in object_tags(session, object_id) if system}
         database = session.execute(text("SELECT path[2] FROM data_objects WHERE kind = 'database'")).scalar_one()
     assert tagged == {"Orders": f"Immuta Connections.PostgreSQL.pg.public.{database}",
                       "items": f"Immuta Connections.PostgreSQL.pg.public.{database}"}
