@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.session import session_scope
-from models import ChangeEvent, Connection, DataObject
+from models import ChangeEvent, Connection, DataObject, Job
 
 pytestmark = pytest.mark.usefixtures("worker", "settled_jobs")
 
@@ -133,8 +133,9 @@ def test_status_changes_propagate_as_a_background_job(admin: httpx.Client, crawl
     assert job["kind"] == "settings" and job["status"] == "succeeded"
     assert job["summary"] == {"objectsChanged": 3, "dataSourcesEnabled": 0, "dataSourcesDisabled": 2}
     with session_scope() as session:
+        job_id = select(Job.id).where(Job.bulk_id == job["bulkId"]).scalar_subquery()
         [finished] = session.execute(select(ChangeEvent.object_path, ChangeEvent.payload).where(
-            ChangeEvent.type == "job.finished", ChangeEvent.payload["bulkId"].astext == job["bulkId"])).all()
+            ChangeEvent.type == "job.finished", ChangeEvent.job_id == job_id)).all()
     assert finished.object_path == schema
     assert finished.payload == {"bulkId": job["bulkId"], "jobKind": "settings", "status": "succeeded",
                                 "summary": job["summary"]}
