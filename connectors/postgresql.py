@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, LiteralString, TypeVar
 
@@ -31,6 +31,8 @@ from domain.snapshot import RemoteColumn, RemoteHierarchy, RemoteTable, SchemaSn
 
 T = TypeVar("T")
 
+#: Rows per chunk of a streamed read (chunked rows need libpq 17; an older one streams row by row).
+STREAM_CHUNK_ROWS = 100 if psycopg.pq.version() >= 170000 else 1
 SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
 
 #: relkind → (our kind, the platform's own word for it).
@@ -226,7 +228,8 @@ class PostgresConnector(Connector):
             names = [tables] if isinstance(tables, str) else list(tables)
             query, params["tables"] = queries.NAMED_TABLES_IN_SCHEMA, names
         with paused_gc():
-            return _remote_tables(self._fetch(database, query, params))
+            read: tuple[RemoteTable, ...] = self._fetch_into(database, query, params, _remote_tables)
+            return read
 
     def close(self) -> None:
         connections, self._connections = self._connections, {}
@@ -295,25 +298,38 @@ class PostgresConnector(Connector):
         self, database: str, query: LiteralString, params: Mapping[str, Any] | tuple[Any, ...] | None = None
     ) -> list[tuple[Any, ...]]:
         """Run a catalog read; a kept session the server dropped meanwhile is replaced once (reads are repeatable)."""
+        return self._fetch_into(database, query, params, None)
+
+    def _fetch_into(self, database: str, query: LiteralString, params: Mapping[str, Any] | tuple[Any, ...] | None,
+                    consume: Callable[[Iterable[tuple[Any, ...]]], T] | None) -> Any:
+        """`_fetch`, or with `consume` the rows streamed into it as they arrive (see `_read`)."""
         connection = self._connection(database)
         try:
-            return self._read(database, connection, query, params)
+            return self._read(database, connection, query, params, consume)
         except RemoteUnavailable:
             if not connection.broken:
                 raise
-        return self._read(database, self._connection(database), query, params)
+        return self._read(database, self._connection(database), query, params, consume)
 
     def _read(self, database: str, connection: psycopg.Connection[tuple[Any, ...]], query: LiteralString,
-              params: Mapping[str, Any] | tuple[Any, ...] | None) -> list[tuple[Any, ...]]:
+              params: Mapping[str, Any] | tuple[Any, ...] | None,
+              consume: Callable[[Iterable[tuple[Any, ...]]], T] | None) -> Any:
         """One query under a client-side deadline: a network that goes silent cannot hold the read forever.
 
         The server's statement_timeout ends a slow query; the deadline (a little later) covers an answer that
-        never arrives, by shutting the socket down under the waiting driver, which then fails at once.
+        never arrives, by shutting the socket down under the waiting driver, which then fails at once. With
+        `consume`, the rows are streamed into it: it builds the first tables while the server still reads the
+        catalog for the next ones.
         """
+        def run() -> Any:
+            # Binary results: the columns' arrays decode several times faster than their text form.
+            if consume is None:
+                return connection.execute(query, params, binary=True).fetchall()
+            return consume(connection.cursor().stream(query, params, binary=True, size=STREAM_CHUNK_ROWS))
+
         with read_deadline(self.timeout + READ_DEADLINE_GRACE_SECONDS, lambda: [connection]) as expired:
             try:
-                # Binary results: the columns' arrays decode several times faster than their text form.
-                return self._guarded(database, lambda: connection.execute(query, params, binary=True).fetchall())
+                return self._guarded(database, run)
             except RemoteUnavailable:
                 if not expired.is_set():
                     raise
@@ -384,7 +400,7 @@ class PostgresConnector(Connector):
         return redact(text, (self.settings.password,))
 
 
-def _remote_tables(rows: list[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
+def _remote_tables(rows: Iterable[tuple[Any, ...]]) -> tuple[RemoteTable, ...]:
     """Build the snapshot's tables; tables whose columns have the same change token share one immutable tuple of
     columns (partition-like schemas repeat one column list thousands of times)."""
     shared: dict[str, tuple[RemoteColumn, ...]] = {}

@@ -276,6 +276,31 @@ def test_statement_timeout_is_remote_timeout_and_the_session_recovers(source_db:
         assert [t.name for t in connector.read_schema(database, "s").tables] == ["t"]
 
 
+def test_a_read_of_more_tables_than_a_stream_chunk_holds_is_whole_and_in_order(source_db: str) -> None:
+    from connectors.postgresql import STREAM_CHUNK_ROWS
+
+    count = 2 * STREAM_CHUNK_ROWS + 7
+    run(source_db, "CREATE SCHEMA s", *(f"CREATE TABLE s.t{i:04d} (id int, c{i} text NOT NULL)" for i in range(count)))
+    with connector_for(source_db) as connector:
+        tables = connector.read_schema(database_name(source_db), "s").tables
+    assert [t.name for t in tables] == [f"t{i:04d}" for i in range(count)]
+    assert all([(c.name, c.nullable) for c in t.columns] == [("id", True), (f"c{int(t.name[1:])}", False)]
+               for t in tables)
+
+
+def test_a_streamed_read_that_times_out_is_remote_timeout_and_the_session_recovers(source_db: str) -> None:
+    run(source_db, "CREATE SCHEMA s", "CREATE TABLE s.t (x int)")
+    database = database_name(source_db)
+    with connector_for(source_db, timeout=0.5) as connector:
+        connector.read_schema(database, "s")
+        with psycopg.connect(source_db) as locker:  # the schema is found; its columns cannot be read
+            locker.execute("LOCK TABLE pg_catalog.pg_attribute IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(RemoteTimeout):
+                connector.read_schema(database, "s")
+            locker.rollback()
+        assert [t.name for t in connector.read_schema(database, "s").tables] == ["t"]
+
+
 def test_one_session_per_database_kept_and_replaced_when_dropped(source_db: str) -> None:
     run(source_db, "CREATE SCHEMA s", "CREATE TABLE s.t (x int)")
     database = database_name(source_db)
