@@ -228,8 +228,7 @@ class PostgresConnector(Connector):
             names = [tables] if isinstance(tables, str) else list(tables)
             query, params["tables"] = queries.NAMED_TABLES_IN_SCHEMA, names
         with paused_gc():
-            read: tuple[RemoteTable, ...] = self._fetch_into(database, query, params, _remote_tables)
-            return read
+            return self._stream(database, query, params, _remote_tables)
 
     def close(self) -> None:
         connections, self._connections = self._connections, {}
@@ -298,38 +297,36 @@ class PostgresConnector(Connector):
         self, database: str, query: LiteralString, params: Mapping[str, Any] | tuple[Any, ...] | None = None
     ) -> list[tuple[Any, ...]]:
         """Run a catalog read; a kept session the server dropped meanwhile is replaced once (reads are repeatable)."""
-        return self._fetch_into(database, query, params, None)
+        # Binary results: the columns' arrays decode several times faster than their text form.
+        return self._run_read(database, lambda connection: connection.execute(query, params, binary=True).fetchall())
 
-    def _fetch_into(self, database: str, query: LiteralString, params: Mapping[str, Any] | tuple[Any, ...] | None,
-                    consume: Callable[[Iterable[tuple[Any, ...]]], T] | None) -> Any:
-        """`_fetch`, or with `consume` the rows streamed into it as they arrive (see `_read`)."""
+    def _stream(self, database: str, query: LiteralString, params: Mapping[str, Any],
+                consume: Callable[[Iterable[tuple[Any, ...]]], T]) -> T:
+        """`_fetch` with the rows streamed into `consume` as they arrive: it builds the first tables while the
+        server still reads the catalog for the next ones."""
+        return self._run_read(database, lambda connection: consume(
+            connection.cursor().stream(query, params, binary=True, size=STREAM_CHUNK_ROWS)))
+
+    def _run_read(self, database: str, read: Callable[[psycopg.Connection[tuple[Any, ...]]], T]) -> T:
+        """`read` on the database's kept session, replaced once if the server dropped it meanwhile."""
         connection = self._connection(database)
         try:
-            return self._read(database, connection, query, params, consume)
+            return self._read(database, connection, read)
         except RemoteUnavailable:
             if not connection.broken:
                 raise
-        return self._read(database, self._connection(database), query, params, consume)
+        return self._read(database, self._connection(database), read)
 
-    def _read(self, database: str, connection: psycopg.Connection[tuple[Any, ...]], query: LiteralString,
-              params: Mapping[str, Any] | tuple[Any, ...] | None,
-              consume: Callable[[Iterable[tuple[Any, ...]]], T] | None) -> Any:
+    def _read(self, database: str, connection: psycopg.Connection[tuple[Any, ...]],
+              read: Callable[[psycopg.Connection[tuple[Any, ...]]], T]) -> T:
         """One query under a client-side deadline: a network that goes silent cannot hold the read forever.
 
         The server's statement_timeout ends a slow query; the deadline (a little later) covers an answer that
-        never arrives, by shutting the socket down under the waiting driver, which then fails at once. With
-        `consume`, the rows are streamed into it: it builds the first tables while the server still reads the
-        catalog for the next ones.
+        never arrives, by shutting the socket down under the waiting driver, which then fails at once.
         """
-        def run() -> Any:
-            # Binary results: the columns' arrays decode several times faster than their text form.
-            if consume is None:
-                return connection.execute(query, params, binary=True).fetchall()
-            return consume(connection.cursor().stream(query, params, binary=True, size=STREAM_CHUNK_ROWS))
-
         with read_deadline(self.timeout + READ_DEADLINE_GRACE_SECONDS, lambda: [connection]) as expired:
             try:
-                return self._guarded(database, run)
+                return self._guarded(database, lambda: read(connection))
             except RemoteUnavailable:
                 if not expired.is_set():
                     raise
