@@ -61,7 +61,7 @@ def name_ranges(names: Iterable[str], tables_per_batch: int) -> list[TableRange]
     last = len(ordered) * (count - 1) // count
     tail = len(ordered) - last
     cuts = [len(ordered) * i // count for i in range(1, count)]
-    cuts += [last + tail * i // TAIL_PARTS for i in range(1, TAIL_PARTS) if tail * i // TAIL_PARTS]
+    cuts += [last + tail * i // TAIL_PARTS for i in range(1, TAIL_PARTS)]  # a tail too short repeats cuts
     bounds = [ordered[i] for i in sorted(set(cuts))]
     return [TableRange(start, stop) for start, stop in zip([None, *bounds], [*bounds, None], strict=True)]
 
