@@ -14,9 +14,6 @@ from typing import Any
 from domain.status import ENABLED, RemoteState
 from domain.stored_state import StoredTable
 
-#: How many ranges the last batch's share of a schema is split into.
-TAIL_PARTS = 4
-
 
 @dataclass(frozen=True, slots=True)
 class TableRange:
@@ -47,33 +44,31 @@ class Batch:
                    int(value["schemaPresent"]))
 
 
-def name_ranges(names: Iterable[str], tables_per_batch: int) -> list[TableRange]:
-    """About `tables_per_batch` listed names per range, the last range's share split in quarters; one open range
-    when the schema is small enough.
+def name_ranges(names: Iterable[str], tables_per_batch: int, parallelism: int = 1) -> list[TableRange]:
+    """Ranges of equal shares of the listed names, at most `tables_per_batch` each, their count a multiple of
+    `parallelism` (the processes expected to take them side by side); one open range when the schema is small
+    enough.
 
-    The workers take the ranges in this order: small ones at the end keep one worker from finishing a whole
-    batch alone while the others idle.
+    Equal shares in whole rounds let the processes finish together: a batch left over for one process alone, or
+    a tail of small batches, each with its transaction and commit, kept the others idle or cost more.
     """
     ordered = sorted(set(names))
     if len(ordered) <= tables_per_batch:
         return [TableRange()]
-    count = -(-len(ordered) // tables_per_batch)  # batches of equal size, none much smaller than the rest
-    last = len(ordered) * (count - 1) // count
-    tail = len(ordered) - last
-    cuts = [len(ordered) * i // count for i in range(1, count)]
-    cuts += [last + tail * i // TAIL_PARTS for i in range(1, TAIL_PARTS)]  # a tail too short repeats cuts
-    bounds = [ordered[i] for i in sorted(set(cuts))]
+    rounds = -(-len(ordered) // (tables_per_batch * parallelism))
+    count = min(rounds * parallelism, len(ordered))
+    bounds = [ordered[len(ordered) * i // count] for i in range(1, count)]
     return [TableRange(start, stop) for start, stop in zip([None, *bounds], [*bounds, None], strict=True)]
 
 
 def plan_batches(remote_names: Sequence[str], stored: Mapping[str, StoredTable], tables_per_batch: int, *,
-                 include_disabled: bool, in_flight: Sequence[TableRange] = ()) -> list[Batch]:
+                 include_disabled: bool, in_flight: Sequence[TableRange] = (), parallelism: int = 1) -> list[Batch]:
     """The batches of one schema; the guard's counts follow the diff's own scope rule (enabled tables, or all
     when disabled ones are included; present ones only). `in_flight`: the partition of the batches another job
     still has to apply, kept so that no two ranges in flight overlap."""
     if len(set(remote_names)) <= tables_per_batch:
         return []
-    ranges = list(in_flight) or name_ranges(remote_names, tables_per_batch)
+    ranges = list(in_flight) or name_ranges(remote_names, tables_per_batch, parallelism)
     if len(ranges) == 1:
         return []
     listed = set(remote_names)

@@ -146,7 +146,8 @@ def plan_job(job_id: int) -> CrawlPlan:
         why = _why_nothing_crawled(session, job, filters, listing, remote, wanted)
         if why is not None:
             set_nothing_crawled(session, job.id, why.as_dict())
-        batches = _batches(session, job, wanted, listed, ids, filters, settings.schema_batch_tables)
+        batches = _batches(session, job, wanted, listed, ids, filters, settings.schema_batch_tables,
+                           settings.schema_batch_parallelism)
         subtasks = create_subtasks(session, job.id, wanted, tables, batches)
         if job.dry_run:  # planned only: emitting them would also swallow the real events (same stable ids)
             events = []
@@ -218,7 +219,7 @@ def _table_names(connector: Connector, job: CrawlJob, remote: RemoteHierarchy,
 
 def _batches(session: Session, job: CrawlJob, schemas: list[tuple[str, str]],
              listed: dict[tuple[str, str], list[str]], ids: dict[tuple[str, ...], int], filters: ConnectionFilters,
-             tables_per_batch: int) -> dict[tuple[str, str], list[Batch]]:
+             tables_per_batch: int, parallelism: int) -> dict[tuple[str, str], list[Batch]]:
     """Name-range batches for the schemas that list more tables than a batch holds."""
     batches = {}
     for database, schema in schemas:
@@ -228,7 +229,7 @@ def _batches(session: Session, job: CrawlJob, schemas: list[tuple[str, str]],
         schema_id = ids.get((job.connection_key, database, schema))
         stored = filters.stored_tables(load_tables(session, schema_id)) if schema_id is not None else {}
         in_flight = in_flight_partition(session, job.connection_id, database, schema)
-        batches[(database, schema)] = plan_batches(names, stored, tables_per_batch,
+        batches[(database, schema)] = plan_batches(names, stored, tables_per_batch, parallelism=parallelism,
                                                    include_disabled=job.include_disabled, in_flight=in_flight)
     return batches
 

@@ -19,25 +19,31 @@ def test_a_small_schema_is_one_open_range() -> None:
     assert name_ranges(["a", "b"], 2) == [TableRange()]
 
 
-def test_ranges_split_the_listed_names_evenly_and_the_last_share_in_quarters() -> None:
+def test_ranges_split_the_listed_names_in_equal_shares() -> None:
     names = [f"t{i:02d}" for i in range(10)]
     ranges = name_ranges(names, 4)
-    assert ranges == [TableRange(None, "t03"), TableRange("t03", "t06"), TableRange("t06", "t07"),
-                      TableRange("t07", "t08"), TableRange("t08", "t09"), TableRange("t09", None)]
-    assert [sum(r.holds(n) for n in names) for r in ranges] == [3, 3, 1, 1, 1, 1]
+    assert ranges == [TableRange(None, "t03"), TableRange("t03", "t06"), TableRange("t06", None)]
+    assert [sum(r.holds(n) for n in names) for r in ranges] == [3, 3, 4]
 
 
-def test_the_ranges_of_a_large_schema_end_in_quarter_batches() -> None:
+def test_the_batch_count_is_a_multiple_of_the_parallelism() -> None:
+    """Whole rounds: two processes finish a 10,000-table schema together instead of one taking a fifth batch alone."""
     names = [f"t{i:05d}" for i in range(10_000)]
-    sizes = [sum(r.holds(n) for n in names) for r in name_ranges(names, 1_000)]
-    assert sizes == [1_000] * 9 + [250] * 4
+    sizes = [sum(r.holds(n) for n in names) for r in name_ranges(names, 2_000, parallelism=2)]
+    assert sizes == [1_666, 1_667, 1_667, 1_666, 1_667, 1_667]
+    assert len(name_ranges(names, 2_000)) == 5
+    assert len(name_ranges(names, 2_500, parallelism=2)) == 4
+    assert len(name_ranges(names[:2_001], 2_000, parallelism=3)) == 3
+    assert name_ranges(names[:3], 2, parallelism=8) == [TableRange(None, "t00001"), TableRange("t00001", "t00002"),
+                                                         TableRange("t00002", None)]  # never more ranges than names
 
 
 @given(st.lists(st.text(min_size=1, max_size=6), max_size=60), st.integers(min_value=1, max_value=9),
-       st.text(max_size=6))
-def test_every_name_falls_in_exactly_one_range(names: list[str], per_batch: int, other: str) -> None:
+       st.integers(min_value=1, max_value=5), st.text(max_size=6))
+def test_every_name_falls_in_exactly_one_range(names: list[str], per_batch: int, parallelism: int,
+                                               other: str) -> None:
     """Listed or not (a table created after the listing): each batch's read is complete for its own range."""
-    ranges = name_ranges(names, per_batch)
+    ranges = name_ranges(names, per_batch, parallelism)
     for name in [*names, other]:
         assert sum(r.holds(name) for r in ranges) == 1
     assert len(ranges) == 1 or all(sum(r.holds(n) for n in set(names)) <= per_batch for r in ranges)
@@ -48,7 +54,7 @@ def test_the_guard_counts_cover_the_whole_schema() -> None:
     tables["e"] = stored("e", status=DISABLED)
     tables["f"] = stored("f", state=RemoteState.DELETED)
     batches = plan_batches(["a", "b", "x", "y"], tables, 2, include_disabled=False)
-    assert len(batches) == 3  # a–b, then x and y apart (the last share split)
+    assert len(batches) == 2  # a–b, x–y
     assert {(b.schema_vanished, b.schema_present) for b in batches} == {(2, 4)}  # c, d gone of a–d
     assert plan_batches(["a", "b", "x", "y"], tables, 2, include_disabled=True)[0].schema_present == 5
     assert plan_batches(["a"], tables, 2, include_disabled=False) == []  # small enough: no batches
