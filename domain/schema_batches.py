@@ -49,8 +49,8 @@ def name_ranges(names: Iterable[str], tables_per_batch: int, parallelism: int = 
     `parallelism` (the processes expected to take them side by side); one open range when the schema is small
     enough.
 
-    Equal shares in whole rounds let the processes finish together: a batch left over for one process alone, or
-    a tail of small batches, each with its transaction and commit, kept the others idle or cost more.
+    Equal shares in whole rounds let the processes finish together: a batch left over for one process alone
+    keeps the others idle, and a tail of small batches costs a transaction and a commit each.
     """
     ordered = sorted(set(names))
     if len(ordered) <= tables_per_batch:
