@@ -16,6 +16,7 @@ from catalog.session import raw_cursor
 from domain import change_types as ev
 from domain.change_types import PlannedEvent
 from domain.jobs import OPEN_STATUSES, TERMINAL_STATUSES, JobStatus, SubtaskStatus, final_job_status
+from domain.json_text import dumps
 from domain.schema_batches import Batch, TableRange
 from models import Job
 
@@ -132,7 +133,7 @@ def set_job_summary(session: Session, job_id: int, summary: dict[str, int]) -> N
 
 def set_planned_changes(session: Session, job_id: int, planned: list[dict[str, Any]]) -> None:
     """What a dry run would have changed."""
-    raw_cursor(session).execute("UPDATE jobs SET planned_changes = %s WHERE id = %s", (json.dumps(planned), job_id))
+    raw_cursor(session).execute("UPDATE jobs SET planned_changes = %s WHERE id = %s", (_json(planned), job_id))
 
 
 def create_subtasks(session: Session, job_id: int, schemas: list[tuple[str, str]],
@@ -257,7 +258,7 @@ def complete_subtask(
     counter = SUBTASK_COUNTERS[status]
     cur.execute(
         f"UPDATE jobs SET {counter} = {counter} + 1, summary = %s, planned_changes = %s WHERE id = %s",
-        (json.dumps(dict(merged)), json.dumps(job_planned), job_id),
+        (json.dumps(dict(merged)), _json(job_planned), job_id),
     )
     if error:
         _add_job_error(cur, job_id, f"{database}/{schema}", error)
@@ -327,6 +328,11 @@ def cancel_open_jobs(session: Session, connection_id: int, message: str) -> dict
     return {job_id: [ev.planned(ev.JOB_FINISHED, tuple(path), 0, {
         "bulkId": str(bulk_id), "jobKind": "crawl", "status": JobStatus.FAILED, "error": message}, str(bulk_id))]
         for job_id, bulk_id, path in cur.fetchall()}
+
+
+def _json(planned: list[dict[str, Any]]) -> str:
+    """Planned events as JSON, their payloads' serialized parts (a new table's dictionary) included."""
+    return dumps(planned).decode()
 
 
 def _one(cur: Cursor[Any]) -> tuple[Any, ...]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from domain import change_types as ev
+from domain.json_text import serialized
 from domain.remote_lifecycle import GuardTrip, guard_trip, mark_deleted, restore
 from domain.snapshot import RemoteColumn, RemoteTable, SchemaSnapshot
 from domain.status import ENABLED, RemoteState, effective_status, new_child_status_setting
@@ -142,9 +143,10 @@ def _add_table(changes: SchemaChanges, table: RemoteTable, scope: SchemaScope) -
     changes.events.append(ev.planned(ev.OBJECT_CREATED, _path(scope, table.name), 1, {
         "kind": table.kind, "remoteKind": table.remote_kind, "status": status, "columns": len(table.columns),
         "comment": table.comment or None, "owner": table.owner or None,
-        # _column_dict's fields, spelt out: a first sync builds one entry per column of every table
-        "dictionary": [{"name": c.name, "ordinal": c.ordinal, "dataType": c.data_type, "nullable": c.nullable,
-                        "comment": c.comment or None} for c in table.columns],
+        # _column_dict's fields, spelt out: a first sync builds one entry per column of every table, written out
+        # at once so they never pile up
+        "dictionary": serialized([{"name": c.name, "ordinal": c.ordinal, "dataType": c.data_type,
+                                   "nullable": c.nullable, "comment": c.comment or None} for c in table.columns]),
     }))
 
 

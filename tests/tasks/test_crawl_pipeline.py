@@ -249,6 +249,9 @@ def test_dry_run_reports_the_diff_without_applying_it(sales_source: str) -> None
     assert report["status"] == "succeeded"
     planned = {(c["type"], c["path"][-1]) for c in report["plannedChanges"]}
     assert planned == {("column.added", "customers"), ("object.created", "fresh")}
+    (created,) = [c for c in report["plannedChanges"] if c["type"] == "object.created"]
+    assert created["payload"]["dictionary"] == [
+        {"name": "x", "ordinal": 1, "dataType": "integer", "nullable": True, "comment": None}]
     assert catalog_picture() == picture
     assert [e.type for e in events_after(mark, include_jobs=True)] == ["job.finished"]
     assert ("pg", db, "sales", "fresh") not in objects()
