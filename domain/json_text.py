@@ -43,12 +43,19 @@ class Serialized:
     def __init__(self, text: bytes) -> None:
         self.text = text
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Serialized) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
     def __repr__(self) -> str:
         return f"Serialized({len(self.text)} bytes of JSON)"
 
 
 def serialized(value: Any) -> Serialized:
-    """`value` as JSON text now (see the module's docstring)."""
+    """`value` as JSON text now (see the module's docstring); its keys stay in the order they had (`sort_keys`
+    does not reach into it)."""
     return Serialized(dumps(value))
 
 

@@ -23,3 +23,9 @@ def test_a_serialized_part_survives_the_standard_library_fallback() -> None:
     payload = {"owner": "bad \udc80 owner", "dictionary": serialized(DICTIONARY)}
     written = dumps(payload)
     assert json.loads(written) == {"owner": "bad \udc80 owner", "dictionary": DICTIONARY}
+
+
+def test_serialized_parts_compare_by_their_text() -> None:
+    assert serialized(DICTIONARY) == serialized([dict(c) for c in DICTIONARY])
+    assert serialized(DICTIONARY) != serialized(DICTIONARY[:1])
+    assert len({serialized(DICTIONARY), serialized(DICTIONARY)}) == 1
