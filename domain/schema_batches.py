@@ -45,19 +45,25 @@ class Batch:
 
 
 def name_ranges(names: Iterable[str], tables_per_batch: int, parallelism: int = 1) -> list[TableRange]:
-    """Ranges of equal shares of the listed names, at most `tables_per_batch` each, their count a multiple of
-    `parallelism` (the processes expected to take them side by side); one open range when the schema is small
-    enough.
+    """Ranges of at most `tables_per_batch` listed names, in whole rounds of `parallelism` batches (the processes
+    expected to take them side by side, in this order); one open range when the schema is small enough.
 
-    Equal shares in whole rounds let the processes finish together: a batch left over for one process alone
-    keeps the others idle, and a tail of small batches costs a transaction and a commit each.
+    With p processes the first p - 1 ranges hold 1/p, 2/p, ... of a full batch and the last p - 1 mirror them:
+    the processes work a fraction of a batch apart (one reads the platform while another writes the catalog,
+    which contend less than two doing the same) and still finish together, none left with a batch alone.
     """
     ordered = sorted(set(names))
     if len(ordered) <= tables_per_batch:
         return [TableRange()]
-    rounds = -(-len(ordered) // (tables_per_batch * parallelism))
-    count = min(rounds * parallelism, len(ordered))
-    bounds = [ordered[len(ordered) * i // count] for i in range(1, count)]
+    p = parallelism
+    count = -(-len(ordered) // (tables_per_batch * p)) * p  # full batches, in whole rounds
+    ramp = list(range(1, p))
+    sizes = [*ramp, *[p] * (count - p + 1), *reversed(ramp)]  # in p-ths of a full batch, summing to count * p
+    cuts, total = set(), 0
+    for size in sizes[:-1]:
+        total += size
+        cuts.add(len(ordered) * total // (count * p))
+    bounds = [ordered[i] for i in sorted(cuts) if 0 < i < len(ordered)]  # a tiny schema repeats cuts
     return [TableRange(start, stop) for start, stop in zip([None, *bounds], [*bounds, None], strict=True)]
 
 

@@ -39,9 +39,10 @@ class Settings(BaseSettings):
     #: memory; each costs a few queries and a commit more (a 10k x 50 first sync on two processes: ~8 % faster
     #: with 2,000 than with 1,000; 2,500 within the noise of 2,000).
     schema_batch_tables: int = Field(default=2000, ge=1)
-    #: A large schema's batch count is a multiple of this: the worker processes expected to crawl its batches side
-    #: by side (two in the default pool; set it to the processes a deployment runs, up to
-    #: remote_reads_per_connection), so they finish together rather than one running the last batch alone.
+    #: The worker processes expected to crawl a large schema's batches side by side (two in the default pool; set
+    #: it to the processes a deployment runs, up to remote_reads_per_connection): the batches come in whole rounds
+    #: of this many, the first and last few smaller, so the processes work a fraction of a batch apart and finish
+    #: together rather than one running the last batch alone.
     schema_batch_parallelism: int = Field(default=2, ge=1)
     #: At most this many remote reads of one connection at a time, over all workers (protects a warehouse).
     remote_reads_per_connection: int = Field(default=4, ge=1)

@@ -26,16 +26,17 @@ def test_ranges_split_the_listed_names_in_equal_shares() -> None:
     assert [sum(r.holds(n) for n in names) for r in ranges] == [3, 3, 4]
 
 
-def test_the_batch_count_is_a_multiple_of_the_parallelism() -> None:
-    """Whole rounds: two processes finish a 10,000-table schema together instead of one taking a fifth batch alone."""
+def test_batches_come_in_whole_rounds_staggered_for_the_parallel_processes() -> None:
+    """Two processes take 10,000 tables at 2,000 as six batches' worth in three rounds: half a batch first, so they
+    stay half a batch apart, and half a batch last, so they finish together."""
     names = [f"t{i:05d}" for i in range(10_000)]
     sizes = [sum(r.holds(n) for n in names) for r in name_ranges(names, 2_000, parallelism=2)]
-    assert sizes == [1_666, 1_667, 1_667, 1_666, 1_667, 1_667]
-    assert len(name_ranges(names, 2_000)) == 5
-    assert len(name_ranges(names, 2_500, parallelism=2)) == 4
-    assert len(name_ranges(names[:2_001], 2_000, parallelism=3)) == 3
+    assert sizes == [833, 1_667, 1_666, 1_667, 1_667, 1_666, 834]
+    assert [sum(r.holds(n) for n in names) for r in name_ranges(names, 2_000)] == [2_000] * 5  # one process
+    assert [sum(r.holds(n) for n in names[:2_001]) for r in name_ranges(names[:2_001], 2_000, parallelism=3)] == [
+        222, 445, 667, 444, 223]  # thirds of a batch up, then down
     assert name_ranges(names[:3], 2, parallelism=8) == [TableRange(None, "t00001"), TableRange("t00001", "t00002"),
-                                                         TableRange("t00002", None)]  # never more ranges than names
+                                                        TableRange("t00002", None)]  # never more ranges than names
 
 
 @given(st.lists(st.text(min_size=1, max_size=6), max_size=60), st.integers(min_value=1, max_value=9),
