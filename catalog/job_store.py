@@ -133,7 +133,8 @@ def set_job_summary(session: Session, job_id: int, summary: dict[str, int]) -> N
 
 def set_planned_changes(session: Session, job_id: int, planned: list[dict[str, Any]]) -> None:
     """What a dry run would have changed."""
-    raw_cursor(session).execute("UPDATE jobs SET planned_changes = %s WHERE id = %s", (_json(planned), job_id))
+    raw_cursor(session).execute("UPDATE jobs SET planned_changes = %s WHERE id = %s",
+                                (_planned_json(planned), job_id))
 
 
 def create_subtasks(session: Session, job_id: int, schemas: list[tuple[str, str]],
@@ -258,7 +259,7 @@ def complete_subtask(
     counter = SUBTASK_COUNTERS[status]
     cur.execute(
         f"UPDATE jobs SET {counter} = {counter} + 1, summary = %s, planned_changes = %s WHERE id = %s",
-        (json.dumps(dict(merged)), _json(job_planned), job_id),
+        (json.dumps(dict(merged)), _planned_json(job_planned), job_id),
     )
     if error:
         _add_job_error(cur, job_id, f"{database}/{schema}", error)
@@ -330,7 +331,7 @@ def cancel_open_jobs(session: Session, connection_id: int, message: str) -> dict
         for job_id, bulk_id, path in cur.fetchall()}
 
 
-def _json(planned: list[dict[str, Any]]) -> str:
+def _planned_json(planned: list[dict[str, Any]]) -> str:
     """Planned events as JSON, their payloads' serialized parts (a new table's dictionary) included."""
     return dumps(planned).decode()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from domain.status import ENABLED, RemoteState
@@ -59,10 +60,7 @@ def name_ranges(names: Iterable[str], tables_per_batch: int, parallelism: int = 
     count = -(-len(ordered) // (tables_per_batch * p)) * p  # full batches, in whole rounds
     ramp = list(range(1, p))
     sizes = [*ramp, *[p] * (count - p + 1), *reversed(ramp)]  # in p-ths of a full batch, summing to count * p
-    cuts, total = set(), 0
-    for size in sizes[:-1]:
-        total += size
-        cuts.add(len(ordered) * total // (count * p))
+    cuts = {len(ordered) * done // (count * p) for done in accumulate(sizes[:-1])}
     bounds = [ordered[i] for i in sorted(cuts) if 0 < i < len(ordered)]  # a tiny schema repeats cuts
     return [TableRange(start, stop) for start, stop in zip([None, *bounds], [*bounds, None], strict=True)]
 

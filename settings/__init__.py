@@ -34,10 +34,10 @@ class Settings(BaseSettings):
     #: Every N-th crawl of a connection reads every column whatever the change tokens say (0: only on request),
     #: to recover from a platform whose token missed a change.
     full_read_every: int = Field(default=20, ge=0)
-    #: A schema with more tables than this is crawled as name-range batches of equal shares, at most this many
-    #: tables each, each its own subtask (fanned out like schemas). Smaller batches lower each process's peak
-    #: memory; each costs a few queries and a commit more (a 10k x 50 first sync on two processes: ~8 % faster
-    #: with 2,000 than with 1,000; 2,500 within the noise of 2,000).
+    #: A schema with more tables than this is crawled as name-range batches of at most this many tables, each
+    #: its own subtask (fanned out like schemas). Smaller batches lower each process's peak memory; each costs a
+    #: few queries and a commit more (a 10k x 50 first sync on two processes: ~8 % faster with 2,000 than with
+    #: 1,000; 2,500 within the noise of 2,000).
     schema_batch_tables: int = Field(default=2000, ge=1)
     #: The worker processes expected to crawl a large schema's batches side by side (two in the default pool; set
     #: it to the processes a deployment runs, up to remote_reads_per_connection): the batches come in whole rounds
